@@ -1,0 +1,54 @@
+"""What polyfix knows of the built-in `polytope/*` and `pt/*` modules.
+
+Sources: ../shared/polytope-builtins.tsv and polytope-reference.md §3, §6. Every container-based
+module blocks until its container exits, so a step running one never finishes: a long-running
+SERVICE. Modules documented as finishing (init, create, scaffold, scripts) are JOBs. Anything the
+sources do not settle is UNKNOWN, and rules never act on UNKNOWN.
+"""
+from __future__ import annotations
+
+import re
+
+SERVICE, JOB, UNKNOWN = "service", "job", "unknown"
+
+# Container-based modules that run a server image: they never finish, whatever their restart policy.
+_SERVERS = {
+    "polytope/postgres", "polytope/postgres!simple", "polytope/redpanda", "polytope/redpanda!console",
+    "polytope/redpanda!connect", "polytope/couchbase", "polytope/kafka", "polytope/kafka!connect",
+    "polytope/kafka!schema-registry", "polytope/kafka!control-center", "polytope/mailpit",
+    "polytope/curity", "polytope/kong", "polytope/kong!simple", "polytope/nginx", "polytope/jupyter",
+    "polytope/tensorboard",
+}
+# Container-based modules that run the caller's command: a service unless `restart: {policy: never}`
+# says the command is meant to run once. These also take `code:` and `cmd:` (PF004).
+COMMAND_RUNNERS = {"polytope/container", "polytope/python", "polytope/python!simple", "polytope/node"}
+# Documented as finishing.
+_JOBS = {
+    "polytope/couchbase!init-cluster", "polytope/couchbase!create-bucket", "polytope/couchbase!cbq",
+    "polytope/couchbase!cli", "polytope/kafka!create-connectors", "polytope/scaffold", "pt/run-script",
+    "polytope/noop", "polytope/hello-world", "polytope/build-image", "polytope/send-slack-message",
+    "polytope/create-project",
+}
+
+
+def is_builtin(ref: str) -> bool:
+    return ref.startswith(("polytope/", "pt/"))
+
+
+def base_kind(ref: str) -> str:
+    """SERVICE, JOB or UNKNOWN for a built-in module reference (any `@rev` is ignored)."""
+    name = _name(ref)
+    if name in _SERVERS or name in COMMAND_RUNNERS:
+        return SERVICE
+    if name in _JOBS:
+        return JOB
+    return UNKNOWN
+
+
+def is_command_runner(ref: str) -> bool:
+    return _name(ref) in COMMAND_RUNNERS
+
+
+def _name(ref: str) -> str:
+    """`owner/name@rev!module` without the revision."""
+    return re.sub(r"@[^:!]*", "", ref.strip())

@@ -1,0 +1,188 @@
+"""The command line: the only place that reads argv, prints, writes files and picks exit codes.
+
+Exit codes (ruff's three): 0 nothing to report; 1 problems remain, or --dry-run would change
+something, or --write changed something under --exit-non-zero-on-fix; 2 a usage error, a file that
+cannot be read or parsed, or an internal error (one line per file; the other files still run).
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from . import __version__, discover, engine, report
+from .document import ParseError, parse
+from .project import within
+from .rules import BY_CODE, BY_NAME, RULES
+
+
+def _selection(values: tuple[str, ...]) -> frozenset:
+    codes = set()
+    for raw in values:
+        for item in filter(None, (s.strip() for s in raw.split(","))):
+            matched = [r.CODE for r in RULES if r.CODE.startswith(item.upper())] if item.upper().startswith("PF") else []
+            if item in BY_NAME:
+                matched = [BY_NAME[item].CODE]
+            if item.upper() == "ALL":
+                matched = list(BY_CODE)
+            if not matched:
+                raise click.BadParameter(f"unknown rule selector `{item}`", param_hint="--select")
+            codes.update(matched)
+    return frozenset(codes)
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--dry-run", "--diff", "dry_run", is_flag=True, help="Print the diff --write would apply; write nothing.")
+@click.option("--write", "--fix", "write", is_flag=True, help="Apply the fixes in place.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes marked unsafe.")
+@click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when --write changed anything (for hooks).")
+@click.option("--select", multiple=True, metavar="CODES", help="Only these rules (codes, prefixes or names).")
+@click.version_option(__version__, prog_name="polyfix")
+def main(paths, dry_run, write, unsafe_fixes, exit_non_zero_on_fix, select):
+    """Find and fix what breaks Polytope projects in polytope.yml files and the scripts they run.
+
+    PATHS are files or folders (default: the current folder); folders are searched for
+    polytope.yml / polytope.yaml, and files reached through `include:` are checked too.
+    """
+    if dry_run and write:
+        raise click.UsageError("--dry-run and --write exclude each other")
+    options = engine.Options(fix=dry_run or write, unsafe_fixes=unsafe_fixes, select=_selection(select))
+    errors: list[str] = []
+    results = []
+    for root, targets in _targets(paths or (Path("."),), errors).items():
+        results.extend(_run_root(root, targets, options, errors).values())
+    results.sort(key=lambda r: r.path)
+    for r in results:
+        errors.extend(f"{report.display_path(r.path)}: error: {e}" for e in r.errors)
+
+    problems = [p for r in results for p in r.problems]
+    changed = [r for r in results if r.changed]
+    out = []
+    if dry_run:
+        for r in changed:
+            out.append(report.diff(r.path, r.before, r.after, r.old_mode, r.new_mode))
+    elif write:
+        for r in changed:
+            failure = _write(r)
+            if failure:
+                errors.append(f"{report.display_path(r.path)}: error: {failure}")
+            else:
+                out.append(report.fixed_line(r.path, r.fixed) + "\n")
+    listing = "".join(report.problem_line(p) + "\n" for p in problems)
+    fixable = sum(1 for p in problems if p.fix and p.fix.applicability == "safe")
+    unsafe = sum(1 for p in problems if p.fix and p.fix.applicability != "safe")
+    fixed = sum(sum(r.fixed.values()) for r in changed)
+    mode = "write" if write else "report"
+    closing = report.summary(len(problems), fixable, unsafe, fixed, mode)
+    if dry_run:
+        closing = f"Would fix {fixed} problem{'s' * (fixed != 1)}; {len(problems)} remaining."
+        click.echo("".join(out), nl=False)
+        click.echo(listing + closing, err=True)
+    else:
+        click.echo("".join(out) + listing + closing)
+    for e in errors:
+        click.echo(e, err=True)
+
+    if errors:
+        sys.exit(2)
+    if problems or (dry_run and changed) or (write and exit_non_zero_on_fix and changed):
+        sys.exit(1)
+    sys.exit(0)
+
+
+def _targets(paths, errors: list[str]) -> dict[str, list[str]]:
+    """Root → the files to check under it."""
+    by_root: dict[str, list[str]] = {}
+    for path in paths:
+        if not path.exists():
+            errors.append(f"{path}: error: no such file or folder")
+            continue
+        root = discover.project_root(path)
+        files = discover.find_files(path) if path.is_dir() else [discover.posix(path)]
+        by_root.setdefault(root, [])
+        by_root[root].extend(f for f in files if f not in by_root[root])
+    return by_root
+
+
+def _memo_parse():
+    """document.parse, remembering each text's outcome: include discovery and the engine share it."""
+    seen: dict[str, object] = {}
+
+    def parse_once(text: str):
+        if text not in seen:
+            try:
+                seen[text] = parse(text)
+            except ParseError as e:
+                seen[text] = e
+        if isinstance(seen[text], ParseError):
+            raise seen[text]
+        return seen[text]
+
+    return parse_once
+
+
+def _run_root(root: str, targets: list[str], options, errors: list[str]) -> dict:
+    parse = _memo_parse()
+    texts: dict[str, str] = {}
+    readable = []
+    for t in targets:
+        try:
+            texts[t] = discover.read_text(t)
+            readable.append(t)
+        except discover.InputError as e:
+            errors.append(f"{report.display_path(t)}: error: {e}")
+    readable += [f for f in discover.include_closure(readable, texts, root, parse) if f not in readable]
+    for t in readable:
+        for c in discover.context_files(t, root):
+            if c not in texts:
+                try:
+                    texts[c] = discover.read_text(c)
+                except discover.InputError:
+                    pass
+    discover.include_closure(list(texts), texts, root, parse)
+    results = engine.run(texts, readable, root, discover.make_probe(root), options, parse)
+    for r in results.values():
+        real = Path(os.path.realpath(r.path)).as_posix()
+        if r.after != r.before and not within(real, Path(os.path.realpath(root)).as_posix()):
+            r.errors.append("is a link to a file outside the project: not fixed")
+            r.after = r.before
+    return results
+
+
+def _write(r: engine.FileResult) -> str | None:
+    """Write one result atomically (text, then mode); a failure message, or None."""
+    try:
+        if r.after is not None and r.after != r.before:
+            real = os.path.realpath(r.path)
+            _atomic_write(real, r.after.encode("utf-8"))
+        if r.new_mode is not None and r.new_mode != r.old_mode:
+            os.chmod(r.path, r.new_mode)
+    except OSError as e:
+        return f"not written: {e.strerror or e}"
+    return None
+
+
+def _atomic_write(path: str, data: bytes) -> None:
+    """Write through a temporary file in the same folder, keeping the mode; a link is written
+    through (its target is replaced), never replaced by a file."""
+    if Path(path).read_bytes() == data:
+        return
+    mode = os.stat(path).st_mode & 0o7777
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".polyfix-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,131 @@
+"""Command-line paths → the polytope files to check, the project root, and what a file system says
+about scripts. All the file I/O of a check lives here and in cli.py."""
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from .project import ScriptInfo, include_targets, within
+
+NAMES = ("polytope.yml", "polytope.yaml")
+SKIP_DIRS = {".git", "node_modules"}
+
+
+class InputError(Exception):
+    """A path given on the command line that cannot be used."""
+
+
+def posix(path: Path | str) -> str:
+    return Path(os.path.abspath(path)).as_posix()
+
+
+def git_root(folder: Path) -> Path | None:
+    try:
+        out = subprocess.run(["git", "-C", str(folder), "rev-parse", "--show-toplevel"],
+                             capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return Path(out.stdout.strip()) if out.returncode == 0 and out.stdout.strip() else None
+
+
+def project_root(path: Path) -> str:
+    """The git work-tree root when inside one, else the folder given (or the file's folder)."""
+    folder = path if path.is_dir() else path.parent
+    top = git_root(folder)
+    return posix(top if top else folder)
+
+
+def find_files(folder: Path) -> list[str]:
+    """polytope.yml / polytope.yaml below a folder, leaving out what git ignores when in a work tree."""
+    if git_root(folder):
+        out = subprocess.run(["git", "-C", str(folder), "ls-files", "-z", "--cached", "--others",
+                              "--exclude-standard"], capture_output=True, timeout=120)
+        if out.returncode == 0:
+            names = [n for n in out.stdout.decode("utf-8", "surrogateescape").split("\0") if n]
+            found = [posix(folder / n) for n in names
+                     if Path(n).name in NAMES and not SKIP_DIRS & set(Path(n).parts)]
+            return sorted(f for f in set(found) if os.path.isfile(f))
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+        found.extend(posix(Path(dirpath) / n) for n in filenames if n in NAMES)
+    return sorted(found)
+
+
+def read_text(path: str) -> str:
+    """A file's text, decoded as UTF-8 with line endings kept."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as e:
+        raise InputError(e.strerror or str(e)) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"not UTF-8 text (byte {e.start})") from None
+
+
+def context_files(target: str, root: str) -> list[str]:
+    """polytope files in the folders above a target, up to the root: they may define what it uses."""
+    out = []
+    folder = Path(target).parent
+    while within(posix(folder), root):
+        out.extend(posix(folder / n) for n in NAMES if (folder / n).is_file())
+        if posix(folder) == root:
+            break
+        folder = folder.parent
+    return out
+
+
+def include_closure(paths: list[str], texts: dict[str, str], root: str, parse) -> list[str]:
+    """Files reached from `paths` through `include:` (inside the root), read into `texts`."""
+    reached, queue = [], list(paths)
+    while queue:
+        path = queue.pop()
+        if path not in texts:
+            continue
+        try:
+            doc = parse(texts[path])
+        except Exception:  # a file that does not parse is reported where it is checked
+            continue
+        for t in include_targets(doc, path):
+            for cand in (t, f"{t}/polytope.yml", f"{t}/polytope.yaml"):
+                if os.path.isfile(cand) and within(cand, root):
+                    if cand not in texts:
+                        try:
+                            texts[cand] = read_text(cand)
+                        except InputError:
+                            break
+                        queue.append(cand)
+                        reached.append(cand)
+                    break
+    return reached
+
+
+def make_probe(root: str):
+    """What PF004 asks of the file system: existence, mode, the first line, the bin/ siblings."""
+    real_root = os.path.realpath(root)
+
+    def probe(path: str) -> ScriptInfo:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return ScriptInfo(exists=False)
+        inside = within(Path(os.path.realpath(path)).as_posix(), Path(real_root).as_posix())
+        if os.path.isdir(path):
+            return ScriptInfo(exists=True, is_dir=True, mode=st.st_mode & 0o7777, inside_root=inside)
+        first = b""
+        try:
+            with open(path, "rb") as f:
+                first = f.readline(512).rstrip(b"\n")
+        except OSError:
+            pass
+        siblings = []
+        parent = os.path.dirname(path)
+        if os.path.basename(parent) == "bin":
+            siblings = sorted(posix(os.path.join(parent, n)) for n in os.listdir(parent)
+                              if os.path.join(parent, n) != path and os.path.isfile(os.path.join(parent, n)))
+        return ScriptInfo(exists=True, mode=st.st_mode & 0o7777, inside_root=inside, first_line=first,
+                          siblings=siblings)
+
+    return probe

@@ -1,0 +1,226 @@
+"""A polytope file as text plus its YAML node tree: the one place ruamel.yaml is configured.
+
+Rules locate things through the composed node tree (every node carries `start_mark`/`end_mark`
+character offsets into the text) and fix them with text edits, so the file is never re-dumped.
+
+Scaffold templates hold `{{ project-name }}` / `{= name =}` placeholders that are not YAML until
+rendered. They are masked with tokens of the same length (private-use characters, which YAML
+accepts in plain scalars), so offsets stay valid; `unmask` puts every placeholder back byte for byte.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\{=.*?=\}")
+_TOKEN_START, _TOKEN_FILL = "\ue000", "\ue001"
+_DIGIT_BASE, _DIGITS = 0xE100, 0x0F00  # two digits: 3840**2 placeholders per file
+MASK_TOKEN = re.compile("\ue000[\ue100-\uefff]{2}\ue001*")
+BOM = "\ufeff"
+
+
+class ParseError(Exception):
+    """The text is not YAML polyfix can work on; the message says what and where."""
+
+
+@dataclass
+class Document:
+    """One parsed file. `text` is the masked text without BOM; offsets in nodes index into it."""
+
+    text: str
+    root: Any  # ruamel Node or None for an empty document
+    data: Any
+    placeholders: dict[str, str] = field(default_factory=dict)
+    bom: bool = False
+
+    def unmask(self, text: str) -> str:
+        """The text with every placeholder token replaced by the placeholder it stood for."""
+        if not self.placeholders:
+            return text
+        return MASK_TOKEN.sub(lambda m: self.placeholders.get(m.group(), m.group()), text)
+
+    def line_col(self, index: int) -> tuple[int, int]:
+        """1-based line and column of a character offset."""
+        line = self.text.count("\n", 0, index) + 1
+        col = index - (self.text.rfind("\n", 0, index) + 1) + 1
+        return line, col
+
+
+def mask(text: str) -> tuple[str, dict[str, str]]:
+    """Replace each placeholder by a unique token of the same length."""
+    if MASK_TOKEN.search(text):
+        raise ParseError("holds private-use characters polyfix uses to mask placeholders")
+    placeholders: dict[str, str] = {}
+
+    def token(m: re.Match) -> str:
+        n = len(placeholders)
+        if n >= _DIGITS * _DIGITS or len(m.group()) < 3:
+            return m.group()
+        tok = _TOKEN_START + chr(_DIGIT_BASE + n // _DIGITS) + chr(_DIGIT_BASE + n % _DIGITS)
+        tok += _TOKEN_FILL * (len(m.group()) - 3)
+        placeholders[tok] = m.group()
+        return tok
+
+    return PLACEHOLDER.sub(token, text), placeholders
+
+
+def _fast_loader():
+    """PyYAML's libyaml loader when installed: composing with it is about 15 times faster than
+    ruamel.yaml's pure-Python parser, and its marks carry the same character offsets."""
+    try:
+        import yaml
+
+        return yaml.CSafeLoader if yaml.__with_libyaml__ else None
+    except ImportError:
+        return None
+
+
+_FAST = _fast_loader()
+
+
+def parse_text(text: str) -> tuple[Any, Any]:
+    """(root node, plain data) of YAML text; ParseError with line and column when it is not YAML.
+
+    libyaml composes when it can; whatever it rejects goes to ruamel.yaml, which has the final say
+    (and the clearer message). Duplicate keys are an error either way: loaders disagree on which
+    value wins, so no fix could be proven on such a file."""
+    if _FAST is not None:
+        try:
+            loader = _FAST(text)
+            try:
+                root = loader.get_single_node()
+                data = loader.construct_document(root) if root is not None else None
+            finally:
+                loader.dispose()
+            _check_duplicates(root)
+            return root, data
+        except ParseError:
+            raise
+        except Exception:  # noqa: BLE001 - any failure: let ruamel decide and explain
+            pass
+    return _parse_ruamel(text)
+
+
+def _parse_ruamel(text: str) -> tuple[Any, Any]:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    yaml = YAML(typ="safe", pure=True)
+    try:
+        root = yaml.compose(text)
+        data = yaml.constructor.construct_document(root) if root is not None else None
+    except MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        what = " ".join(str(e.problem or e.context or "invalid YAML").split())
+        if "duplicate key" in str(e):
+            what = "duplicate key " + " ".join(str(e.problem).split())
+        raise ParseError(f"{where}{what}") from None
+    except YAMLError as e:
+        raise ParseError(" ".join(str(e).split())) from None
+    except RecursionError:
+        raise ParseError("nested too deeply") from None
+    _check_duplicates(root)
+    return root, data
+
+
+def _check_duplicates(root) -> None:
+    stack = [root] if root is not None else []
+    seen_nodes = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen_nodes:
+            continue
+        seen_nodes.add(id(node))
+        if node.id == "mapping":
+            keys = set()
+            for k, v in node.value:
+                if k.id == "scalar":
+                    if k.value in keys and k.value != "<<":
+                        raise ParseError(f"line {k.start_mark.line + 1}, column {k.start_mark.column + 1}: "
+                                         f"duplicate key `{k.value}`")
+                    keys.add(k.value)
+                stack.extend((k, v))
+        elif node.id == "sequence":
+            stack.extend(node.value)
+
+
+def parse(text: str) -> Document:
+    """Parse a file's decoded text (a leading BOM is remembered and restored by the caller)."""
+    bom = text.startswith(BOM)
+    if bom:
+        text = text[1:]
+    masked, placeholders = mask(text)
+    try:
+        root, data = parse_text(masked)
+    except ParseError as e:
+        if placeholders:
+            raise ParseError(f"looks like an unrendered template that is not YAML even with its "
+                             f"placeholders masked ({e})") from None
+        raise
+    return Document(text=masked, root=root, data=data, placeholders=placeholders, bom=bom)
+
+
+# ---- node helpers: rules read the tree only through these ----
+
+def is_map(node) -> bool:
+    return node is not None and node.id == "mapping"
+
+
+def is_seq(node) -> bool:
+    return node is not None and node.id == "sequence"
+
+
+def is_scalar(node) -> bool:
+    return node is not None and node.id == "scalar"
+
+
+def entries(node) -> list:
+    """(key node, value node) pairs of a mapping node; [] for anything else."""
+    return list(node.value) if is_map(node) else []
+
+
+def items(node) -> list:
+    return list(node.value) if is_seq(node) else []
+
+
+def get(node, key: str):
+    """The value node under a string key of a mapping node, or None."""
+    for k, v in entries(node):
+        if is_scalar(k) and k.value == key:
+            return v
+    return None
+
+
+def entry_index(node, key: str) -> int | None:
+    for i, (k, _v) in enumerate(entries(node)):
+        if is_scalar(k) and k.value == key:
+            return i
+    return None
+
+
+_INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
+
+
+def value(node) -> Any:
+    """The plain value of a scalar node (bool, int, None or str) by YAML 1.2 core rules, so it does
+    not depend on the parser; None for collections."""
+    if not is_scalar(node):
+        return None
+    if node.style or (node.tag and not node.tag.startswith("tag:yaml.org,2002:")):
+        return node.value  # quoted, block or explicitly tagged: a string
+    v = node.value
+    if v in ("true", "True", "TRUE", "false", "False", "FALSE"):
+        return v.lower() == "true"
+    if v in ("", "~", "null", "Null", "NULL"):
+        return None
+    if _INT.fullmatch(v):
+        return int(v, 0) if v.startswith(("0o", "0x")) else int(v)
+    return v
+
+
+def text_value(node) -> str | None:
+    """The scalar's value if it is a string, else None."""
+    v = value(node)
+    return v if isinstance(v, str) and is_scalar(node) else None

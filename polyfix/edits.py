@@ -1,0 +1,152 @@
+"""Text edits located through the node tree, and the deletions rules need.
+
+Every function here returns an `Edit` on the original text, or None when the deletion cannot be
+made without touching something it should not (a comment in the way, an unusual layout): the rule
+then reports without a fix. Nothing is ever re-serialised.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .document import is_map, is_scalar, is_seq
+
+
+@dataclass(frozen=True, order=True)
+class Edit:
+    start: int
+    end: int
+    text: str = ""
+
+
+class OverlappingEdits(Exception):
+    pass
+
+
+def apply_edits(text: str, edits: list[Edit]) -> str:
+    """Apply non-overlapping edits back to front."""
+    out = text
+    last_start = len(text) + 1
+    for e in sorted(edits, reverse=True):
+        if e.end > last_start:
+            raise OverlappingEdits(f"edits overlap at offset {e.start}")
+        out = out[: e.start] + e.text + out[e.end:]
+        last_start = e.start
+    return out
+
+
+def overlaps(a: list[Edit], b: list[Edit]) -> bool:
+    return any(x.start < y.end and y.start < x.end or x.start == y.start for x in a for y in b)
+
+
+def _line_start(text: str, index: int) -> int:
+    return text.rfind("\n", 0, index) + 1
+
+
+def _after_line(text: str, index: int) -> int | None:
+    """Offset just past the line break ending the line that holds `index`, when the rest of that
+    line is blank or a comment; None when something else follows on the line."""
+    if index > 0 and text[index - 1] == "\n":
+        return index  # already at a line start (block scalars end there)
+    nl = text.find("\n", index)
+    rest = text[index:] if nl < 0 else text[index:nl]
+    if rest.strip() and not rest.lstrip().startswith("#"):
+        return None
+    return len(text) if nl < 0 else nl + 1
+
+
+def content_end(node) -> int:
+    """Where a node's own text ends. Block collections' end marks lie past trailing comments and
+    blank lines, so their end is that of their last child."""
+    if is_scalar(node) or node.flow_style:
+        return node.end_mark.index
+    children = node.value
+    if not children:
+        return node.end_mark.index
+    last = children[-1]
+    if is_map(node):
+        key, val = last
+        return max(content_end(key), content_end(val))
+    return content_end(last)
+
+
+def _entry_end(key, val) -> int:
+    return max(content_end(key), content_end(val))
+
+
+_FLOW_SEP = re.compile(r"\s*,\s*")
+
+
+def _delete_flow(text: str, starts: list[int], ends: list[int], i: int) -> Edit | None:
+    """Delete element i of a flow collection whose elements span [starts[k], ends[k])."""
+    n = len(starts)
+    if n == 1:
+        return Edit(starts[0], ends[0])
+    if i < n - 1:
+        if not _FLOW_SEP.fullmatch(text[ends[i]:starts[i + 1]]):
+            return None
+        return Edit(starts[i], starts[i + 1])
+    if not _FLOW_SEP.fullmatch(text[ends[i - 1]:starts[i]]):
+        return None
+    return Edit(ends[i - 1], ends[i])
+
+
+def _delete_lines(text: str, ls: int, stop: int) -> Edit:
+    """Delete whole lines [ls, stop); at the end of a file without a final newline the line break
+    before them goes instead, so the file still ends without one."""
+    if stop == len(text) and not text.endswith("\n") and ls > 0:
+        ls -= 2 if text[ls - 2:ls] == "\r\n" else 1
+    return Edit(ls, stop)
+
+
+def _delete_block(text: str, start: int, end: int, next_start: int | None) -> Edit | None:
+    """Delete a block element spanning [start, end): whole lines when it starts its line, else
+    (it follows a `- ` indicator) up to the next element, which moves up behind the indicator."""
+    ls = _line_start(text, start)
+    prefix = text[ls:start]
+    stop = _after_line(text, end)
+    if stop is None:
+        return None
+    if not prefix.strip():
+        return _delete_lines(text, ls, stop)
+    if not re.fullmatch(r"[ \t]*(-[ \t]+)+", prefix) or next_start is None:
+        return None
+    between = text[stop:next_start]
+    if between.strip():  # a comment line in between would end up behind the indicator
+        return None
+    return Edit(start, next_start)
+
+
+def delete_entry(text: str, mapping, i: int) -> Edit | None:
+    """Delete the i-th key/value pair of a mapping node."""
+    pairs = mapping.value
+    if mapping.flow_style:
+        return _delete_flow(text, [k.start_mark.index for k, _ in pairs],
+                            [_entry_end(k, v) for k, v in pairs], i)
+    key, val = pairs[i]
+    nxt = pairs[i + 1][0].start_mark.index if i + 1 < len(pairs) else None
+    if nxt is None and len(pairs) == 1:
+        return None  # the mapping would become empty: the caller deletes its parent instead
+    return _delete_block(text, key.start_mark.index, _entry_end(key, val), nxt)
+
+
+def delete_item(text: str, sequence, i: int) -> Edit | None:
+    """Delete the i-th item of a sequence node (never the last one: the caller deletes the key)."""
+    elems = sequence.value
+    if len(elems) < 2:
+        return None
+    if sequence.flow_style:
+        return _delete_flow(text, [e.start_mark.index for e in elems], [content_end(e) for e in elems], i)
+    item = elems[i]
+    start = item.start_mark.index
+    ls = _line_start(text, start)
+    prefix = text[ls:start]
+    # A block item starts its line with its indicator: `  - item`; anything else is left alone.
+    if not re.fullmatch(r"[ \t]*-[ \t]+|[ \t]*-(?=\n)", prefix):
+        return None
+    stop = _after_line(text, content_end(item))
+    return _delete_lines(text, ls, stop) if stop is not None else None
+
+
+def is_collection(node) -> bool:
+    return is_map(node) or is_seq(node)

@@ -1,0 +1,191 @@
+"""check → fix → verify, until nothing more applies. Pure: texts in, results out.
+
+The file system is reached only through `probe` (what PF004 needs to know of scripts), which the
+CLI supplies; mode changes are recorded in the results, never applied here.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Callable
+
+from . import verify
+from .document import BOM, Document, ParseError, parse
+from .edits import apply_edits, overlaps
+from .problem import SAFE, Problem
+from .project import Project, ScriptInfo, include_targets
+from .rules import RULES
+
+MAX_PASSES = 10
+
+
+@dataclass
+class FileResult:
+    path: str
+    before: str | None = None  # decoded text, BOM included; None for scripts
+    after: str | None = None
+    old_mode: int | None = None
+    new_mode: int | None = None
+    problems: list[Problem] = field(default_factory=list)  # what remains
+    fixed: Counter = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after or self.old_mode != self.new_mode
+
+
+@dataclass
+class Options:
+    fix: bool = False
+    unsafe_fixes: bool = False
+    select: frozenset = frozenset()  # rule codes; empty means all
+
+
+def parse_all(texts: dict[str, str], parser=parse) -> tuple[dict[str, Document], dict[str, str]]:
+    docs, errors = {}, {}
+    for path, text in texts.items():
+        try:
+            docs[path] = parser(text)
+        except ParseError as e:
+            errors[path] = str(e)
+    return docs, errors
+
+
+def include_groups(docs: dict[str, Document]) -> dict[str, str]:
+    """Each file's group: the files joined by `include:` links (either way) share one."""
+    parent = {f: f for f in docs}
+
+    def find(f):
+        while parent[f] != f:
+            parent[f] = parent[parent[f]]
+            f = parent[f]
+        return f
+
+    for f, doc in docs.items():
+        for t in include_targets(doc, f):
+            for cand in (t, t + "/polytope.yml", t + "/polytope.yaml"):
+                if cand in parent:
+                    parent[find(cand)] = find(f)
+    return {f: find(f) for f in docs}
+
+
+def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[str], ScriptInfo] | None,
+        options: Options, parser=parse) -> dict[str, FileResult]:
+    """Check (and with options.fix, fix) the target files; `texts` also holds context files.
+    `parser` may be a memoised `document.parse` (the CLI parses includes before this)."""
+    docs, parse_errors = parse_all(texts, parser)
+    results: dict[str, FileResult] = {}
+    for path in targets:
+        results[path] = FileResult(path, texts.get(path), texts.get(path))
+        if path in parse_errors:
+            results[path].errors.append(parse_errors[path])
+    modes: dict[str, int] = {}
+
+    def probe_now(path: str) -> ScriptInfo:
+        info = probe(path)
+        if path in modes:
+            info.mode = modes[path]
+        return info
+
+    live = [p for p in targets if p in docs]
+    groups = include_groups(docs)
+    for _ in range(MAX_PASSES if options.fix else 1):
+        project = Project(docs, groups, root, probe_now if probe else None)
+        problems = _check(project, live, options)
+        if not options.fix or not _apply_fixes(problems, docs, results, modes, probe_now, options):
+            break
+    else:
+        for path in live:
+            results[path].errors.append(f"internal error: fixes did not converge in {MAX_PASSES} passes")
+    if options.fix:
+        project = Project(docs, groups, root, probe_now if probe else None)
+        problems = _check(project, live, options)
+    for p in problems:
+        results.setdefault(p.file, _script_result(p.file, probe, modes)).problems.append(p)
+    for path, mode in modes.items():
+        results[path].new_mode = mode
+    return results
+
+
+def _script_result(path, probe, modes) -> FileResult:
+    """The result of a file known only through the probe (a script)."""
+    old = probe(path).mode if probe else None
+    return FileResult(path, old_mode=old, new_mode=modes.get(path, old))
+
+
+def _check(project: Project, files: list[str], options: Options) -> list[Problem]:
+    problems = []
+    for rule in RULES:
+        if not options.select or rule.CODE in options.select:
+            problems.extend(rule.check(project, files))
+    problems.sort(key=lambda p: (p.file, p.line, p.col, p.code))
+    return problems
+
+
+def _apply_fixes(problems, docs, results, modes, probe_now, options) -> bool:
+    """Apply one pass of fixes; True when anything changed."""
+    allowed = [p for p in problems if p.fix and (p.fix.applicability == SAFE or options.unsafe_fixes)]
+    changed = False
+    chmodded = set()
+    for p in allowed:
+        if p.fix.mode is None:
+            continue
+        if modes.get(p.fix_target) != p.fix.mode:
+            results.setdefault(p.fix_target, _script_result(p.fix_target, probe_now, {}))
+            modes[p.fix_target] = p.fix.mode
+            chmodded.add(p.fix_target)
+            changed = True
+        if p.fix_target in chmodded:  # one chmod can fix several problems
+            results[p.fix_target].fixed[p.code] += 1
+    by_file: dict[str, list[Problem]] = {}
+    for p in allowed:
+        if p.fix.edits and p.fix_target in docs:
+            by_file.setdefault(p.fix_target, []).append(p)
+    for path, fixes in by_file.items():
+        changed |= _fix_file(path, fixes, docs, results[path])
+    return changed
+
+
+def _fix_file(path: str, fixes: list[Problem], docs, result: FileResult) -> bool:
+    """Apply the non-overlapping fixes of one file; a fix that fails verification is dropped and
+    reported as an internal error, the others still apply."""
+    doc = docs[path]
+    chosen: list[Problem] = []
+    for p in fixes:
+        same_edit = any(c.fix.edits == p.fix.edits for c in chosen)  # one edit fixing two problems
+        if same_edit or not any(overlaps(c.fix.edits, p.fix.edits) for c in chosen):
+            chosen.append(p)
+    text, failure = _try(doc, chosen)
+    if failure is not None:
+        good = []
+        for p in chosen:
+            alone = _try(doc, [p])[1]
+            if alone is None:
+                good.append(p)
+            else:
+                _once(result.errors, f"internal error: {p.code} fix at line {p.line} dropped: {alone}")
+        if not good:
+            return False
+        chosen = good
+        text, failure = _try(doc, chosen)
+        if failure is not None:
+            _once(result.errors, f"internal error: fixes dropped together: {failure}")
+            return False
+    result.after = (BOM if doc.bom else "") + doc.unmask(text)
+    docs[path] = parse(result.after)
+    for p in chosen:
+        result.fixed[p.code] += 1
+    return True
+
+
+def _once(errors: list[str], message: str) -> None:
+    if message not in errors:
+        errors.append(message)
+
+
+def _try(doc: Document, group: list[Problem]) -> tuple[str, str | None]:
+    edits = list({e for p in group for e in p.fix.edits})
+    deletes = list({d for p in group for d in p.fix.deletes})
+    text = apply_edits(doc.text, edits)
+    return text, verify.check(doc.data, text, deletes)

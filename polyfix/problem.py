@@ -1,0 +1,48 @@
+"""What a rule returns: a problem at a place, with an optional fix."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .edits import Edit
+
+SAFE, UNSAFE = "safe", "unsafe"
+
+
+@dataclass
+class Fix:
+    """Text edits on one file plus the data paths they delete, or a new mode for a script.
+
+    `deletes` is the fix's promise: after the edits the file's data must equal the old data with
+    exactly those paths removed; the engine checks it and drops a fix that breaks it."""
+
+    message: str
+    applicability: str = SAFE
+    edits: list[Edit] = field(default_factory=list)
+    deletes: list[tuple] = field(default_factory=list)
+    mode: int | None = None  # for PF004: the script's new permission bits
+    target: str | None = None  # the file the fix changes, when not the problem's file
+
+
+@dataclass
+class Problem:
+    code: str
+    name: str
+    message: str
+    file: str  # absolute posix path
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    fix: Fix | None = None
+    hint: str = ""  # why there is no fix, when there is none
+
+    @property
+    def fix_target(self) -> str:
+        return (self.fix.target if self.fix and self.fix.target else self.file)
+
+
+def at_node(code: str, name: str, message: str, file: str, doc, node, fix: Fix | None = None,
+            hint: str = "") -> Problem:
+    line, col = doc.line_col(node.start_mark.index)
+    end_line, end_col = doc.line_col(node.end_mark.index)
+    return Problem(code, name, message, file, line, col, end_line, end_col, fix, hint)

@@ -1,0 +1,170 @@
+"""PF004 script-not-executable: a script that `cmd:` runs cannot be executed.
+
+What it does
+    Follows every `cmd:` given to a command-running module (polytope/python, python!simple, node,
+    container), through `pt.param` defaults and every caller's args, to the script it runs: the first
+    word of a string cmd, the first item of a list cmd, or the first string literal of a `#pt-js`
+    cmd (`"./bin/add-dependencies " + params.packages`). The script is resolved through the module's
+    `code:` source (`{type: host|repo, path}`) relative to its polytope file, or the project root for
+    `./`-paths that only exist there. It reports a script that is not executable, that does not
+    exist, or that has no `#!` line (or one ending in CRLF); and every file directly in the same
+    `bin/` folder that starts with `#!` but is not executable.
+
+Why
+    `cmd: ./bin/run` executes the file directly: without its execute bit the container fails with
+    "permission denied" and the service never starts. Git keeps the bit, so a script created on a
+    file system that drops it, or by a tool that forgets `chmod +x`, breaks every checkout.
+
+Example
+    modules:
+      - id: api
+        module: polytope/python
+        args:
+          code: {type: host, path: ./api}
+          cmd: ./bin/run          # api/bin/run is 100644
+
+Fix (safe)
+    `chmod +x`: the owner's execute bit, and the group's and others' where they can read the file
+    (0644 becomes 0755). Nothing outside the project root is touched, nor anything reached through a
+    symlink that leaves it. A missing script or a missing `#!` line is only reported: which
+    interpreter a script wants is not certain from outside it.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+
+from .. import builtins
+from ..document import get, is_map, is_scalar, is_seq, items, text_value
+from ..problem import Fix, Problem, at_node
+from ..project import UNRESOLVED, Env, Project, within
+from ..refs import is_code, is_js, param_ref
+
+CODE = "PF004"
+NAME = "script-not-executable"
+_JS_STRING = re.compile(r"""["'`]([^"'`]+)["'`]""")
+
+
+def check(project: Project, files) -> list:
+    if project.probe is None:
+        return []
+    targets = set(files)
+    problems: dict[tuple, Problem] = {}
+    for call in project.calls:
+        if not builtins.is_command_runner(call.ref):
+            continue
+        base = _code_base(project, call)
+        if base is None:
+            continue
+        for node, file in _sources(project, get(call.args, "cmd"), call.owner, 0):
+            if file not in targets:
+                continue
+            word = _script_word(node)
+            if word is None:
+                continue
+            script = posixpath.normpath(posixpath.join(base, word))
+            for p in _problems_for(project, script, word, node, file):
+                problems.setdefault((p.file, p.line, p.col, p.message), p)  # several cmds, one script
+    return list(problems.values())
+
+
+def _problems_for(project: Project, script: str, word: str, node, file: str):
+    doc = project.docs[file]
+    rel = posixpath.relpath(script, project.root)
+    info = project.probe(script)
+    if not info.exists:
+        yield at_node(CODE, NAME, f"`cmd` runs `{word}`, but {rel} does not exist", file, doc, node)
+        return
+    if info.is_dir:
+        return
+    if not info.mode & 0o100:
+        msg = f"`cmd` runs `{word}`, but {rel} is not executable"
+        yield at_node(CODE, NAME, msg, file, doc, node, *_chmod(script, info))
+    if not info.first_line.startswith((b"#!", b"\x7fELF")):
+        yield at_node(CODE, NAME, f"`cmd` runs `{word}`, but {rel} has no `#!` line", file, doc, node,
+                      hint="add the interpreter line the script needs")
+    elif info.first_line.endswith(b"\r"):
+        yield at_node(CODE, NAME, f"`cmd` runs `{word}`, but the `#!` line of {rel} ends in CRLF",
+                      file, doc, node, hint="convert the script to LF line endings")
+    if posixpath.basename(posixpath.dirname(script)) == "bin":
+        for sibling in info.siblings:
+            s = project.probe(sibling)
+            if s.exists and not s.is_dir and s.first_line.startswith(b"#!") and not s.mode & 0o100:
+                msg = "starts with `#!` but is not executable, in a bin/ folder whose scripts `cmd` runs"
+                yield Problem(CODE, NAME, msg, sibling, 1, 1, 1, 1, *_chmod(sibling, s))
+
+
+def _chmod(path: str, info):
+    """(fix, hint) making a script executable, where the project may touch it."""
+    if not info.inside_root:
+        return None, "it is outside the project (or behind a link that leaves it): not touched"
+    mode = info.mode | 0o100 | (0o010 if info.mode & 0o040 else 0) | (0o001 if info.mode & 0o004 else 0)
+    return Fix(f"chmod +x (mode {info.mode & 0o7777:04o} to {mode & 0o7777:04o})", mode=mode, target=path), ""
+
+
+def _sources(project: Project, node, owner, depth: int):
+    """(literal node, its file) for every value a `cmd` can take: the node itself, or where a param
+    reference leads: the param's default and what every caller passes."""
+    if node is None or depth > 10:
+        return
+    name = param_ref(text_value(node)) if is_scalar(node) else None
+    if name is None:
+        yield node, owner.file
+        return
+    default = owner.param_default(name)
+    if default is not None:
+        yield from _sources(project, default, owner, depth + 1)
+    for call in project.callers(owner):
+        yield from _sources(project, get(call.args, name), call.owner, depth + 1)
+
+
+def _script_word(node) -> str | None:
+    """The relative path a cmd executes, when it names one."""
+    if is_seq(node):
+        first = items(node)[0] if items(node) else None
+        text = text_value(first)
+        word = text.strip() if text else None
+    else:
+        text = text_value(node)
+        if not text or (is_code(text) and not is_js(text)):
+            return None
+        if is_js(text):
+            m = _JS_STRING.search(text)
+            text = m.group(1) if m else ""
+        parts = text.split()
+        word = parts[0].strip("\"'") if parts else None
+    if not word or "/" not in word or word.startswith(("/", "~")) or re.search(r"[{}$*?\[\]]", word):
+        return None
+    return word
+
+
+def _code_base(project: Project, call) -> str | None:
+    """The folder the command runs in, on the host: the `code:` source, or for polytope/container
+    the host or repo mount on its `workdir`."""
+    env = Env(call.owner)
+    source = env.lookup(call.args, "code")
+    if not is_map(source):
+        workdir = env.lookup(call.args, "workdir")
+        mounts = env.lookup(call.args, "mounts")
+        if not isinstance(workdir, str) or not is_seq(mounts):
+            return None
+        source = next((get(m, "source") for m in items(mounts)
+                       if text_value(get(m, "path")) and text_value(get(m, "path")).rstrip("/") == workdir.rstrip("/")), None)
+        if not is_map(source):
+            return None
+    kind, path = env.lookup(source, "type"), env.lookup(source, "path")
+    if path is UNRESOLVED or not isinstance(path, str) or kind not in ("host", "repo"):
+        return None
+    if kind == "repo" and get(source, "repo") is not None:
+        return None  # another repository's content
+    folder = posixpath.dirname(call.owner.file)
+    if path.startswith("/"):
+        return posixpath.normpath(posixpath.join(project.root, path.lstrip("/"))) if kind == "repo" else None
+    candidates = [posixpath.join(folder, path)]
+    if kind == "host" and path.startswith("./"):
+        candidates.insert(0, posixpath.join(project.root, path))  # `./dir` is relative to where pt runs
+    for c in candidates:
+        c = posixpath.normpath(c)
+        if within(c, project.root) and project.probe(c).is_dir:
+            return c
+    return None
