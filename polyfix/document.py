@@ -52,15 +52,18 @@ def mask(text: str) -> tuple[str, dict[str, str]]:
     if MASK_TOKEN.search(text):
         raise ParseError("holds private-use characters polyfix uses to mask placeholders")
     placeholders: dict[str, str] = {}
+    tokens: dict[str, str] = {}  # the same placeholder always gets the same token: names still match
 
     def token(m: re.Match) -> str:
-        n = len(placeholders)
-        if n >= _DIGITS * _DIGITS or len(m.group()) < 3:
-            return m.group()
-        tok = _TOKEN_START + chr(_DIGIT_BASE + n // _DIGITS) + chr(_DIGIT_BASE + n % _DIGITS)
-        tok += _TOKEN_FILL * (len(m.group()) - 3)
-        placeholders[tok] = m.group()
-        return tok
+        text = m.group()
+        if text not in tokens:
+            n = len(tokens)
+            if n >= _DIGITS * _DIGITS:
+                return text
+            tok = _TOKEN_START + chr(_DIGIT_BASE + n // _DIGITS) + chr(_DIGIT_BASE + n % _DIGITS)
+            tokens[text] = tok + _TOKEN_FILL * (len(text) - 3)
+            placeholders[tokens[text]] = text
+        return tokens[text]
 
     return PLACEHOLDER.sub(token, text), placeholders
 

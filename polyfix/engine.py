@@ -119,6 +119,12 @@ def _check(project: Project, files: list[str], options: Options) -> list[Problem
     for rule in RULES:
         if not options.select or rule.CODE in options.select:
             problems.extend(rule.check(project, files))
+    for p in problems:  # messages quote names: show placeholders as the user wrote them
+        doc = project.docs.get(p.file)
+        if doc is not None:
+            p.message = doc.unmask(p.message)
+        for other in project.docs.values():
+            p.message = other.unmask(p.message)
     problems.sort(key=lambda p: (p.file, p.line, p.col, p.code))
     return problems
 

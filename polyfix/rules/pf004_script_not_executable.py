@@ -50,6 +50,7 @@ def check(project: Project, files) -> list:
         return []
     targets = set(files)
     problems: dict[tuple, Problem] = {}
+    referenced: set[str] = set()
     for call in project.calls:
         if not builtins.is_command_runner(call.ref):
             continue
@@ -63,9 +64,11 @@ def check(project: Project, files) -> list:
             if word is None:
                 continue
             script = posixpath.normpath(posixpath.join(base, word))
+            referenced.add(script)
             for p in _problems_for(project, script, word, node, file):
                 problems.setdefault((p.file, p.line, p.col, p.message), p)  # several cmds, one script
-    return list(problems.values())
+    # A script that a cmd runs is reported at that cmd, not again as a bin/ sibling.
+    return [p for p in problems.values() if p.file in project.docs or p.file not in referenced]
 
 
 def _problems_for(project: Project, script: str, word: str, node, file: str):
