@@ -105,8 +105,16 @@ def include_closure(paths: list[str], texts: dict[str, str], root: str, parse) -
 def make_probe(root: str):
     """What PF004 asks of the file system: existence, mode, the first line, the bin/ siblings."""
     real_root = os.path.realpath(root)
+    seen: dict[str, ScriptInfo] = {}
 
     def probe(path: str) -> ScriptInfo:
+        """Memoised: a check asks about the same scripts many times; a copy, so callers may adjust."""
+        if path not in seen:
+            seen[path] = _probe(path)
+        info = seen[path]
+        return ScriptInfo(info.exists, info.is_dir, info.mode, info.inside_root, info.first_line, info.siblings)
+
+    def _probe(path: str) -> ScriptInfo:
         try:
             st = os.stat(path)
         except OSError:
@@ -123,8 +131,8 @@ def make_probe(root: str):
         siblings = []
         parent = os.path.dirname(path)
         if os.path.basename(parent) == "bin":
-            siblings = sorted(posix(os.path.join(parent, n)) for n in os.listdir(parent)
-                              if os.path.join(parent, n) != path and os.path.isfile(os.path.join(parent, n)))
+            siblings = sorted(f"{parent}/{n}" for n in os.listdir(parent)
+                              if f"{parent}/{n}" != path and os.path.isfile(f"{parent}/{n}"))
         return ScriptInfo(exists=True, mode=st.st_mode & 0o7777, inside_root=inside, first_line=first,
                           siblings=siblings)
 

@@ -137,6 +137,7 @@ class Project:
         for f, defs in self.definitions.items():
             self._by_group.setdefault(groups.get(f, f), []).extend(defs)
         self.calls: list[Call] = [c for f in docs for c in self._calls_in(f)]
+        self._callers: dict[int, list[Call]] | None = None
 
     # ---- names ----
     def lookup(self, ref: str, file: str, kinds: tuple[str, ...]) -> Definition | None:
@@ -170,8 +171,15 @@ class Project:
                     yield Call(ref, ref_node, get(step, "args"), d, step, d.path + ("run", i))
 
     def callers(self, d: Definition) -> list[Call]:
-        return [c for c in self.calls if not builtins.is_builtin(c.ref)
-                and self.lookup(c.ref, c.owner.file, _kinds_for(c)) is d]
+        """The calls that run a definition (indexed on first use)."""
+        if self._callers is None:
+            self._callers = {}
+            for c in self.calls:
+                if not builtins.is_builtin(c.ref):
+                    target = self.lookup(c.ref, c.owner.file, _kinds_for(c))
+                    if target is not None:
+                        self._callers.setdefault(id(target), []).append(c)
+        return self._callers.get(id(d), [])
 
     # ---- what a step does ----
     def classify_step(self, step, env: Env) -> Verdict:

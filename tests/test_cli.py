@@ -1,0 +1,194 @@
+"""The CLI contract: modes, exit codes, errors, writing."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SERVICE_AFTER = """\
+templates:
+  - id: stack
+    run:
+      - api
+      - id: web
+        module: web
+        run-when: {after: api}
+modules:
+  - id: api
+    module: polytope/python
+  - id: web
+    module: polytope/node
+"""
+FIXED = SERVICE_AFTER.replace("        run-when: {after: api}\n", "")
+
+
+def write(path: Path, text: str, mode: int | None = None) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    if mode is not None:
+        os.chmod(path, mode)
+    return path
+
+
+def test_report_lists_problems_and_exits_1(tmp_path, polyfix):
+    write(tmp_path / "polytope.yml", SERVICE_AFTER)
+    r = polyfix(tmp_path)
+    assert r.code == 1
+    assert r.out.splitlines()[0].startswith("polytope.yml:7:27: PF003 waits for `api`")
+    assert r.out.splitlines()[0].endswith("[*]")
+    assert r.out.splitlines()[-1] == "Found 1 problem (1 fixable with --write)."
+
+
+def test_clean_project_exits_0(tmp_path, polyfix):
+    write(tmp_path / "polytope.yml", FIXED)
+    r = polyfix(tmp_path)
+    assert (r.code, r.out.strip()) == (0, "All checks passed!")
+
+
+def test_dry_run_prints_a_patch_and_writes_nothing(tmp_path, polyfix):
+    write(tmp_path / "polytope.yml", SERVICE_AFTER)
+    write(tmp_path / "bin" / "run", "#!/bin/sh\n", 0o644)
+    write(tmp_path / "stack.yml", "tools:\n  x:\n    run:\n      - tool: polytope/python\n"
+          "        args: {code: {type: repo, path: .}, cmd: ./bin/run}\n")
+    r = polyfix(tmp_path, "--dry-run", ".", "stack.yml")
+    assert r.code == 1
+    assert "--- a/polytope.yml\n+++ b/polytope.yml\n" in r.out
+    assert "-        run-when: {after: api}\n" in r.out
+    assert "diff --git a/bin/run b/bin/run\nold mode 100644\nnew mode 100755\n" in r.out
+    assert (tmp_path / "polytope.yml").read_text() == SERVICE_AFTER
+    assert (tmp_path / "bin" / "run").stat().st_mode & 0o777 == 0o644
+    # the patch applies with git
+    patch = tmp_path / "fix.patch"
+    patch.write_text(r.out)
+    done = subprocess.run(["git", "apply", "--check", str(patch)], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_write_fixes_and_reports_what_it_changed(tmp_path, polyfix):
+    write(tmp_path / "polytope.yml", SERVICE_AFTER, 0o640)
+    r = polyfix(tmp_path, "--write")
+    assert r.code == 0
+    assert r.out.splitlines()[0] == "fixed polytope.yml (PF003)"
+    assert (tmp_path / "polytope.yml").read_text() == FIXED
+    assert (tmp_path / "polytope.yml").stat().st_mode & 0o777 == 0o640, "the file keeps its mode"
+    again = polyfix(tmp_path, "--write", "--exit-non-zero-on-fix")
+    assert again.code == 0 and "fixed" not in again.out
+
+
+def test_exit_non_zero_on_fix(tmp_path, polyfix):
+    write(tmp_path / "polytope.yml", SERVICE_AFTER)
+    assert polyfix(tmp_path, "--write", "--exit-non-zero-on-fix").code == 1
+
+
+def test_write_exits_1_when_problems_remain(tmp_path, polyfix):
+    write(tmp_path / "polytope.yml", "modules:\n  - id: a\n    module: polytope/python\n"
+          "    args: {code: {type: host, path: a}, cmd: ./bin/missing}\n")
+    (tmp_path / "a").mkdir()
+    r = polyfix(tmp_path, "--write")
+    assert r.code == 1
+    assert "does not exist" in r.out
+
+
+def test_unchanged_files_are_not_rewritten(tmp_path, polyfix):
+    f = write(tmp_path / "polytope.yml", FIXED)
+    os.utime(f, (1_000_000, 1_000_000))
+    polyfix(tmp_path, "--write")
+    assert f.stat().st_mtime == 1_000_000
+
+
+@pytest.mark.parametrize("content, expected", [
+    ("templates: [\n  - x\n", "polytope.yml: error: line "),
+    ("a: 1\na: 2\n", "duplicate key `a`"),
+    ("tools:\n  {{ name }}: x\n  - [\n", "unrendered template"),
+])
+def test_bad_yaml_is_one_line_exit_2_and_others_still_run(tmp_path, polyfix, content, expected):
+    bad = write(tmp_path / "bad" / "polytope.yml", content)
+    write(tmp_path / "good" / "polytope.yml", SERVICE_AFTER)
+    r = polyfix(tmp_path, "--write")
+    assert r.code == 2
+    errors = r.err.strip().splitlines()
+    assert len(errors) == 1 and expected in errors[0], r.err
+    assert errors[0].startswith("bad/polytope.yml: error: ")
+    assert "Traceback" not in r.out + r.err
+    assert bad.read_text() == content, "a bad file is never written"
+    assert (tmp_path / "good" / "polytope.yml").read_text() == FIXED, "the other files are still fixed"
+
+
+def test_not_utf8_and_missing_path(tmp_path, polyfix):
+    (tmp_path / "polytope.yml").write_bytes(b"a: \xff\n")
+    r = polyfix(tmp_path, "polytope.yml", "nowhere")
+    assert r.code == 2
+    assert "polytope.yml: error: not UTF-8 text (byte 3)" in r.err
+    assert "nowhere: error: no such file or folder" in r.err
+
+
+def test_explicit_file_of_any_name_and_include_targets(tmp_path, polyfix):
+    write(tmp_path / "stack.yaml", "include:\n  - services/api\n  - repo: gh:acme/x\n")
+    write(tmp_path / "services" / "api" / "polytope.yml", SERVICE_AFTER)
+    r = polyfix(tmp_path, "stack.yaml")
+    assert "services/api/polytope.yml:7:27: PF003" in r.out
+
+
+def test_directory_walk_skips_git_ignored_and_node_modules(tmp_path, polyfix):
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    write(tmp_path / ".gitignore", "generated/\n")
+    write(tmp_path / "generated" / "polytope.yml", SERVICE_AFTER)
+    write(tmp_path / "node_modules" / "x" / "polytope.yml", SERVICE_AFTER)
+    write(tmp_path / "app" / "polytope.yaml", SERVICE_AFTER)
+    r = polyfix(tmp_path)
+    files = {line.split(":")[0] for line in r.out.splitlines() if ": PF" in line}
+    assert files == {"app/polytope.yaml"}
+
+
+def test_symlinked_file_is_written_through_the_link(tmp_path, polyfix):
+    real = write(tmp_path / "real" / "polytope.yml", SERVICE_AFTER)
+    (tmp_path / "polytope.yml").symlink_to("real/polytope.yml")
+    r = polyfix(tmp_path, "--write", "polytope.yml")
+    assert r.code == 0, r.err
+    assert (tmp_path / "polytope.yml").is_symlink()
+    assert real.read_text() == FIXED
+
+
+def test_link_leaving_the_project_is_not_written(tmp_path, polyfix):
+    outside = write(tmp_path / "outside" / "polytope.yml", SERVICE_AFTER)
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "polytope.yml").symlink_to(outside)
+    r = polyfix(project, "--write", "polytope.yml")
+    assert r.code == 2
+    assert "outside the project" in r.err
+    assert outside.read_text() == SERVICE_AFTER
+
+
+def test_script_behind_a_link_that_leaves_the_project_is_not_touched(tmp_path, polyfix):
+    outside = write(tmp_path / "elsewhere" / "run", "#!/bin/sh\n", 0o644)
+    project = tmp_path / "project"
+    write(project / "polytope.yml", "modules:\n  - id: a\n    module: polytope/python\n"
+          "    args: {code: {type: host, path: a}, cmd: ./bin/run}\n")
+    (project / "a" / "bin").mkdir(parents=True)
+    (project / "a" / "bin" / "run").symlink_to(outside)
+    r = polyfix(project, "--write", "polytope.yml")
+    assert r.code == 1
+    assert "not executable" in r.out and "[*]" not in r.out
+    assert outside.stat().st_mode & 0o777 == 0o644
+
+
+def test_select_and_unknown_selector(tmp_path, polyfix):
+    write(tmp_path / "polytope.yml", SERVICE_AFTER)
+    assert polyfix(tmp_path, "--select", "PF004").code == 0
+    assert polyfix(tmp_path, "--select", "after-on-service").code == 1
+    bad = polyfix(tmp_path, "--select", "PF999")
+    assert bad.code == 2 and "unknown rule selector" in bad.err
+
+
+def test_dry_run_and_write_together_is_a_usage_error(tmp_path, polyfix):
+    assert polyfix(tmp_path, "--dry-run", "--write").code == 2
+
+
+def test_python_dash_m(tmp_path):
+    write(tmp_path / "polytope.yml", SERVICE_AFTER)
+    r = subprocess.run([sys.executable, "-m", "polyfix", str(tmp_path)], capture_output=True, text=True)
+    assert r.returncode == 1 and "PF003" in r.stdout

@@ -1,0 +1,76 @@
+"""polyfix on a copy of the real corpus (../shared/corpus): what users have."""
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import CORPUS, copy_tree
+from polyfix.document import ParseError, parse
+
+pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the shared corpus is not at {CORPUS}")
+
+# What a line removed or changed by PF003/PF004 may contain (PF004 changes no text).
+PF003_LINE = re.compile(r"run-when|after|step:|^\s*$")
+
+
+def _configs(root: Path) -> dict[Path, bytes]:
+    return {p.relative_to(root): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and re.fullmatch(r"polytope.*\.ya?ml", p.name)}
+
+
+def _parses(data: bytes) -> bool:
+    try:
+        parse(data.decode("utf-8"))
+        return True
+    except ParseError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def fixed_corpus(tmp_path_factory):
+    work = copy_tree(CORPUS, tmp_path_factory.mktemp("corpus") / "c")
+    return work
+
+
+def test_write_twice_on_the_corpus(fixed_corpus, polyfix):
+    before = _configs(fixed_corpus)
+    assert len(before) == 104
+    first = polyfix(fixed_corpus, "--write", "--unsafe-fixes")
+    assert "Traceback" not in first.out + first.err
+    assert first.code in (0, 1), first.err
+    after = _configs(fixed_corpus)
+
+    for name, old in before.items():
+        new = after[name]
+        if _parses(old):
+            assert _parses(new), f"{name} parsed before the fix and not after"
+        if old != new:  # every removed line belongs to a PF003 fix
+            for tag, i1, i2, _j1, _j2 in difflib.SequenceMatcher(
+                    None, old.splitlines(), new.splitlines(), autojunk=False).get_opcodes():
+                for line in old.splitlines()[i1:i2] if tag in ("replace", "delete") else []:
+                    assert PF003_LINE.search(line.decode()), f"{name}: unexplained change {line!r}"
+            assert f"fixed {name}" in first.out
+
+    second = polyfix(fixed_corpus, "--write", "--unsafe-fixes")
+    assert "fixed " not in second.out, "a second --write changes nothing"
+    assert _configs(fixed_corpus) == after
+
+
+def test_cmd_scripts_end_up_executable(fixed_corpus, polyfix):
+    polyfix(fixed_corpus, "--write")
+    rows = [line.split("\t") for line in (CORPUS / "CMDS.tsv").read_text().splitlines()[1:]]
+    needed = {(r[0], r[3]) for r in rows if len(r) >= 5 and r[4] == "100644"}
+    assert needed, "the corpus has cmd scripts without +x"
+    for repo, script in needed:
+        path = fixed_corpus / repo.replace("/", "__") / script
+        assert os.access(path, os.X_OK), f"{path} is still not executable"
+
+
+def test_report_on_the_corpus_has_no_errors(fixed_corpus, polyfix):
+    r = polyfix(fixed_corpus)
+    assert r.err == ""
+    assert r.code in (0, 1)

@@ -1,0 +1,86 @@
+"""The engine's safety net and the text deletions it is built on."""
+from __future__ import annotations
+
+import pytest
+
+from polyfix import engine
+from polyfix.document import get, items, mask, parse
+from polyfix.edits import Edit, apply_edits, delete_entry, delete_item
+from polyfix.problem import Fix, Problem
+
+
+def _delete_key(text: str, key: str, *path) -> str:
+    doc = parse(text)
+    node = doc.root
+    for p in path:
+        node = items(node)[p] if isinstance(p, int) else get(node, p)
+    i = next(i for i, (k, _) in enumerate(node.value) if k.value == key)
+    edit = delete_entry(doc.text, node, i)
+    return None if edit is None else apply_edits(doc.text, [edit])
+
+
+@pytest.mark.parametrize("text, key, path, expected", [
+    ("a: 1\nb: 2\nc: 3\n", "b", (), "a: 1\nc: 3\n"),
+    ("a: 1\nb:\n  x: 1\n  # inside\n  y: 2\n# above c\nc: 3\n", "b", (), "a: 1\n# above c\nc: 3\n"),
+    ("{a: 1, b: 2, c: 3}\n", "b", (), "{a: 1, c: 3}\n"),
+    ("{ a: 1, b: 2 }\n", "b", (), "{ a: 1 }\n"),
+    ("- b: 1\n  c: 2\n", "b", (0,), "- c: 2\n"),
+    ("- b: 1  # gone with its line\n  c: 2\n", "b", (0,), "- c: 2\n"),
+    ("- b: 1\n  # a comment would move behind the dash\n  c: 2\n", "b", (0,), None),
+    ("a: 1\nb: |\n  text\n\n  more\nc: 3\n", "b", (), "a: 1\nc: 3\n"),
+    ("a: 1\nb: 2", "b", (), "a: 1"),
+    ("a: 1\r\nb: 2", "b", (), "a: 1"),
+    ("a: 1\nb: 2 # c\n", "b", (), "a: 1\n"),
+])
+def test_delete_entry(text, key, path, expected):
+    assert _delete_key(text, key, *path) == expected
+
+
+@pytest.mark.parametrize("text, index, expected", [
+    ("- a\n- b\n- c\n", 1, "- a\n- c\n"),
+    ("[a, b, c]\n", 2, "[a, b]\n"),
+    ("[a, b, c]\n", 0, "[b, c]\n"),
+    ("- {step: a}\n- {step: b}\n", 0, "- {step: b}\n"),
+    ("- a\n", 0, None),  # an emptied list means something else: the caller removes the key
+])
+def test_delete_item(text, index, expected):
+    doc = parse(text)
+    edit = delete_item(doc.text, doc.root, index)
+    assert (None if edit is None else apply_edits(doc.text, [edit])) == expected
+
+
+def test_overlapping_edits_are_refused():
+    with pytest.raises(Exception):
+        apply_edits("abcdef", [Edit(0, 3, "x"), Edit(2, 4, "y")])
+
+
+def test_a_fix_that_changes_undeclared_data_is_dropped_and_reported():
+    text = "a: 1\nb: 2\nc: 3\n"
+    docs = {"/p/f.yml": parse(text)}
+    result = engine.FileResult("/p/f.yml", text, text)
+    # The edit removes `b` but declares that it removes `c`.
+    lying = Problem("PF003", "after-on-service", "m", "/p/f.yml", 2, 1, 2, 1,
+                    Fix("remove", edits=[Edit(5, 10)], deletes=[("c",)]))
+    assert engine._fix_file("/p/f.yml", [lying], docs, result) is False
+    assert result.after == text
+    assert len(result.errors) == 1 and result.errors[0].startswith("internal error: PF003 fix at line 2 dropped")
+
+
+def test_a_good_fix_survives_beside_a_bad_one():
+    text = "a: 1\nb: 2\nc: 3\n"
+    docs = {"/p/f.yml": parse(text)}
+    result = engine.FileResult("/p/f.yml", text, text)
+    good = Problem("PF003", "n", "m", "/p/f.yml", 1, 1, 1, 1, Fix("x", edits=[Edit(0, 5)], deletes=[("a",)]))
+    bad = Problem("PF003", "n", "m", "/p/f.yml", 3, 1, 3, 1, Fix("x", edits=[Edit(10, 15, "c: 4\n")], deletes=[]))
+    assert engine._fix_file("/p/f.yml", [good, bad], docs, result) is True
+    assert result.after == "b: 2\nc: 3\n"
+    assert any("line 3 dropped" in e for e in result.errors)
+
+
+def test_masking_keeps_offsets_and_round_trips():
+    text = 'tools:\n  {{ project-name }}:\n    run: [{tool: "x-{= v =}"}]\n'
+    masked, placeholders = mask(text)
+    assert len(masked) == len(text)
+    doc = parse(text)
+    assert doc.unmask(doc.text) == text
+    assert len(placeholders) == 2

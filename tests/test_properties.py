@@ -1,0 +1,102 @@
+"""Property tests: generated projects in many layouts; the generator also writes the exact expected
+output, so every byte that no fix touches is checked, in LF and CRLF, with and without BOM and
+final newline, both sequence-indent styles, flow and block steps, comments and trailing spaces."""
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from polyfix import engine
+from polyfix.document import parse
+from polyfix.verify import same
+
+KINDS = {"polytope/python": True, "polytope/node": True, "polytope/postgres!simple": True,
+         "polytope/couchbase!init-cluster": False, "polytope/scaffold": False, "acme/remote": False}
+
+
+@st.composite
+def projects(draw):
+    ind = " " * draw(st.sampled_from([2, 4]))
+    dash = draw(st.sampled_from(["", ind]))  # indentless `- ` or indented `  - ` sequences
+    eol = draw(st.sampled_from(["\n", "\r\n"]))
+    n = draw(st.integers(2, 5))
+    kinds = [draw(st.sampled_from(sorted(KINDS))) for _ in range(n)]
+    lines: list[tuple[str, str | None]] = []  # (input line, expected line or None when removed)
+
+    def keep(s):
+        lines.append((s, s))
+
+    keep("# generated" + draw(st.sampled_from(["", "   "])))
+    keep("templates:")
+    keep(f"{dash}- id: stack")
+    item = dash + "  "
+    keep(f"{item}run:")
+    for i in range(n):
+        target = draw(st.one_of(st.none(), st.integers(0, n - 1).filter(lambda j, i=i: j != i)))
+        style = draw(st.sampled_from(["bare", "block", "flow"]))
+        comment = draw(st.sampled_from(["", "  # note", "   "]))
+        pre = f"{item}{dash}- "
+        body = item + dash + "  "
+        if draw(st.booleans()):
+            keep(f"{item}{dash}# step {i}")
+        removed = target is not None and KINDS[kinds[target]]
+        if style == "bare":  # a bare step cannot carry an ordering
+            keep(f"{pre}m{i}{comment}")
+        elif style == "flow":
+            after = f", run-when: {{after: m{target}}}" if target is not None else ""
+            old = f"{pre}{{id: m{i}, module: m{i}{after}}}{comment}"
+            lines.append((old, old.replace(after, "") if removed else old))
+        else:
+            keep(f"{pre}id: m{i}{comment}")
+            keep(f"{body}module: m{i}")
+            if target is not None:
+                flow = draw(st.booleans())
+                if flow:
+                    s = f"{body}run-when: {{ after: m{target} }}"
+                    lines.append((s, None if removed else s))
+                else:
+                    s1, s2 = f"{body}run-when:", f"{body}{ind}after: m{target}{comment}"
+                    lines.append((s1, None if removed else s1))
+                    lines.append((s2, None if removed else s2))
+    keep("modules:")
+    for i, kind in enumerate(kinds):
+        keep(f"{dash}- id: m{i}")
+        keep(f"{dash}  module: {kind}")
+    bom = "\ufeff" if draw(st.booleans()) else ""
+    final = eol if draw(st.booleans()) else ""
+    before = bom + eol.join(a for a, _ in lines) + final
+    kept = [b for _, b in lines if b is not None]
+    after = bom + eol.join(kept) + final
+    return before, after
+
+
+def fix(text: str) -> str:
+    results = engine.run({"/p/polytope.yml": text}, ["/p/polytope.yml"], "/p", None, engine.Options(fix=True))
+    r = results["/p/polytope.yml"]
+    assert not r.errors, r.errors
+    return r.after
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(projects())
+def test_fix_gives_exactly_the_expected_bytes(case):
+    before, expected = case
+    parse(before)  # the generator makes valid YAML
+    after = fix(before)
+    assert after == expected
+    assert fix(after) == after, "a second pass changes nothing"
+
+
+@settings(max_examples=100, deadline=None)
+@given(projects())
+def test_report_only_never_changes_text(case):
+    before, _ = case
+    r = engine.run({"/p/polytope.yml": before}, ["/p/polytope.yml"], "/p", None, engine.Options())
+    assert r["/p/polytope.yml"].after == before
+
+
+def test_same_tells_types_apart():
+    assert same({"a": [1, "x"]}, {"a": [1, "x"]})
+    assert not same({"a": 1}, {"a": True})
+    assert not same([1], [1.0])
+    assert not same({"a": 1, "b": 2}, {"b": 2, "a": 1})
