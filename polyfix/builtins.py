@@ -31,6 +31,20 @@ _JOBS = {
 }
 
 
+# hostname → (the built-in that serves it, its default port), where the sources fix both.
+DEFAULT_PORTS = {
+    "postgres": ("polytope/postgres", 5432), "redpanda": ("polytope/redpanda", 9092),
+    "couchbase": ("polytope/couchbase", 8091), "kafka": ("polytope/kafka", 9092),
+    "redpanda-console": ("polytope/redpanda!console", 8079), "kafka-connect": ("polytope/kafka!connect", 8083),
+}
+
+
+def same_module(ref: str, builtin: str) -> bool:
+    """Whether a reference runs that built-in (postgres!simple serves `postgres` too)."""
+    name = _name(ref)
+    return name == builtin or name.startswith(builtin + "!simple")
+
+
 def is_builtin(ref: str) -> bool:
     return ref.startswith(("polytope/", "pt/"))
 

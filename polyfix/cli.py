@@ -41,8 +41,10 @@ def _selection(values: tuple[str, ...]) -> frozenset:
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes marked unsafe.")
 @click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when --write changed anything (for hooks).")
 @click.option("--select", multiple=True, metavar="CODES", help="Only these rules (codes, prefixes or names).")
+@click.option("--values", "values_file", type=click.Path(path_type=Path), metavar="FILE",
+              help="YAML mapping of value names to values: PF001's defaults (else config/values.yml at the project root).")
 @click.version_option(__version__, prog_name="polyfix")
-def main(paths, dry_run, write, unsafe_fixes, exit_non_zero_on_fix, select):
+def main(paths, dry_run, write, unsafe_fixes, exit_non_zero_on_fix, select, values_file):
     """Find and fix what breaks Polytope projects in polytope.yml files and the scripts they run.
 
     PATHS are files or folders (default: the current folder); folders are searched for
@@ -54,7 +56,11 @@ def main(paths, dry_run, write, unsafe_fixes, exit_non_zero_on_fix, select):
     errors: list[str] = []
     results = []
     for root, targets in _targets(paths or (Path("."),), errors).items():
-        results.extend(_run_root(root, targets, options, errors).values())
+        values = _values(values_file, root, errors)
+        if values is None:
+            continue
+        root_options = engine.Options(options.fix, options.unsafe_fixes, options.select, values)
+        results.extend(_run_root(root, targets, root_options, errors).values())
     results.sort(key=lambda r: r.path)
     for r in results:
         errors.extend(f"{report.display_path(r.path)}: error: {e}" for e in r.errors)
@@ -72,6 +78,9 @@ def main(paths, dry_run, write, unsafe_fixes, exit_non_zero_on_fix, select):
                 errors.append(f"{report.display_path(r.path)}: error: {failure}")
             else:
                 out.append(report.fixed_line(r.path, r.fixed) + "\n")
+    notes = list(dict.fromkeys(n for r in changed for n in r.notes))
+    if write and notes:
+        out.append("Still to do by hand:\n" + "".join(f"  {n}\n" for n in notes))
     listing = "".join(report.problem_line(p) + "\n" for p in problems)
     fixable = sum(1 for p in problems if p.fix and p.fix.applicability == "safe")
     unsafe = sum(1 for p in problems if p.fix and p.fix.applicability != "safe")
@@ -92,6 +101,24 @@ def main(paths, dry_run, write, unsafe_fixes, exit_non_zero_on_fix, select):
     if problems or (dry_run and changed) or (write and exit_non_zero_on_fix and changed):
         sys.exit(1)
     sys.exit(0)
+
+
+def _values(values_file: Path | None, root: str, errors: list[str]) -> dict | None:
+    """The values file's mapping ({} when there is none); None after an error."""
+    path = values_file or Path(root) / "config" / "values.yml"
+    if values_file is None and not path.is_file():
+        return {}
+    try:
+        data = parse(discover.read_text(str(path))).data
+    except (discover.InputError, ParseError) as e:
+        errors.append(f"{path}: error: {e}")
+        return None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        errors.append(f"{path}: error: a values file must be a mapping of value names to values")
+        return None
+    return {str(k): v for k, v in data.items() if not isinstance(v, (dict, list))}
 
 
 def _targets(paths, errors: list[str]) -> dict[str, list[str]]:

@@ -29,6 +29,7 @@ class FileResult:
     problems: list[Problem] = field(default_factory=list)  # what remains
     fixed: Counter = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the user must still do after the fixes
 
     @property
     def changed(self) -> bool:
@@ -40,6 +41,7 @@ class Options:
     fix: bool = False
     unsafe_fixes: bool = False
     select: frozenset = frozenset()  # rule codes; empty means all
+    values: dict = field(default_factory=dict)  # value name → value (a values file)
 
 
 def parse_all(texts: dict[str, str], parser=parse) -> tuple[dict[str, Document], dict[str, str]]:
@@ -91,7 +93,7 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
     live = [p for p in targets if p in docs]
     groups = include_groups(docs)
     for _ in range(MAX_PASSES if options.fix else 1):
-        project = Project(docs, groups, root, probe_now if probe else None)
+        project = Project(docs, groups, root, probe_now if probe else None, options.values)
         problems = _check(project, live, options)
         if not options.fix or not _apply_fixes(problems, docs, results, modes, probe_now, options):
             break
@@ -99,7 +101,7 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
         for path in live:
             results[path].errors.append(f"internal error: fixes did not converge in {MAX_PASSES} passes")
     if options.fix:
-        project = Project(docs, groups, root, probe_now if probe else None)
+        project = Project(docs, groups, root, probe_now if probe else None, options.values)
         problems = _check(project, live, options)
     for p in problems:
         results.setdefault(p.file, _script_result(p.file, probe, modes)).problems.append(p)
@@ -182,6 +184,7 @@ def _fix_file(path: str, fixes: list[Problem], docs, result: FileResult) -> bool
     docs[path] = parse(result.after)
     for p in chosen:
         result.fixed[p.code] += 1
+        result.notes.extend(n for n in p.fix.notes if n not in result.notes)
     return True
 
 
@@ -193,5 +196,10 @@ def _once(errors: list[str], message: str) -> None:
 def _try(doc: Document, group: list[Problem]) -> tuple[str, str | None]:
     edits = list({e for p in group for e in p.fix.edits})
     deletes = list({d for p in group for d in p.fix.deletes})
+    sets, seen = [], set()
+    for p in group:  # problems sharing one fix share its sets: count them once
+        if id(p.fix) not in seen:
+            seen.add(id(p.fix))
+            sets.extend(p.fix.sets)
     text = apply_edits(doc.text, edits)
-    return text, verify.check(doc.data, text, deletes)
+    return text, verify.check(doc.data, text, deletes, sets)

@@ -10,15 +10,18 @@ SAFE, UNSAFE = "safe", "unsafe"
 
 @dataclass
 class Fix:
-    """Text edits on one file plus the data paths they delete, or a new mode for a script.
+    """Text edits on one file plus what they do to its data, or a new mode for a script.
 
-    `deletes` is the fix's promise: after the edits the file's data must equal the old data with
-    exactly those paths removed; the engine checks it and drops a fix that breaks it."""
+    `deletes` and `sets` are the fix's promise: after the edits the file's data must equal the old
+    data with exactly those paths removed, then those (path, value) pairs set (an index one past the
+    end of a list appends); the engine checks it and drops a fix that breaks it."""
 
     message: str
     applicability: str = SAFE
     edits: list[Edit] = field(default_factory=list)
     deletes: list[tuple] = field(default_factory=list)
+    sets: list[tuple] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the user must still do once it is applied
     mode: int | None = None  # for PF004: the script's new permission bits
     target: str | None = None  # the file the fix changes, when not the problem's file
 

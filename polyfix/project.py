@@ -125,13 +125,15 @@ class RunList:
 
 class Project:
     def __init__(self, docs: dict[str, Document], groups: dict[str, str], root: str,
-                 probe: Callable[[str], "ScriptInfo"] | None = None):
+                 probe: Callable[[str], "ScriptInfo"] | None = None, values: dict | None = None):
         """`docs` maps a file's absolute posix path to its parsed document; `groups` maps each file
         to the id of its include-connected group (names resolve within a group)."""
         self.docs = docs
         self.groups = groups
         self.root = root
         self.probe = probe
+        self.values = values or {}  # value name → value, from a values file
+        self._services: dict[str, list] | None = None
         self.definitions: dict[str, list[Definition]] = {f: list(_definitions(f, d)) for f, d in docs.items()}
         self._by_group: dict[str, list[Definition]] = {}
         for f, defs in self.definitions.items():
@@ -151,6 +153,29 @@ class Project:
                 if len(found) > 1:
                     return None
         return None
+
+    def definition_names(self) -> set[str]:
+        return {d.name for defs in self.definitions.values() for d in defs}
+
+    def service_ids(self) -> dict[str, list]:
+        """Service id (the in-job hostname) → the values of its ports' `port`, over all files."""
+        if self._services is None:
+            self._services = {}
+            for doc in self.docs.values():
+                stack = [doc.root] if doc.root is not None else []
+                while stack:
+                    node = stack.pop()
+                    for k, v in entries(node):
+                        if text_value(k) == "services":
+                            for svc in items(v):
+                                sid = text_value(get(svc, "id"))
+                                if sid:
+                                    ports = [value(get(p, "port")) for p in items(get(svc, "ports"))]
+                                    self._services.setdefault(sid, []).extend(ports)
+                        stack.append(v)
+                    if is_seq(node):
+                        stack.extend(items(node))
+        return self._services
 
     # ---- run lists and steps ----
     def run_lists(self, file: str) -> Iterator[RunList]:

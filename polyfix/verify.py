@@ -10,38 +10,48 @@ def _key(path: tuple):
     return [(0, p) if isinstance(p, int) else (1, str(p)) for p in path]
 
 
-def expected_data(data, deletes: list[tuple]):
-    """The data with the declared paths removed (list indices deepest and last first)."""
+def expected_data(data, deletes: list[tuple], sets: list[tuple] = ()):
+    """The data with the declared paths removed (list indices deepest and last first), then the
+    declared values set."""
     out = copy.deepcopy(data)
     for path in sorted(deletes, key=_key, reverse=True):
         parent = out
         for p in path[:-1]:
             parent = parent[p]
         del parent[path[-1]]
+    for path, value in sets:
+        parent = out
+        for p in path[:-1]:
+            parent = parent[p]
+        if isinstance(parent, list) and path[-1] == len(parent):
+            parent.append(copy.deepcopy(value))
+        else:
+            parent[path[-1]] = copy.deepcopy(value)
     return out
 
 
 def same(a, b) -> bool:
-    """Equality that also tells 1 from true and 1 from 1.0 (plain == does not)."""
+    """Equality that also tells 1 from true and 1 from 1.0 (plain == does not). The order of a
+    mapping's keys carries no meaning in YAML, so it is not compared."""
     if type(a) is not type(b):
         return False
     if isinstance(a, dict):
-        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
     if isinstance(a, list):
         return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
     return a == b
 
 
-def check(before_data, after_text: str, deletes: list[tuple]) -> str | None:
-    """None when `after_text` parses to `before_data` minus `deletes`; else what differs."""
+def check(before_data, after_text: str, deletes: list[tuple], sets: list[tuple] = ()) -> str | None:
+    """None when `after_text` parses to `before_data` minus `deletes`, plus `sets`; else what differs."""
     try:
         _root, after = parse_text(after_text)
     except ParseError as e:
         return f"the fixed text does not parse ({e})"
     try:
-        expected = expected_data(before_data, deletes)
+        expected = expected_data(before_data, deletes, sets)
     except (KeyError, IndexError, TypeError):
-        return f"a declared path is not in the data: {deletes}"
+        return f"a declared path is not in the data: {deletes} {[p for p, _ in sets]}"
     if same(expected, after):
         return None
     from deepdiff import DeepDiff  # only when a fix failed: it is slow to import

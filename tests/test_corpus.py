@@ -13,8 +13,10 @@ from polyfix.document import ParseError, parse
 
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the shared corpus is not at {CORPUS}")
 
-# What a line removed or changed by PF003/PF004 may contain (PF004 changes no text).
-PF003_LINE = re.compile(r"run-when|after|step:|^\s*$")
+# What a line removed or changed by a fix may hold (PF001 references, PF003 orderings; PF004 changes
+# no text), and what a line a fix adds may hold (rewritten references, declarations).
+REMOVED = re.compile(r"pt\.value|#pt-value|run-when|after|step:|^\s*$")
+ADDED = re.compile(r"pt\.param|pt\.input|#pt-param|^\s*(- )?id: |^\s*type: |^\s*(params|inputs):$|^\s*[^:#]+:$")
 
 
 def _configs(root: Path) -> dict[Path, bytes]:
@@ -48,12 +50,17 @@ def test_write_twice_on_the_corpus(fixed_corpus, polyfix):
         new = after[name]
         if _parses(old):
             assert _parses(new), f"{name} parsed before the fix and not after"
-        if old != new:  # every removed line belongs to a PF003 fix
-            for tag, i1, i2, _j1, _j2 in difflib.SequenceMatcher(
-                    None, old.splitlines(), new.splitlines(), autojunk=False).get_opcodes():
-                for line in old.splitlines()[i1:i2] if tag in ("replace", "delete") else []:
-                    assert PF003_LINE.search(line.decode()), f"{name}: unexplained change {line!r}"
+        if old != new:  # every removed and added line belongs to a fix
+            a, b = old.splitlines(), new.splitlines()
+            for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+                for line in a[i1:i2] if tag in ("replace", "delete") else []:
+                    assert REMOVED.search(line.decode()), f"{name}: unexplained removal {line!r}"
+                for line in b[j1:j2] if tag in ("replace", "insert") else []:
+                    assert ADDED.search(line.decode()), f"{name}: unexplained addition {line!r}"
             assert f"fixed {name}" in first.out
+
+    values_left = [n for n, data in after.items() if re.search(rb"(^|[\s{])(pt\.value|#pt-value) ", data, re.M)]
+    assert values_left == [], "no pt.value reference is left"
 
     second = polyfix(fixed_corpus, "--write", "--unsafe-fixes")
     assert "fixed " not in second.out, "a second --write changes nothing"

@@ -99,4 +99,5 @@ def test_same_tells_types_apart():
     assert same({"a": [1, "x"]}, {"a": [1, "x"]})
     assert not same({"a": 1}, {"a": True})
     assert not same([1], [1.0])
-    assert not same({"a": 1, "b": 2}, {"b": 2, "a": 1})
+    assert same({"a": 1, "b": 2}, {"b": 2, "a": 1}), "key order carries no meaning"
+    assert not same({"a": 1}, {"a": 1, "b": 2})

@@ -1,0 +1,374 @@
+"""PF001 value-to-param: a `pt.value` where a declared param with a default belongs.
+
+What it does
+    Finds every value reference in a module's, template's or tool's spec: whole scalars
+    (`pt.value x`, `"#pt-value x"`) and interpolations (`"http://{pt.value x}:80"`), anywhere below
+    `args` and `run` (env lists, services and ports, restart, mounts). It also reports value reads in
+    code (`(pt/value "x")` in `#pt-clj`/`pt.clj`, `pt.value("x")` in `#pt-js`/`pt.js`) without fixing
+    them. Secrets (`pt.secret`) are never touched.
+
+Why
+    Values are global state shared by every run and always strings: a `pt.value` in an `int` slot
+    fails (`Must be an integer (got "8079")`), and a value nobody has set breaks a run only when it
+    runs. A param declared on the module that uses it, with a default, is typed, local and documented
+    (polytope-reference.md §8.1). Projects that deliberately keep their settings in values (the
+    bluetext generator's `config/values.yml` with a `load-config` step) should turn this rule off
+    (`--select` without PF001).
+
+Example
+    tools:
+      api:
+        run:
+          - tool: polytope/python
+            args:
+              services:
+                - { id: api, ports: [{ protocol: http, port: pt.value api-port }] }
+
+    becomes, with `api-port: 8080` in config/values.yml:
+
+    tools:
+      api:
+        params:
+          - id: api-port
+            type: [default, int, 8080]
+        run:
+          - tool: polytope/python
+            args:
+              services:
+                - { id: api, ports: [{ protocol: http, port: pt.param api-port }] }
+
+Fix
+    Declares the param on the module, template or tool whose spec holds the reference, in the file's
+    own convention: an `inputs:` entry and `pt.input x` where the tool (or, when it has neither, the
+    file) uses `inputs:`, else a `params:` list entry (created before `args:`/`run:`) and `pt.param x`
+    (`"#pt-param x"` for `"#pt-value x"`, `{pt.param x}` inside strings). An existing declaration with
+    the same id is reused. The type comes from the slot: `int` for `port`, `expose-as`,
+    `max-restarts`, and `PORT` / `*_PORT` env values; `bool` for a boolean default; else `str`. The default
+    comes from, in order: `--values FILE` / `config/values.yml` at the project root; the project
+    itself (`<id>-host` / `<id>-hostname` for a service or module id gives that id, `<id>-port` that
+    service's one declared port or the built-in's default port). The fix is safe when every default
+    is known. Without one it is **unsafe**: it declares the param with its type and no default (so
+    the param becomes required), and `--write` lists what still needs a default.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+from .. import builtins
+from ..document import entries, get, is_map, is_scalar, is_seq, items, text_value, value
+from ..edits import Edit, _after_line, content_end
+from ..problem import SAFE, UNSAFE, Fix, at_node
+from ..project import Definition, Project
+
+CODE = "PF001"
+NAME = "value-to-param"
+
+_NAME = r"[A-Za-z0-9_.\-\ue000-\uefff]+"  # placeholder mask characters may be part of a name
+_WHOLE = re.compile(rf"\s*(pt\.value|#pt-value)\s+({_NAME})\s*")
+_INTERP = re.compile(rf"\{{\s*pt\.value\s+({_NAME})\s*\}}")
+_CODE_READ = re.compile(rf"""\(pt/value\s+["']({_NAME})["']\)|\bpt\.value\(\s*["']({_NAME})["']\s*\)""")
+_SECRET = re.compile(rf"(?:pt\.secret|#pt-secret)\s+({_NAME})")
+_INT_KEYS = {"port", "expose-as", "max-restarts"}
+_SKIP_KEYS = {"info", "params", "inputs", "name", "id"}
+_CODE_PREFIXES = ("#pt-js", "#pt-clj", "pt.js", "pt.clj", "#pt-py")
+_PLAIN = re.compile(r"[A-Za-z_\ue000-\uefff][A-Za-z0-9_./\-\ue000-\uefff]*")
+
+
+class _Ref:
+    """One scalar holding value references."""
+
+    def __init__(self, node, path, names, whole, int_slot):
+        self.node, self.path, self.names, self.whole, self.int_slot = node, path, names, whole, int_slot
+
+
+def check(project: Project, files) -> list:
+    problems = []
+    for file in files:
+        doc = project.docs[file]
+        prefers_inputs = _file_prefers_inputs(project.definitions[file])
+        for d in project.definitions[file]:
+            refs, code_reads = [], []
+            _walk(d.node, d.path, None, None, refs, code_reads)
+            for node, name in code_reads:
+                msg = (f"code reads value `{name}`: values are global strings that may be unset; "
+                       f"pass it in as a param instead")
+                problems.append(at_node(CODE, NAME, msg, file, doc, node, hint="change the code by hand"))
+            if refs:
+                problems.extend(_problems_for(project, file, doc, d, refs, prefers_inputs))
+    return problems
+
+
+def _walk(node, path, key, parent, refs, code_reads):
+    """Collect value references below a spec (keys named in _SKIP_KEYS are documentation or
+    declarations, not uses)."""
+    if is_map(node):
+        for k, v in entries(node):
+            kv = value(k)
+            if isinstance(kv, str) and kv in _SKIP_KEYS and parent is None:
+                continue
+            _walk(v, path + (kv,), kv, node, refs, code_reads)
+    elif is_seq(node):
+        for i, item in enumerate(items(node)):
+            _walk(item, path + (i,), None, node, refs, code_reads)
+    elif is_scalar(node) and isinstance(node.value, str) and not node.tag.endswith((":int", ":bool", ":null")):
+        text = node.value
+        if text.lstrip().startswith(_CODE_PREFIXES):
+            for m in _CODE_READ.finditer(text):
+                code_reads.append((node, m.group(1) or m.group(2)))
+            return
+        if node.style in ("|", ">"):
+            return  # a block of text (a script, a config file): not a reference
+        whole = _WHOLE.fullmatch(text)
+        if whole:
+            slot_int = key in _INT_KEYS or (key == "value" and _env_port(parent))
+            refs.append(_Ref(node, path, [whole.group(2)], whole.group(1), slot_int))
+        else:
+            names = [m.group(1) for m in _INTERP.finditer(text)]
+            if names:
+                refs.append(_Ref(node, path, names, None, False))
+
+
+def _env_port(mapping) -> bool:
+    name = text_value(get(mapping, "name"))
+    return bool(name) and (name.upper() == "PORT" or name.upper().endswith("_PORT"))
+
+
+def _file_prefers_inputs(definitions) -> bool:
+    uses_inputs = any(get(d.node, "inputs") is not None for d in definitions)
+    uses_params = any(get(d.node, "params") is not None for d in definitions)
+    return uses_inputs and not uses_params
+
+
+def _problems_for(project: Project, file, doc, d: Definition, refs, prefers_inputs):
+    params, inputs = get(d.node, "params"), get(d.node, "inputs")
+    use_inputs = is_map(inputs) or (inputs is None and params is None and prefers_inputs and d.kind == "tool")
+    declared = _declared(d)
+    # name → (type, default or None)
+    names: dict[str, tuple[str, object]] = {}
+    for name in dict.fromkeys(n for r in refs for n in r.names):
+        is_int = any(r.int_slot and name in r.names for r in refs)
+        names[name] = _type_and_default(project, doc, name, is_int)
+    known = {n for n, (_t, dflt) in names.items() if dflt is not None or n in declared}
+    fixes = {SAFE: _fix(project, doc, d, [r for r in refs if all(n in known for n in r.names)],
+                        names, declared, use_inputs, SAFE),
+             UNSAFE: _fix(project, doc, d, [r for r in refs if not all(n in known for n in r.names)],
+                          names, declared, use_inputs, UNSAFE)}
+    what = "input" if use_inputs else "param"
+    out = []
+    for r in refs:
+        missing = [n for n in r.names if n not in known]
+        fix = fixes[UNSAFE if missing else SAFE]
+        shown = ", ".join(f"`{n}`" for n in r.names)
+        them = f"them as {what}s" if len(r.names) > 1 else f"it as {'an' if what == 'input' else 'a'} {what}"
+        msg = (f"value{'s' if len(r.names) > 1 else ''} {shown} {'are' if len(r.names) > 1 else 'is'} "
+               f"global state and always a string: declare {them} "
+               f"with a default on {d.kind} `{d.name}`")
+        if missing:
+            msg += f" (no default known for {', '.join(f'`{n}`' for n in missing)}: set it in config/values.yml or --values FILE)"
+        out.append(at_node(CODE, NAME, msg, file, doc, r.node, fix,
+                           hint="" if fix else f"declare the {what} by hand"))
+    return out
+
+
+def _declared(d: Definition) -> set[str]:
+    out = {text_value(get(p, "id")) for p in items(get(d.node, "params"))}
+    out |= {text_value(k) for k, _v in entries(get(d.node, "inputs"))}
+    return {n for n in out if n}
+
+
+def _type_and_default(project: Project, doc, name: str, is_int: bool):
+    default = project.values.get(doc.unmask(name)) if project.values else None
+    if default is None:
+        default = _project_default(project, name, is_int)
+    if isinstance(default, bool):
+        return "bool", default
+    if is_int:
+        if isinstance(default, int) or (isinstance(default, str) and re.fullmatch(r"[0-9]+", default)):
+            return "int", int(default)
+        if default is not None:
+            return "str", str(default)
+        return "int", None
+    if isinstance(default, str) and default in ("true", "false"):
+        return "bool", default == "true"
+    return "str", None if default is None else str(default)
+
+
+def _project_default(project: Project, name: str, is_int: bool):
+    """What the project itself says a `<id>-host` / `<id>-hostname` / `<id>-port` value is."""
+    for suffix in ("-hostname", "-host"):
+        if name.endswith(suffix) and not is_int:
+            ident = name[: -len(suffix)]
+            if ident in project.service_ids() or ident in project.definition_names():
+                return ident
+    if name.endswith("-port"):
+        ident = name[: -len("-port")]
+        ports = project.service_ids().get(ident)
+        if ports is not None:
+            literal = [p for p in ports if isinstance(p, int)]
+            return literal[0] if len(ports) == 1 and literal else None
+        module, port = builtins.DEFAULT_PORTS.get(ident, (None, None))
+        if module and any(builtins.same_module(c.ref, module) for c in project.calls):
+            return port
+    return None
+
+
+def _fix(project, doc, d: Definition, refs, names, declared, use_inputs, safety):
+    if not refs:
+        return None
+    text = doc.text
+    edits, sets = [], []
+    kind = "input" if use_inputs else "param"
+    for r in refs:
+        raw = text[r.node.start_mark.index:r.node.end_mark.index]
+        pattern = re.compile(rf"(pt\.value|#pt-value)(\s+)({'|'.join(re.escape(n) for n in r.names)})(?![A-Za-z0-9_.\-])")
+        if len(pattern.findall(raw)) != (1 if r.whole else len(r.names)):
+            return None  # escapes or line folding hide the reference: leave it to a human
+        new_raw = pattern.sub(lambda m: ("#pt-param" if m.group(1) == "#pt-value" else f"pt.{kind}") + m.group(2) + m.group(3), raw)
+        edits.append(Edit(r.node.start_mark.index, r.node.end_mark.index, new_raw))
+        new_value = re.sub(r"(pt\.value|#pt-value)(?=\s)", lambda m: "#pt-param" if m.group(1) == "#pt-value" else f"pt.{kind}", r.node.value)
+        sets.append((r.path, new_value))
+    new_names = [n for n in dict.fromkeys(n for r in refs for n in r.names) if n not in declared]
+    notes = []
+    if new_names:
+        decl = _declaration(doc, d, [(n, *names[n]) for n in new_names], use_inputs)
+        if decl is None:
+            return None
+        edit, decl_sets = decl
+        edits.append(edit)
+        sets.extend(decl_sets)
+        for n in new_names:
+            if names[n][1] is None:
+                notes.append(f"give {kind} `{doc.unmask(n)}` of {d.kind} `{doc.unmask(d.name)}` a default: "
+                             f"type: [default, {names[n][0]}, <value>]")
+    secrets = sorted({doc.unmask(m.group(1)) for m in _SECRET.finditer(text[d.node.start_mark.index:d.node.end_mark.index])})
+    notes += [f"pt secret set {s} <value>" for s in secrets]
+    message = f"Declare {', '.join(f'`{n}`' for n in new_names) or 'nothing new'}; use pt.{kind}"
+    return Fix(message, safety, edits=edits, sets=sets, notes=notes)
+
+
+def _declaration(doc, d: Definition, new: list[tuple], use_inputs: bool):
+    """(the edit declaring params/inputs, the data it adds), in the file's style; None when the
+    layout is not one polyfix can extend safely."""
+    text = doc.text
+    eol = "\r\n" if "\r\n" in text else "\n"
+    if d.node.flow_style:
+        return None
+    key = "inputs" if use_inputs else "params"
+    existing = get(d.node, key)
+    key_col = d.node.value[0][0].start_mark.column
+    if existing is not None and not (is_seq(existing) if key == "params" else is_map(existing)):
+        return None
+    if use_inputs:
+        entries_data = {n: {"type": _type_data(t, v)} for n, t, v in new}
+        if existing is None:
+            ind = _indent_width(d.node)
+            lines = [f"{key}:"] + [line for n, t, v in new for line in
+                                   (f"{' ' * ind}{n}:", f"{' ' * 2 * ind}type: {_type_text(t, v)}")]
+            return _insert_key(text, d, key_col, lines, eol), [(d.path + (key,), entries_data)]
+        if existing.flow_style or not existing.value:
+            return None
+        first_key, first_val = existing.value[0]
+        col = first_key.start_mark.column
+        inner = (entries(first_val)[0][0].start_mark.column - col) if is_map(first_val) and not first_val.flow_style and first_val.value else 2
+        body = eol.join(f"{' ' * col}{n}:{eol}{' ' * (col + inner)}type: {_type_text(t, v)}" for n, t, v in new) + eol
+        at = _after_line(text, content_end(existing))
+        if at is None:
+            return None
+        return Edit(at, at, body), [(d.path + (key, n), data) for n, data in entries_data.items()]
+    new_items = [{"id": n, "type": _type_data(t, v)} for n, t, v in new]
+    if existing is None:
+        dash = _seq_offset(doc.root)
+        lines = [f"{key}:"] + [line for n, t, v in new for line in
+                               (f"{' ' * dash}- id: {n}", f"{' ' * (dash + 2)}type: {_type_text(t, v)}")]
+        return _insert_key(text, d, key_col, lines, eol), [(d.path + (key,), new_items)]
+    count = len(existing.value)
+    sets = [(d.path + (key, count + i), item) for i, item in enumerate(new_items)]
+    if existing.flow_style:
+        end = existing.end_mark.index - 1  # the closing `]`
+        if text[end] != "]":
+            return None
+        flow = ", ".join(f"{{id: {n}, type: {_type_text(t, v)}}}" for n, t, v in new)
+        return Edit(end, end, (", " if count else "") + flow), sets
+    first = existing.value[0]
+    ls = text.rfind("\n", 0, first.start_mark.index) + 1
+    prefix = text[ls:first.start_mark.index]
+    if not re.fullmatch(r"[ ]*-[ ]+", prefix):
+        return None
+    dash_col = prefix.index("-")
+    if first.id == "mapping" and first.flow_style:
+        body = "".join(f"{' ' * dash_col}- {{id: {n}, type: {_type_text(t, v)}}}{eol}" for n, t, v in new)
+    else:
+        item_col = first.start_mark.column
+        body = "".join(f"{' ' * dash_col}-{' ' * (item_col - dash_col - 1)}id: {n}{eol}"
+                       f"{' ' * item_col}type: {_type_text(t, v)}{eol}" for n, t, v in new)
+    at = _after_line(text, content_end(existing))
+    if at is None:
+        return None
+    if at == len(text) and not text.endswith("\n"):
+        return Edit(at, at, eol + body.rstrip("\r\n")), sets
+    return Edit(at, at, body), sets
+
+
+def _insert_key(text: str, d: Definition, key_col: int, lines: list[str], eol: str) -> Edit:
+    """Insert a new key's lines before `args:`/`run:` (where the corpus declares params), else at
+    the end of the spec."""
+    for anchor in ("args", "run"):
+        for k, _v in entries(d.node):
+            if text_value(k) == anchor:
+                ls = text.rfind("\n", 0, k.start_mark.index) + 1
+                if not text[ls:k.start_mark.index].strip():
+                    return Edit(ls, ls, "".join(" " * key_col + line + eol for line in lines))
+    at = _after_line(text, content_end(d.node))
+    body = "".join(" " * key_col + line + eol for line in lines)
+    if at is None:
+        at = content_end(d.node)
+        return Edit(at, at, eol + body.rstrip("\r\n"))
+    if at == len(text) and not text.endswith("\n"):
+        return Edit(at, at, eol + body.rstrip("\r\n"))
+    return Edit(at, at, body)
+
+
+def _indent_width(mapping) -> int:
+    """How far the spec indents a nested block mapping (2 when it nests none)."""
+    for _k, v in entries(mapping):
+        if is_map(v) and not v.flow_style and v.value:
+            return v.value[0][0].start_mark.column - mapping.value[0][0].start_mark.column
+        for item in items(v):
+            if is_map(item) and not item.flow_style and item.value and len(item.value) > 1:
+                return item.value[1][0].start_mark.column - item.value[0][0].start_mark.column or 2
+    return 2
+
+
+def _seq_offset(root) -> int:
+    """Where the file puts a block sequence's dash relative to its key: 0 (indentless) or more."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        for k, v in entries(node):
+            if is_seq(v) and not v.flow_style and v.value:
+                return max(0, v.start_mark.column - k.start_mark.column)
+            stack.append(v)
+        stack.extend(items(node) if is_seq(node) else [])
+    return 2
+
+
+def _type_data(typ: str, default):
+    return typ if default is None else ["default", typ, default]
+
+
+def _type_text(typ: str, default) -> str:
+    if default is None:
+        return typ
+    return f"[default, {typ}, {_scalar(default)}]"
+
+
+def _scalar(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    s = str(v)
+    if _PLAIN.fullmatch(s) and s.lower() not in ("true", "false", "null", "yes", "no", "on", "off", "y", "n"):
+        return s
+    return json.dumps(s, ensure_ascii=False)
