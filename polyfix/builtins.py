@@ -39,6 +39,27 @@ DEFAULT_PORTS = {
 }
 
 
+# The stateful built-ins and the argument that takes their volume (polytope-builtins.tsv).
+# polytope/kafka!connect also takes a `data-volume`, but it holds the downloaded connector plugins
+# (/usr/share/confluent-hub-components), a cache: Connect keeps its state in Kafka topics.
+VOLUME_ARGS = {m: "data-volume" for m in (
+    "polytope/postgres", "polytope/postgres!simple", "polytope/redpanda", "polytope/couchbase",
+    "polytope/kafka", "polytope/mailpit")}
+# Used in real projects and surely stateful, but no source documents their volume argument.
+UNCONFIRMED_STATEFUL = {"polytope/redis"}
+_SERVICE_NAMES = {"polytope/postgres!simple": "postgres", "polytope/kafka!connect": "kafka-connect"}
+
+
+def normalise(ref: str) -> str:
+    return _name(ref)
+
+
+def service_name(ref: str) -> str:
+    """The hostname a stateful built-in serves under (the wrapper module's id)."""
+    name = _name(ref)
+    return _SERVICE_NAMES.get(name, name.split("/", 1)[-1].split("!", 1)[0])
+
+
 def same_module(ref: str, builtin: str) -> bool:
     """Whether a reference runs that built-in (postgres!simple serves `postgres` too)."""
     name = _name(ref)

@@ -6,6 +6,7 @@ cannot be read or parsed, or an internal error (one line per file; the other fil
 """
 from __future__ import annotations
 
+import fnmatch
 import os
 import sys
 import tempfile
@@ -13,38 +14,39 @@ from pathlib import Path
 
 import click
 
-from . import __version__, discover, engine, report
+from . import __version__, config, discover, engine, report
 from .document import ParseError, parse
 from .project import within
-from .rules import BY_CODE, BY_NAME, RULES
 
 
-def _selection(values: tuple[str, ...]) -> frozenset:
-    codes = set()
-    for raw in values:
-        for item in filter(None, (s.strip() for s in raw.split(","))):
-            matched = [r.CODE for r in RULES if r.CODE.startswith(item.upper())] if item.upper().startswith("PF") else []
-            if item in BY_NAME:
-                matched = [BY_NAME[item].CODE]
-            if item.upper() == "ALL":
-                matched = list(BY_CODE)
-            if not matched:
-                raise click.BadParameter(f"unknown rule selector `{item}`", param_hint="--select")
-            codes.update(matched)
-    return frozenset(codes)
+def _codes(values: tuple[str, ...], option: str) -> list[str]:
+    """Selectors from repeatable, comma-separable options, checked."""
+    items = [item for raw in values for item in raw.split(",") if item.strip()]
+    try:
+        config.codes(items, option)
+    except config.ConfigError as e:
+        raise click.BadParameter(str(e).split(": ", 1)[-1], param_hint=option) from None
+    return items
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--dry-run", "--diff", "dry_run", is_flag=True, help="Print the diff --write would apply; write nothing.")
 @click.option("--write", "--fix", "write", is_flag=True, help="Apply the fixes in place.")
-@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes marked unsafe.")
+@click.option("--unsafe-fixes", is_flag=True, default=None, help="Also apply fixes marked unsafe.")
 @click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when --write changed anything (for hooks).")
 @click.option("--select", multiple=True, metavar="CODES", help="Only these rules (codes, prefixes or names).")
+@click.option("--ignore", multiple=True, metavar="CODES", help="Leave out these rules.")
+@click.option("--extend-select", multiple=True, metavar="CODES", help="Add these rules to the selection.")
 @click.option("--values", "values_file", type=click.Path(path_type=Path), metavar="FILE",
               help="YAML mapping of value names to values: PF001's defaults (else config/values.yml at the project root).")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), metavar="PATH",
+              help="Use this configuration file (pyproject.toml, polyfix.toml) instead of the nearest one.")
+@click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
+@click.option("--force-exclude", is_flag=True, help="Apply exclude patterns to files named on the command line too.")
 @click.version_option(__version__, prog_name="polyfix")
-def main(paths, dry_run, write, unsafe_fixes, exit_non_zero_on_fix, select, values_file):
+def main(paths, dry_run, write, unsafe_fixes, exit_non_zero_on_fix, select, ignore, extend_select, values_file,
+         config_file, isolated, force_exclude):
     """Find and fix what breaks Polytope projects in polytope.yml files and the scripts they run.
 
     PATHS are files or folders (default: the current folder); folders are searched for
@@ -52,15 +54,22 @@ def main(paths, dry_run, write, unsafe_fixes, exit_non_zero_on_fix, select, valu
     """
     if dry_run and write:
         raise click.UsageError("--dry-run and --write exclude each other")
-    options = engine.Options(fix=dry_run or write, unsafe_fixes=unsafe_fixes, select=_selection(select))
+    cli_select = (_codes(select, "--select"), _codes(ignore, "--ignore"), _codes(extend_select, "--extend-select"))
     errors: list[str] = []
     results = []
+    forced = None
+    if config_file is not None:
+        forced = _read_config(config_file, errors, explicit=True)
+        if forced is None:
+            _finish(errors)
     for root, targets in _targets(paths or (Path("."),), errors).items():
-        values = _values(values_file, root, errors)
-        if values is None:
-            continue
-        root_options = engine.Options(options.fix, options.unsafe_fixes, options.select, values)
-        results.extend(_run_root(root, targets, root_options, errors).values())
+        for cfg, files in _by_config(root, targets, forced, isolated, errors):
+            files = [f for f in files if not _excluded(f, cfg, root) or (f in targets.explicit and not force_exclude)]
+            if not files:
+                continue
+            options = _options(cfg, root, cli_select, dry_run or write, unsafe_fixes, values_file, errors)
+            if options is not None:
+                results.extend(_run_root(root, files, options, errors).values())
     results.sort(key=lambda r: r.path)
     for r in results:
         errors.extend(f"{report.display_path(r.path)}: error: {e}" for e in r.errors)
@@ -93,14 +102,97 @@ def main(paths, dry_run, write, unsafe_fixes, exit_non_zero_on_fix, select, valu
         click.echo(listing + closing, err=True)
     else:
         click.echo("".join(out) + listing + closing)
+    _finish(errors, bool(problems or (dry_run and changed) or (write and exit_non_zero_on_fix and changed)))
+
+
+def _finish(errors: list[str], failed: bool = False):
     for e in errors:
         click.echo(e, err=True)
+    sys.exit(2 if errors else 1 if failed else 0)
 
-    if errors:
-        sys.exit(2)
-    if problems or (dry_run and changed) or (write and exit_non_zero_on_fix and changed):
-        sys.exit(1)
-    sys.exit(0)
+
+class _Targets(list):
+    """Files to check, remembering which were named on the command line."""
+
+    def __init__(self):
+        super().__init__()
+        self.explicit: set[str] = set()
+
+
+def _read_config(path: Path, errors: list[str], explicit: bool = False) -> config.Config | None:
+    try:
+        cfg = config.parse_toml(discover.read_text(str(path)), discover.posix(path))
+    except (discover.InputError, config.ConfigError) as e:
+        errors.append(f"{path}: error: {e}")
+        return None
+    if cfg is None and explicit:
+        errors.append(f"{path}: error: has no [tool.polyfix] table")
+    return cfg
+
+
+def _nearest_config(folder: Path, errors: list[str], cache: dict) -> config.Config:
+    """The configuration nearest to a folder, looking up to the file system root."""
+    folder = folder.resolve()
+    if folder in cache:
+        return cache[folder]
+    found = None
+    for name in config.CONFIG_FILES:
+        candidate = folder / name
+        if candidate.is_file():
+            found = _read_config(candidate, errors)
+            if found is not None or errors:
+                break
+    if found is None and not errors:
+        found = _nearest_config(folder.parent, errors, cache) if folder.parent != folder else config.Config()
+    cache[folder] = found or config.Config()
+    return cache[folder]
+
+
+def _by_config(root, targets, forced, isolated, errors) -> list[tuple]:
+    """(configuration, its files) pairs: the nearest configuration of each file decides."""
+    if forced is not None or isolated:
+        return [(forced or config.Config(), targets)]
+    groups: dict = {}
+    cache: dict = {}
+    for f in targets:
+        cfg = _nearest_config(Path(f).parent, errors, cache)
+        groups.setdefault(id(cfg), (cfg, _Targets()))[1].append(f)
+        if f in targets.explicit:
+            groups[id(cfg)][1].explicit.add(f)
+    return list(groups.values())
+
+
+def _excluded(path: str, cfg: config.Config, root: str) -> bool:
+    base = os.path.dirname(cfg.path) if cfg.path else root
+    rel = os.path.relpath(path, base)
+    return any(fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(rel, pat.rstrip("/") + "/*")
+               for pat in cfg.exclude + cfg.extend_exclude)
+
+
+def _options(cfg: config.Config, root: str, cli_select, fix: bool, unsafe_fixes, values_file, errors):
+    """engine.Options for the files under one configuration; None after an error."""
+    try:
+        chosen = config.selected(cfg, *cli_select)
+        fixable = (config.codes(cfg.fixable, "fixable") if cfg.fixable is not None else set(config.BY_CODE))
+        fixable -= config.codes(cfg.unfixable, "unfixable")
+    except config.ConfigError as e:
+        errors.append(f"{cfg.path}: error: {e}")
+        return None
+    base = os.path.dirname(cfg.path) if cfg.path else root
+    if values_file is None and cfg.values_file:
+        values_file = Path(base) / cfg.values_file
+    values = _values(values_file, root, errors)
+    if values is None:
+        return None
+    ignores = [(pat, config.codes(sel, pat)) for pat, sel in cfg.per_file_ignores.items()]
+
+    def ignored(path: str) -> set:
+        rel = os.path.relpath(path, base)
+        return {c for pat, cs in ignores if fnmatch.fnmatch(rel, pat) for c in cs}
+
+    unsafe = unsafe_fixes if unsafe_fixes is not None else bool(cfg.unsafe_fixes)
+    return engine.Options(fix=fix, unsafe_fixes=unsafe, select=frozenset(chosen), fixable=frozenset(fixable),
+                          ignored=ignored if ignores else None, values=values, stateful=cfg.stateful)
 
 
 def _values(values_file: Path | None, root: str, errors: list[str]) -> dict | None:
@@ -121,17 +213,19 @@ def _values(values_file: Path | None, root: str, errors: list[str]) -> dict | No
     return {str(k): v for k, v in data.items() if not isinstance(v, (dict, list))}
 
 
-def _targets(paths, errors: list[str]) -> dict[str, list[str]]:
+def _targets(paths, errors: list[str]) -> dict[str, _Targets]:
     """Root → the files to check under it."""
-    by_root: dict[str, list[str]] = {}
+    by_root: dict[str, _Targets] = {}
     for path in paths:
         if not path.exists():
             errors.append(f"{path}: error: no such file or folder")
             continue
         root = discover.project_root(path)
         files = discover.find_files(path) if path.is_dir() else [discover.posix(path)]
-        by_root.setdefault(root, [])
-        by_root[root].extend(f for f in files if f not in by_root[root])
+        targets = by_root.setdefault(root, _Targets())
+        targets.extend(f for f in files if f not in targets)
+        if not path.is_dir():
+            targets.explicit.add(discover.posix(path))
     return by_root
 
 

@@ -150,3 +150,28 @@ def delete_item(text: str, sequence, i: int) -> Edit | None:
 
 def is_collection(node) -> bool:
     return is_map(node) or is_seq(node)
+
+
+def add_entry(text: str, mapping, key: str, value_text: str) -> Edit | None:
+    """Add `key: value_text` (a one-line value) as the last entry of a mapping, in its style: inside
+    the braces of a flow mapping, or as a line after the last entry of a block mapping."""
+    eol = "\r\n" if "\r\n" in text else "\n"
+    if mapping.flow_style:
+        close = mapping.end_mark.index - 1
+        if text[close] != "}":
+            return None
+        if not mapping.value:
+            return Edit(close, close, f"{key}: {value_text}")
+        last = content_end(mapping)
+        return Edit(last, last, f", {key}: {value_text}")
+    if not mapping.value:
+        return None
+    first_key = mapping.value[0][0]
+    col = first_key.start_mark.column
+    at = _after_line(text, content_end(mapping))
+    if at is None:
+        return None
+    line = f"{' ' * col}{key}: {value_text}"
+    if at == len(text) and not text.endswith("\n"):
+        return Edit(at, at, eol + line)
+    return Edit(at, at, line + eol)

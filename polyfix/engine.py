@@ -41,7 +41,10 @@ class Options:
     fix: bool = False
     unsafe_fixes: bool = False
     select: frozenset = frozenset()  # rule codes; empty means all
+    fixable: frozenset | None = None  # rule codes whose fixes may apply; None means all
+    ignored: Callable[[str], set] | None = None  # file → codes ignored there (per-file-ignores)
     values: dict = field(default_factory=dict)  # value name → value (a values file)
+    stateful: dict = field(default_factory=dict)  # module → volume argument ([tool.polyfix.stateful])
 
 
 def parse_all(texts: dict[str, str], parser=parse) -> tuple[dict[str, Document], dict[str, str]]:
@@ -93,7 +96,7 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
     live = [p for p in targets if p in docs]
     groups = include_groups(docs)
     for _ in range(MAX_PASSES if options.fix else 1):
-        project = Project(docs, groups, root, probe_now if probe else None, options.values)
+        project = Project(docs, groups, root, probe_now if probe else None, options.values, options.stateful)
         problems = _check(project, live, options)
         if not options.fix or not _apply_fixes(problems, docs, results, modes, probe_now, options):
             break
@@ -101,7 +104,7 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
         for path in live:
             results[path].errors.append(f"internal error: fixes did not converge in {MAX_PASSES} passes")
     if options.fix:
-        project = Project(docs, groups, root, probe_now if probe else None, options.values)
+        project = Project(docs, groups, root, probe_now if probe else None, options.values, options.stateful)
         problems = _check(project, live, options)
     for p in problems:
         results.setdefault(p.file, _script_result(p.file, probe, modes)).problems.append(p)
@@ -121,6 +124,12 @@ def _check(project: Project, files: list[str], options: Options) -> list[Problem
     for rule in RULES:
         if not options.select or rule.CODE in options.select:
             problems.extend(rule.check(project, files))
+    if options.ignored:
+        problems = [p for p in problems if p.code not in options.ignored(p.file)]
+    if options.fixable is not None:
+        for p in problems:
+            if p.code not in options.fixable:
+                p.fix, p.hint = None, p.hint or "its fixes are turned off (fixable/unfixable)"
     for p in problems:  # messages quote names: show placeholders as the user wrote them
         doc = project.docs.get(p.file)
         if doc is not None:

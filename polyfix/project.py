@@ -125,7 +125,8 @@ class RunList:
 
 class Project:
     def __init__(self, docs: dict[str, Document], groups: dict[str, str], root: str,
-                 probe: Callable[[str], "ScriptInfo"] | None = None, values: dict | None = None):
+                 probe: Callable[[str], "ScriptInfo"] | None = None, values: dict | None = None,
+                 stateful: dict | None = None):
         """`docs` maps a file's absolute posix path to its parsed document; `groups` maps each file
         to the id of its include-connected group (names resolve within a group)."""
         self.docs = docs
@@ -133,6 +134,7 @@ class Project:
         self.root = root
         self.probe = probe
         self.values = values or {}  # value name → value, from a values file
+        self.stateful = stateful or {}  # module → its volume argument, from the configuration
         self._services: dict[str, list] | None = None
         self.definitions: dict[str, list[Definition]] = {f: list(_definitions(f, d)) for f, d in docs.items()}
         self._by_group: dict[str, list[Definition]] = {}

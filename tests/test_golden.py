@@ -3,7 +3,8 @@
 A case holds `input.yml` (copied as polytope.yml), `expected.yml` (the file after --write),
 `problems.txt` (the report before fixing, one line per problem), and optionally `tree/` (other
 files of the project, e.g. bin/ scripts), `modes.txt` / `expected-modes.txt` (`octal path` lines:
-the modes before and after --write) and `args.txt` (extra options for --write).
+the modes before and after --write) and `args.txt` (extra options; `--select CODE` of the case's
+rule is added unless it has its own).
 """
 from __future__ import annotations
 
@@ -45,6 +46,8 @@ def _setup(case: Path, tmp: Path) -> Path:
 def test_golden(case: Path, tmp_path: Path, polyfix):
     work = _setup(case, tmp_path)
     args = (case / "args.txt").read_text().split() if (case / "args.txt").is_file() else []
+    if "--select" not in args:  # a case shows its own rule (the folder is named CODE_name)
+        args += ["--select", case.parent.name.split("_", 1)[0]]
     expected_problems = [l for l in (case / "problems.txt").read_text().splitlines() if l.strip()]
     before = (work / "polytope.yml").read_bytes()
 

@@ -71,7 +71,7 @@ def projects(draw):
 
 
 def fix(text: str) -> str:
-    results = engine.run({"/p/polytope.yml": text}, ["/p/polytope.yml"], "/p", None, engine.Options(fix=True))
+    results = engine.run({"/p/polytope.yml": text}, ["/p/polytope.yml"], "/p", None, engine.Options(fix=True, select=frozenset({"PF003"})))
     r = results["/p/polytope.yml"]
     assert not r.errors, r.errors
     return r.after

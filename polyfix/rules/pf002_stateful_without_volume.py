@@ -1,0 +1,392 @@
+"""PF002 stateful-without-volume: a database, broker or cache whose data is gone at the next run.
+
+What it does
+    Finds the stateful built-ins (polytope/postgres, postgres!simple, redpanda, couchbase, kafka,
+    mailpit) run with no `data-volume` (a bare template step, a `{module: ...}` step,
+    a tool step, or a local module deriving from one); a `data-volume` whose `scope` is missing or
+    `job`; and `polytope/container` running a well-known database image (postgres, mysql, mariadb,
+    mongo, redis, valkey, redpanda, couchbase, elasticsearch, opensearch, clickhouse, rabbitmq) with
+    no volume mounted on the image's data path, or one whose scope is not `project`.
+    `polytope/redis` (whose arguments no source documents) and images whose data path is not certain
+    are reported; they are fixed only where the project's configuration names the module's volume
+    argument (`[tool.polyfix.stateful]`, e.g. `"polytope/redis" = "data-volume"`).
+
+Why
+    Without a volume, or with the default `scope: job`, a volume lives as long as one run: every
+    restart starts the database empty (polytope-reference.md §4, §8.2: "The default scope is job,
+    which is ephemeral").
+
+Example
+    templates:
+      - id: stack
+        run:
+          - polytope/redpanda
+
+    becomes
+
+    templates:
+      - id: stack
+        run:
+          - redpanda
+    modules:
+      - id: redpanda
+        module: polytope/redpanda
+        args:
+          data-volume: {type: volume, scope: project, id: redpanda-data}
+
+Fix (safe)
+    Old format: a bare built-in step gets a wrapper module in `modules:` (created if missing), named
+    after the built-in's service (`redpanda`, `postgres`, ...: other services reach it by that
+    hostname; a clear unique id when that one is taken), and the step runs the wrapper. A step or
+    module that already passes args gets `data-volume` in those args (a wrapper would receive them as
+    its own params, not the built-in's). New format: `data-volume` goes into the step's args
+    (`args:` is created when missing). A missing or `job` scope becomes `scope: project` in place.
+    Volumes are written as flow maps in the style of the file's other volumes, with the id
+    `<name>-data`. Adding a volume only adds persistence (from the next run on, the data survives),
+    so the fix is safe. Dependency caches (`npm-cache`, `dependency-cache`) are not databases and keep
+    their scope; so is polytope/kafka!connect's `data-volume` (its connector plugins, re-downloadable),
+    which is left alone.
+"""
+from __future__ import annotations
+
+import re
+
+from .. import builtins
+from ..document import entries, get, is_map, is_scalar, is_seq, items, text_value
+from ..edits import Edit, _after_line, add_entry, content_end
+from ..problem import Fix, at_node
+from ..project import UNRESOLVED, Env, Project, step_target
+
+CODE = "PF002"
+NAME = "stateful-without-volume"
+
+# Official images whose data path is certain (Docker Hub docs of each image).
+IMAGE_DATA_PATHS = {
+    "postgres": "/var/lib/postgresql/data", "mysql": "/var/lib/mysql", "mariadb": "/var/lib/mysql",
+    "mongo": "/data/db", "redis": "/data", "valkey/valkey": "/data",
+    "redpandadata/redpanda": "/var/lib/redpanda/data", "couchbase": "/opt/couchbase/var",
+    "elasticsearch": "/usr/share/elasticsearch/data", "opensearchproject/opensearch": "/usr/share/opensearch/data",
+    "clickhouse/clickhouse-server": "/var/lib/clickhouse", "rabbitmq": "/var/lib/rabbitmq",
+}
+# Words that mark a stateful image whose data path polyfix does not know (reported only).
+_STATEFUL_WORDS = re.compile(r"postgres|mysql|maria|mongo|redis|valkey|redpanda|kafka|couchbase|minio|"
+                             r"elastic|opensearch|clickhouse|rabbitmq|cassandra|neo4j|influx|timescale")
+
+
+def check(project: Project, files) -> list:
+    configured = dict(builtins.VOLUME_ARGS)
+    configured.update(project.stateful)  # [tool.polyfix.stateful]: module → its volume argument
+    problems = []
+    for call in project.calls:
+        if call.owner.file not in files:
+            continue
+        name = builtins.normalise(call.ref)
+        if name in configured:
+            problems.extend(_check_volume_arg(project, call, configured[name]))
+        elif name in builtins.UNCONFIRMED_STATEFUL:
+            doc = project.docs[call.owner.file]
+            problems.append(at_node(CODE, NAME, f"`{call.ref}` may keep data, but no source says which argument "
+                                    f"takes its volume: check it, and name it in [tool.polyfix.stateful]",
+                                    call.owner.file, doc, call.ref_node, hint="configure its volume argument"))
+        elif name == "polytope/container":
+            problems.extend(_check_container(project, call))
+    return problems
+
+
+def _volume_text(doc, vid: str) -> str:
+    """A volume spec in the style of the file's other volume flow maps."""
+    text = doc.text
+    padded = re.search(r"\{ [^{}]*type: volume", text) is not None
+    id_first = re.search(r"\{\s*id: [^{},]+,\s*type: volume", text) is not None
+    parts = ([f"id: {vid}", "type: volume", "scope: project"] if id_first
+             else ["type: volume", "scope: project", f"id: {vid}"])
+    return "{ " + ", ".join(parts) + " }" if padded else "{" + ", ".join(parts) + "}"
+
+
+def _check_volume_arg(project: Project, call, arg: str):
+    doc = project.docs[call.owner.file]
+    env = Env(call.owner)
+    node = get(call.args, arg)
+    if node is not None:
+        found = env.deref(node)
+        if found is UNRESOLVED:
+            return []  # passed in by callers polyfix cannot see: leave it
+        volume, venv = found
+        yield from _check_scope(project, volume, venv, f"`{arg}` of `{call.ref}`")
+        return
+    service = builtins.service_name(call.ref)
+    msg = (f"`{call.ref}` runs without `{arg}`: its data is lost when the job ends; "
+           f"give it a volume with `scope: project`")
+    fix = _add_volume(project, doc, call, arg, service)
+    yield at_node(CODE, NAME, msg, call.owner.file, doc, call.ref_node, fix,
+                  hint="" if fix else "add the volume by hand")
+
+
+def _check_scope(project: Project, volume, venv: Env, what: str):
+    if not is_map(volume) or text_value(get(volume, "type")) != "volume":
+        return
+    file = venv.definition.file if venv.definition else None
+    if file is None or file not in project.docs:
+        return
+    doc = project.docs[file]
+    scope_node = get(volume, "scope")
+    scope = venv.lookup(volume, "scope")
+    if scope == "project":
+        return
+    path = _path_of(project, file, volume)
+    if scope_node is None:
+        edit = add_entry(doc.text, volume, "scope", "project")
+        msg = f"{what} has no `scope`, so it is `job`: the data is lost when the job ends"
+        fix = Fix("Add `scope: project`", edits=[edit], sets=[(path + ("scope",), "project")]) if edit and path else None
+        yield at_node(CODE, NAME, msg, file, doc, volume, fix, hint="" if fix else "add `scope: project` by hand")
+    elif scope == "job" and is_scalar(scope_node) and text_value(scope_node) == "job":
+        edit = Edit(scope_node.start_mark.index, scope_node.end_mark.index,
+                    doc.text[scope_node.start_mark.index:scope_node.end_mark.index].replace("job", "project"))
+        msg = f"{what} has `scope: job`: the data is lost when the job ends"
+        fix = Fix("Set `scope: project`", edits=[edit], sets=[(path + ("scope",), "project")]) if path else None
+        yield at_node(CODE, NAME, msg, file, doc, scope_node, fix)
+
+
+def _path_of(project: Project, file: str, target) -> tuple | None:
+    """The data path of a node, found by walking the document (nodes do not know their parents)."""
+    stack = [(project.docs[file].root, ())]
+    while stack:
+        node, path = stack.pop()
+        if node is target:
+            return path
+        for k, v in entries(node):
+            stack.append((v, path + (text_value(k) if text_value(k) is not None else k.value,)))
+        for i, item in enumerate(items(node)):
+            stack.append((item, path + (i,)))
+    return None
+
+
+def _volume_id(project: Project, base: str) -> str:
+    taken = _volume_ids(project)
+    vid, n = f"{base}-data", 2
+    while vid in taken:
+        vid, n = f"{base}-data-{n}", n + 1
+    return vid
+
+
+def _volume_ids(project: Project) -> set[str]:
+    out = set()
+    for doc in project.docs.values():
+        out.update(m.group(1) for m in re.finditer(r"\bid:\s*([A-Za-z0-9_.\-\ue000-\uefff]+)", doc.text))
+    return out
+
+
+def _add_volume(project: Project, doc, call, arg: str, service: str):
+    """The fix giving a stateful call a project-scoped volume (see the module docs for where)."""
+    text = doc.text
+    step = call.node
+    is_module_base = step is call.owner.node
+    if not is_module_base and call.owner.kind == "template" and not is_map(call.args) and _bare_or_module_only(step):
+        return _wrapper_module(project, doc, call, arg, service)
+    vid = _volume_id(project, text_value(get(step, "id")) if not is_module_base and text_value(get(step, "id")) else
+                     call.owner.name if is_module_base else service)
+    volume = _volume_text(doc, vid)
+    data = {"type": "volume", "scope": "project", "id": vid}
+    if is_map(call.args):
+        edit = add_entry(text, call.args, arg, volume)
+        return Fix(f"Add `{arg}: {volume}`", edits=[edit], sets=[(call.path + ("args", arg), data)]) if edit else None
+    if call.args is not None or not is_map(step):
+        return None  # `args:` present but not a mapping (null, a reference): leave it
+    if step.flow_style:
+        edit = add_entry(text, step, "args", f"{{{arg}: {volume}}}")
+    else:
+        edit = _add_block_args(text, step, arg, volume)
+    return Fix(f"Add `args: {{{arg}: {volume}}}`", edits=[edit],
+               sets=[(call.path + ("args",), {arg: data})]) if edit else None
+
+
+def _add_block_args(text: str, step, arg: str, volume: str) -> Edit | None:
+    eol = "\r\n" if "\r\n" in text else "\n"
+    col = step.value[0][0].start_mark.column
+    at = _after_line(text, content_end(step))
+    if at is None:
+        return None
+    body = f"{' ' * col}args:{eol}{' ' * (col + 2)}{arg}: {volume}"
+    if at == len(text) and not text.endswith("\n"):
+        return Edit(at, at, eol + body)
+    return Edit(at, at, body + eol)
+
+
+def _bare_or_module_only(step) -> bool:
+    if is_scalar(step):
+        return True
+    keys = {text_value(k) for k, _v in entries(step)}
+    return keys <= {"module", "id", "run-when"}
+
+
+def _wrapper_module(project: Project, doc, call, arg: str, service: str):
+    """Old format: add `{id: <service>, module: <built-in>, args: {data-volume: ...}}` to `modules:`
+    and point the step at it."""
+    text = doc.text
+    root = doc.root
+    modules = get(root, "modules")
+    if modules is not None and (not is_seq(modules) or modules.flow_style):
+        return None
+    existing = {d.name: d for d in project.definitions[call.owner.file]}
+    wrapper = service
+    reuse = existing.get(wrapper)
+    if reuse is not None and not (reuse.kind == "module" and text_value(get(reuse.node, "module")) == call.ref):
+        wrapper, n = f"{service}-persistent", 2
+        while wrapper in existing:
+            wrapper, n = f"{service}-persistent-{n}", n + 1
+        reuse = None
+    ref_edit = Edit(call.ref_node.start_mark.index, call.ref_node.end_mark.index, wrapper)
+    ref_path = call.path if is_scalar(call.node) else call.path + ("module",)
+    if _named_by_orderings(call, text_value(call.ref_node)):
+        return None  # another step waits for this one by its current id
+    if reuse is not None:  # a wrapper of the built-in exists: run it (its own volume is checked on its own)
+        return Fix(f"Run the wrapper module `{wrapper}`", edits=[ref_edit], sets=[(ref_path, wrapper)])
+    vid = _volume_id(project, wrapper)
+    volume = _volume_text(doc, vid)
+    eol = "\r\n" if "\r\n" in text else "\n"
+    data = {"id": wrapper, "module": call.ref, "args": {arg: {"type": "volume", "scope": "project", "id": vid}}}
+    if modules is None:
+        top_col = root.value[0][0].start_mark.column
+        dash = _seq_offset(root)
+        pad = " " * (top_col + dash)
+        lines = [f"{' ' * top_col}modules:", f"{pad}- id: {wrapper}", f"{pad}  module: {call.ref}",
+                 f"{pad}  args:", f"{pad}    {arg}: {volume}"]
+        at = _after_line(text, content_end(root))
+        if at is None:
+            return None
+        body = eol.join(lines)
+        add = Edit(at, at, (eol + body) if at == len(text) and not text.endswith("\n") else body + eol)
+        sets = [(("modules",), [data])]
+    else:
+        first = modules.value[0]
+        ls = text.rfind("\n", 0, first.start_mark.index) + 1
+        prefix = text[ls:first.start_mark.index]
+        if not re.fullmatch(r"[ ]*-[ ]+", prefix) or not is_map(first) or first.flow_style:
+            return None
+        dash_col, col = prefix.index("-"), first.start_mark.column
+        ind = _inner_indent(first)
+        lines = [f"{' ' * dash_col}-{' ' * (col - dash_col - 1)}id: {wrapper}", f"{' ' * col}module: {call.ref}",
+                 f"{' ' * col}args:", f"{' ' * (col + ind)}{arg}: {volume}"]
+        at = _after_line(text, content_end(modules))
+        if at is None:
+            return None
+        body = eol.join(lines)
+        add = Edit(at, at, (eol + body) if at == len(text) and not text.endswith("\n") else body + eol)
+        sets = [(("modules", len(modules.value)), data)]
+    return Fix(f"Run a wrapper module `{wrapper}` with `{arg}: {volume}`"
+               + (f" (`{service}` is taken)" if wrapper != service else ""),
+               edits=[ref_edit, add], sets=[(ref_path, wrapper)] + sets)
+
+
+def _named_by_orderings(call, step_id) -> bool:
+    """Whether a step of the same run list waits for this one by the id it has now."""
+    for step in items(get(call.owner.node, "run")):
+        after = get(get(step, "run-when"), "after")
+        if text_value(after) == step_id:
+            return True
+    return False
+
+
+def _inner_indent(mapping) -> int:
+    for _k, v in entries(mapping):
+        if is_map(v) and not v.flow_style and v.value:
+            return v.value[0][0].start_mark.column - mapping.value[0][0].start_mark.column
+    return 2
+
+
+def _seq_offset(root) -> int:
+    for k, v in entries(root):
+        if is_seq(v) and not v.flow_style and v.value:
+            return max(0, v.start_mark.column - k.start_mark.column)
+    return 2
+
+
+def _check_container(project: Project, call):
+    env = Env(call.owner)
+    image = env.lookup(call.args, "image")
+    if not isinstance(image, str) or env.lookup(call.args, "cmd") is not None or \
+            env.lookup(call.args, "entrypoint") is not None:
+        return  # a database image running another command (a client, a migration) keeps no data
+    if env.lookup(call.args, "restart", "policy") == "never":
+        return
+    repo = _image_repo(image)
+    data_path = IMAGE_DATA_PATHS.get(repo)
+    doc = project.docs[call.owner.file]
+    mounts = env.lookup(call.args, "mounts")
+    covered = []
+    for m in items(mounts) if is_seq(mounts) else []:
+        mpath = text_value(get(m, "path"))
+        if mpath and data_path and _covers(mpath, data_path):
+            covered.append(m)
+    if data_path is None:
+        if _STATEFUL_WORDS.search(repo) and not any(
+                text_value(get(get(m, "source"), "type")) == "volume" for m in (items(mounts) if is_seq(mounts) else [])):
+            yield at_node(CODE, NAME, f"`polytope/container` runs `{image}`, which looks like it keeps data, with no "
+                          f"volume mounted: mount one with `scope: project` on its data folder",
+                          call.owner.file, doc, get(call.args, "image") or call.ref_node,
+                          hint="polyfix does not know this image's data folder")
+        return
+    if covered:
+        for m in covered:
+            yield from _check_scope(project, get(m, "source"), env, f"the volume on `{image}`'s data folder")
+        return
+    vid = _volume_id(project, text_value(get(call.args, "id")) or call.owner.name)
+    mount_text = "{ path: %s, source: %s }" % (data_path, _volume_text(doc, vid)) if "{ " in _volume_text(doc, vid) \
+        else "{path: %s, source: %s}" % (data_path, _volume_text(doc, vid))
+    data = {"path": data_path, "source": {"type": "volume", "scope": "project", "id": vid}}
+    fix = None
+    mounts_node = get(call.args, "mounts")
+    if is_seq(mounts_node) and mounts_node.value:
+        edit = _append_item(doc.text, mounts_node, mount_text)
+        if edit:
+            fix = Fix(f"Mount a project volume on {data_path}", edits=[edit],
+                      sets=[(call.path + ("args", "mounts", len(mounts_node.value)), data)])
+    elif mounts_node is None and is_map(call.args):
+        edit = add_entry(doc.text, call.args, "mounts", f"[{mount_text}]")
+        if edit:
+            fix = Fix(f"Mount a project volume on {data_path}", edits=[edit],
+                      sets=[(call.path + ("args", "mounts"), [data])])
+    msg = f"`polytope/container` runs `{image}` with no volume on {data_path}: its data is lost when the job ends"
+    yield at_node(CODE, NAME, msg, call.owner.file, doc, get(call.args, "image") or call.ref_node, fix,
+                  hint="" if fix else "mount a volume by hand")
+
+
+def _image_repo(image: str) -> str:
+    """`public.ecr.aws/docker/library/postgres:16` → `postgres`; `valkey/valkey:8` → `valkey/valkey`."""
+    name = image.split("@", 1)[0]
+    name = re.sub(r":[^/]*$", "", name)
+    parts = name.split("/")
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
+        parts = parts[1:]
+    if parts[:2] == ["docker", "library"]:
+        parts = parts[2:]
+    if parts[:1] == ["library"]:
+        parts = parts[1:]
+    return "/".join(parts)
+
+
+def _covers(mount_path: str, data_path: str) -> bool:
+    m, d = mount_path.rstrip("/") or "/", data_path.rstrip("/")
+    return d == m or d.startswith(m + "/")
+
+
+def _append_item(text: str, seq, item_text: str) -> Edit | None:
+    eol = "\r\n" if "\r\n" in text else "\n"
+    if seq.flow_style:
+        close = seq.end_mark.index - 1
+        if text[close] != "]":
+            return None
+        last = content_end(seq.value[-1])
+        return Edit(last, last, f", {item_text}")
+    first = seq.value[0]
+    ls = text.rfind("\n", 0, first.start_mark.index) + 1
+    prefix = text[ls:first.start_mark.index]
+    if not re.fullmatch(r"[ ]*-[ ]+", prefix):
+        return None
+    at = _after_line(text, content_end(seq))
+    if at is None:
+        return None
+    line = prefix + item_text
+    if at == len(text) and not text.endswith("\n"):
+        return Edit(at, at, eol + line)
+    return Edit(at, at, line + eol)
