@@ -162,7 +162,7 @@ def add_entry(text: str, mapping, key: str, value_text: str) -> Edit | None:
             return None
         if not mapping.value:
             return Edit(close, close, f"{key}: {value_text}")
-        last = content_end(mapping)
+        last = _entry_end(*mapping.value[-1])
         return Edit(last, last, f", {key}: {value_text}")
     if not mapping.value:
         return None
