@@ -130,21 +130,27 @@ def _read_config(path: Path, errors: list[str], explicit: bool = False) -> confi
     return cfg
 
 
-def _nearest_config(folder: Path, errors: list[str], cache: dict) -> config.Config:
-    """The configuration nearest to a folder, looking up to the file system root."""
+def _nearest_config(folder: Path, errors: list[str], cache: dict) -> config.Config | None:
+    """The configuration nearest to a folder, looking up to the file system root; None when that
+    file is broken (the error is recorded, and its files are not checked)."""
     folder = folder.resolve()
-    if folder in cache:
-        return cache[folder]
-    found = None
-    for name in config.CONFIG_FILES:
-        candidate = folder / name
-        if candidate.is_file():
-            found = _read_config(candidate, errors)
-            if found is not None or errors:
-                break
-    if found is None and not errors:
-        found = _nearest_config(folder.parent, errors, cache) if folder.parent != folder else config.Config()
-    cache[folder] = found or config.Config()
+    if folder not in cache:
+        found: config.Config | None = config.Config()
+        for name in config.CONFIG_FILES:
+            candidate = folder / name
+            if candidate.is_file():
+                before = len(errors)
+                cfg = _read_config(candidate, errors)
+                if len(errors) > before:
+                    found = None
+                    break
+                if cfg is not None:
+                    found = cfg
+                    break
+        else:
+            if folder.parent != folder:
+                found = _nearest_config(folder.parent, errors, cache)
+        cache[folder] = found
     return cache[folder]
 
 
@@ -156,9 +162,12 @@ def _by_config(root, targets, forced, isolated, errors) -> list[tuple]:
     cache: dict = {}
     for f in targets:
         cfg = _nearest_config(Path(f).parent, errors, cache)
-        groups.setdefault(id(cfg), (cfg, _Targets()))[1].append(f)
+        if cfg is None:
+            continue
+        group = groups.setdefault(id(cfg), (cfg, _Targets()))[1]
+        group.append(f)
         if f in targets.explicit:
-            groups[id(cfg)][1].explicit.add(f)
+            group.explicit.add(f)
     return list(groups.values())
 
 

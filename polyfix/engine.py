@@ -40,7 +40,7 @@ class FileResult:
 class Options:
     fix: bool = False
     unsafe_fixes: bool = False
-    select: frozenset = frozenset()  # rule codes; empty means all
+    select: frozenset | None = None  # rule codes; None means all
     fixable: frozenset | None = None  # rule codes whose fixes may apply; None means all
     ignored: Callable[[str], set] | None = None  # file → codes ignored there (per-file-ignores)
     values: dict = field(default_factory=dict)  # value name → value (a values file)
@@ -122,7 +122,7 @@ def _script_result(path, probe, modes) -> FileResult:
 def _check(project: Project, files: list[str], options: Options) -> list[Problem]:
     problems = []
     for rule in RULES:
-        if not options.select or rule.CODE in options.select:
+        if options.select is None or rule.CODE in options.select:
             problems.extend(rule.check(project, files))
     if options.ignored:
         problems = [p for p in problems if p.code not in options.ignored(p.file)]
