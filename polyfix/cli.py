@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from . import __version__, config, discover, engine, report
+from .rules import BY_CODE, BY_NAME, RULES
 from .document import ParseError, parse
 from .project import within
 
@@ -44,16 +45,36 @@ def _codes(values: tuple[str, ...], option: str) -> list[str]:
               help="Use this configuration file (pyproject.toml, polyfix.toml) instead of the nearest one.")
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
 @click.option("--force-exclude", is_flag=True, help="Apply exclude patterns to files named on the command line too.")
+@click.option("--output-format", "--format", "output_format", type=click.Choice(config.OUTPUT_FORMATS),
+              envvar="POLYFIX_OUTPUT_FORMAT", help="How to print problems (default: text).")
+@click.option("--statistics", is_flag=True, help="Print the number of problems per rule instead of each problem.")
+@click.option("--show-fixes", is_flag=True, help="List the fixes --write applied, per file.")
+@click.option("--stdin-filename", metavar="PATH", help="With PATH `-`: read the file from stdin, as if it were PATH.")
+@click.option("--list-rules", is_flag=True, help="List the rules and exit.")
+@click.option("--explain", metavar="RULE", help="Print a rule's documentation and exit.")
 @click.version_option(__version__, prog_name="polyfix")
 def main(paths, dry_run, write, unsafe_fixes, exit_non_zero_on_fix, select, ignore, extend_select, values_file,
-         config_file, isolated, force_exclude):
+         config_file, isolated, force_exclude, output_format, statistics, show_fixes, stdin_filename, list_rules,
+         explain):
     """Find and fix what breaks Polytope projects in polytope.yml files and the scripts they run.
 
     PATHS are files or folders (default: the current folder); folders are searched for
     polytope.yml / polytope.yaml, and files reached through `include:` are checked too.
     """
+    if list_rules:
+        click.echo(report.list_rules(RULES), nl=False)
+        sys.exit(0)
+    if explain:
+        rule = BY_CODE.get(explain.upper()) or BY_NAME.get(explain)
+        if rule is None:
+            raise click.BadParameter(f"no rule `{explain}` (see --list-rules)", param_hint="--explain")
+        click.echo(report.explain(rule), nl=False)
+        sys.exit(0)
     if dry_run and write:
         raise click.UsageError("--dry-run and --write exclude each other")
+    if paths == (Path("-"),) or stdin_filename:
+        if paths not in ((), (Path("-"),)) or not stdin_filename:
+            raise click.UsageError("read stdin with `-` and --stdin-filename PATH, and no other path")
     cli_select = (_codes(select, "--select"), _codes(ignore, "--ignore"), _codes(extend_select, "--extend-select"))
     errors: list[str] = []
     results = []
@@ -62,47 +83,120 @@ def main(paths, dry_run, write, unsafe_fixes, exit_non_zero_on_fix, select, igno
         forced = _read_config(config_file, errors, explicit=True)
         if forced is None:
             _finish(errors)
-    for root, targets in _targets(paths or (Path("."),), errors).items():
+    stdin_text = None
+    if stdin_filename:
+        stdin_text = sys.stdin.read()
+        targets_by_root = {discover.project_root(Path(stdin_filename).resolve()): _Targets()}
+        next(iter(targets_by_root.values())).append(discover.posix(stdin_filename))
+        next(iter(targets_by_root.values())).explicit.add(discover.posix(stdin_filename))
+    else:
+        targets_by_root = _targets(paths or (Path("."),), errors)
+    formats = set()
+    for root, targets in targets_by_root.items():
         for cfg, files in _by_config(root, targets, forced, isolated, errors):
             files = [f for f in files if not _excluded(f, cfg, root) or (f in targets.explicit and not force_exclude)]
             if not files:
                 continue
+            formats.add(cfg.output_format)
             options = _options(cfg, root, cli_select, dry_run or write, unsafe_fixes, values_file, errors)
             if options is not None:
-                results.extend(_run_root(root, files, options, errors).values())
+                results.extend(_run_root(root, files, options, errors, stdin_text).values())
+    fmt = output_format or next((f for f in formats if f), None) or "text"
     results.sort(key=lambda r: r.path)
     for r in results:
         errors.extend(f"{report.display_path(r.path)}: error: {e}" for e in r.errors)
 
     problems = [p for r in results for p in r.problems]
     changed = [r for r in results if r.changed]
-    out = []
+    if stdin_text is not None:
+        _finish_stdin(results, problems, write, dry_run, fmt, errors)
+    color = _color()
+    human = []  # lines for people: on stdout with the text formats, else on stderr
+    patch = ""
     if dry_run:
-        for r in changed:
-            out.append(report.diff(r.path, r.before, r.after, r.old_mode, r.new_mode))
+        patch = "".join(report.diff(r.path, r.before, r.after, r.old_mode, r.new_mode) for r in changed)
+        if color:
+            patch = report.colour_diff(patch)
     elif write:
         for r in changed:
             failure = _write(r)
             if failure:
                 errors.append(f"{report.display_path(r.path)}: error: {failure}")
             else:
-                out.append(report.fixed_line(r.path, r.fixed) + "\n")
+                human.append(report.fixed_line(r.path, r.fixed))
     notes = list(dict.fromkeys(n for r in changed for n in r.notes))
     if write and notes:
-        out.append("Still to do by hand:\n" + "".join(f"  {n}\n" for n in notes))
-    listing = "".join(report.problem_line(p) + "\n" for p in problems)
+        human.append("Still to do by hand:\n" + "\n".join(f"  {n}" for n in notes))
+    if show_fixes and (write or dry_run):
+        human.append(report.show_fixes(changed).rstrip("\n"))
     fixable = sum(1 for p in problems if p.fix and p.fix.applicability == "safe")
     unsafe = sum(1 for p in problems if p.fix and p.fix.applicability != "safe")
     fixed = sum(sum(r.fixed.values()) for r in changed)
-    mode = "write" if write else "report"
-    closing = report.summary(len(problems), fixable, unsafe, fixed, mode)
+    closing = report.summary(len(problems), fixable, unsafe, fixed, "write" if write else "report")
     if dry_run:
         closing = f"Would fix {fixed} problem{'s' * (fixed != 1)}; {len(problems)} remaining."
-        click.echo("".join(out), nl=False)
-        click.echo(listing + closing, err=True)
+    listing = _listing(problems, fmt, statistics, color)
+    machine = fmt not in ("text", "concise") and not statistics
+    text_out = "\n".join(h for h in human if h)
+    if dry_run:
+        click.echo(patch, nl=False, color=color)
+        click.echo((listing if not machine else "") + closing, err=True, color=color)
+        if machine:
+            click.echo(listing, nl=False)
+    elif machine:
+        click.echo(listing, nl=False)
+        if text_out:
+            click.echo(text_out, err=True)
     else:
-        click.echo("".join(out) + listing + closing)
+        body = (text_out + "\n" if text_out else "") + listing
+        click.echo(body + ("" if fmt == "concise" else closing), nl=fmt != "concise" or not body, color=color)
     _finish(errors, bool(problems or (dry_run and changed) or (write and exit_non_zero_on_fix and changed)))
+
+
+def _listing(problems, fmt: str, statistics: bool, color) -> str:
+    if statistics:
+        return report.statistics(problems)
+    if fmt == "json":
+        return report.as_json(problems)
+    if fmt == "json-lines":
+        return report.as_json_lines(problems)
+    if fmt == "github":
+        return report.as_github(problems)
+    if fmt == "sarif":
+        return report.as_sarif(problems, RULES, __version__)
+    if fmt == "junit":
+        return report.as_junit(problems)
+    lines = [report.problem_line(p) for p in problems]
+    if color:
+        lines = [report.colour_problem(line) for line in lines]
+    return "".join(line + "\n" for line in lines)
+
+
+def _color() -> bool | None:
+    """Colour on a terminal only; NO_COLOR turns it off, FORCE_COLOR on (no-color.org, force-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return True if sys.stdout.isatty() else None
+
+
+def _finish_stdin(results, problems, write: bool, dry_run: bool, fmt: str, errors: list[str]):
+    """--stdin-filename: the fixed text (with --write) or the diff (--dry-run) or the report, on stdout."""
+    result = next((r for r in results if r.before is not None), None)
+    for r in results:
+        errors.extend(f"{report.display_path(r.path)}: error: {e}" for e in r.errors if e not in errors)
+    if result is None:
+        _finish(errors)
+    if write:
+        click.echo(result.after, nl=False)
+        for p in problems:
+            click.echo(report.problem_line(p), err=True)
+    elif dry_run:
+        click.echo(report.diff(result.path, result.before, result.after, None, None), nl=False)
+    else:
+        click.echo(_listing(problems, fmt, False, None), nl=False)
+    _finish(errors, bool(problems) or (dry_run and result.after != result.before))
 
 
 def _finish(errors: list[str], failed: bool = False):
@@ -230,11 +324,15 @@ def _targets(paths, errors: list[str]) -> dict[str, _Targets]:
             errors.append(f"{path}: error: no such file or folder")
             continue
         root = discover.project_root(path)
-        files = discover.find_files(path) if path.is_dir() else [discover.posix(path)]
         targets = by_root.setdefault(root, _Targets())
+        if path.is_dir():
+            files = discover.find_files(path)
+        elif discover.is_script(path):  # pre-commit passes staged bin/ files: check the polytope files above
+            files = discover.context_files(discover.posix(path), root)
+        else:
+            files = [discover.posix(path)]
+            targets.explicit.add(files[0])
         targets.extend(f for f in files if f not in targets)
-        if not path.is_dir():
-            targets.explicit.add(discover.posix(path))
     return by_root
 
 
@@ -255,13 +353,13 @@ def _memo_parse():
     return parse_once
 
 
-def _run_root(root: str, targets: list[str], options, errors: list[str]) -> dict:
+def _run_root(root: str, targets: list[str], options, errors: list[str], stdin_text: str | None = None) -> dict:
     parse = _memo_parse()
     texts: dict[str, str] = {}
     readable = []
     for t in targets:
         try:
-            texts[t] = discover.read_text(t)
+            texts[t] = stdin_text if stdin_text is not None else discover.read_text(t)
             readable.append(t)
         except discover.InputError as e:
             errors.append(f"{report.display_path(t)}: error: {e}")
@@ -291,6 +389,7 @@ def _write(r: engine.FileResult) -> str | None:
             _atomic_write(real, r.after.encode("utf-8"))
         if r.new_mode is not None and r.new_mode != r.old_mode:
             os.chmod(r.path, r.new_mode)
+            discover.record_mode_in_index(r.path, bool(r.new_mode & 0o100))
     except OSError as e:
         return f"not written: {e.strerror or e}"
     return None

@@ -53,6 +53,20 @@ def find_files(folder: Path) -> list[str]:
     return sorted(found)
 
 
+def is_script(path: Path) -> bool:
+    """A file named on the command line that is a script, not a polytope file: in a bin/ folder, or
+    starting with `#!`."""
+    if path.suffix in (".yml", ".yaml"):
+        return False
+    if path.parent.name == "bin":
+        return True
+    try:
+        with open(path, "rb") as f:
+            return f.read(2) == b"#!"
+    except OSError:
+        return False
+
+
 def read_text(path: str) -> str:
     """A file's text, decoded as UTF-8 with line endings kept."""
     try:
@@ -137,3 +151,16 @@ def make_probe(root: str):
                           siblings=siblings)
 
     return probe
+
+
+def record_mode_in_index(path: str, executable: bool) -> None:
+    """Where git keeps modes only in the index (core.fileMode=false, e.g. on some Windows or mounted
+    file systems), a chmod alone changes nothing git sees: record it with `git update-index`."""
+    folder = os.path.dirname(path)
+    if not git_root(Path(folder)):
+        return
+    mode = subprocess.run(["git", "-C", folder, "config", "--get", "core.fileMode"], capture_output=True, text=True)
+    if mode.stdout.strip().lower() != "false":
+        return
+    subprocess.run(["git", "-C", folder, "update-index", "--chmod=" + ("+x" if executable else "-x"), "--",
+                    os.path.basename(path)], capture_output=True)  # untracked files: nothing to record

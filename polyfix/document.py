@@ -168,15 +168,15 @@ def parse(text: str) -> Document:
 # ---- node helpers: rules read the tree only through these ----
 
 def is_map(node) -> bool:
-    return node is not None and node.id == "mapping"
+    return getattr(node, "id", None) == "mapping"
 
 
 def is_seq(node) -> bool:
-    return node is not None and node.id == "sequence"
+    return getattr(node, "id", None) == "sequence"
 
 
 def is_scalar(node) -> bool:
-    return node is not None and node.id == "scalar"
+    return getattr(node, "id", None) == "scalar"
 
 
 def entries(node) -> list:

@@ -94,10 +94,11 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
         return info
 
     live = [p for p in targets if p in docs]
+    crashes: list[str] = []
     groups = include_groups(docs)
     for _ in range(MAX_PASSES if options.fix else 1):
         project = Project(docs, groups, root, probe_now if probe else None, options.values, options.stateful)
-        problems = _check(project, live, options)
+        problems = _check(project, live, options, crashes)
         if not options.fix or not _apply_fixes(problems, docs, results, modes, probe_now, options):
             break
     else:
@@ -105,9 +106,15 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
             results[path].errors.append(f"internal error: fixes did not converge in {MAX_PASSES} passes")
     if options.fix:
         project = Project(docs, groups, root, probe_now if probe else None, options.values, options.stateful)
-        problems = _check(project, live, options)
+        problems = _check(project, live, options, crashes)
+    for crash in dict.fromkeys(crashes):
+        for path in live:
+            _once(results[path].errors, crash)
     for p in problems:
         results.setdefault(p.file, _script_result(p.file, probe, modes)).problems.append(p)
+        doc = docs.get(p.fix_target) if p.fix else None
+        if doc is not None:  # edits as rows and columns, for machine-readable output
+            p.fix.located = [(*doc.line_col(e.start), *doc.line_col(e.end), doc.unmask(e.text)) for e in p.fix.edits]
     for path, mode in modes.items():
         results[path].new_mode = mode
     return results
@@ -119,11 +126,20 @@ def _script_result(path, probe, modes) -> FileResult:
     return FileResult(path, old_mode=old, new_mode=modes.get(path, old))
 
 
-def _check(project: Project, files: list[str], options: Options) -> list[Problem]:
+def _check(project: Project, files: list[str], options: Options, crashes: list[str]) -> list[Problem]:
+    def selected(code):
+        return options.select is None or code in options.select
+
     problems = []
     for rule in RULES:
-        if options.select is None or rule.CODE in options.select:
-            problems.extend(rule.check(project, files))
+        if selected(rule.CODE) and not getattr(rule, "AFTER_OTHERS", False):
+            try:
+                problems.extend(rule.check(project, files))
+            except Exception as e:  # noqa: BLE001 - a bug in one rule must not stop the others
+                crashes.append(f"internal error: {rule.CODE} failed ({type(e).__name__}: {e}); please report it")
+    for rule in RULES:  # suppressions apply to everything found so far
+        if getattr(rule, "AFTER_OTHERS", False):
+            problems = rule.check_after(project, files, problems, selected)
     if options.ignored:
         problems = [p for p in problems if p.code not in options.ignored(p.file)]
     if options.fixable is not None:

@@ -22,6 +22,7 @@ class Fix:
     deletes: list[tuple] = field(default_factory=list)
     sets: list[tuple] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what the user must still do once it is applied
+    located: list[tuple] = field(default_factory=list)  # (row, col, end row, end col, text) per edit
     mode: int | None = None  # for PF004: the script's new permission bits
     target: str | None = None  # the file the fix changes, when not the problem's file
 

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import difflib
+import json
 import os
+import re
 
 from .problem import SAFE, Problem
 
@@ -59,3 +61,169 @@ def summary(problems: int, fixable: int, unsafe: int, fixed: int, mode: str) -> 
     if unsafe:
         hints.append(f"{unsafe} more with --write --unsafe-fixes")
     return text + (f" ({'; '.join(hints)})." if hints else ".")
+
+
+# ---- machine-readable formats ----
+
+def _location(p: Problem) -> dict:
+    return {"row": p.line, "column": p.col}
+
+
+def json_record(p: Problem) -> dict:
+    """ruff's JSON record shape: code, name, message, filename, location, end_location, fix."""
+    fix = None
+    if p.fix:
+        fix = {"applicability": p.fix.applicability, "message": p.fix.message,
+               "edits": [{"content": content, "location": {"row": r, "column": c},
+                          "end_location": {"row": er, "column": ec}}
+                         for r, c, er, ec, content in getattr(p.fix, "located", [])]}
+        if p.fix.mode is not None:
+            fix["mode"] = f"{p.fix.mode:04o}"
+            fix["filename"] = os.path.abspath(p.fix_target)
+    return {"code": p.code, "name": p.name, "message": p.message, "filename": os.path.abspath(p.file),
+            "location": _location(p), "end_location": {"row": p.end_line, "column": p.end_col},
+            "noqa_row": p.line, "fix": fix}
+
+
+def as_json(problems: list[Problem]) -> str:
+    return json.dumps([json_record(p) for p in problems], indent=2, ensure_ascii=False) + "\n"
+
+
+def as_json_lines(problems: list[Problem]) -> str:
+    return "".join(json.dumps(json_record(p), ensure_ascii=False) + "\n" for p in problems)
+
+
+def _gh_escape(s: str, prop: bool = False) -> str:
+    s = s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return s.replace(":", "%3A").replace(",", "%2C") if prop else s
+
+
+def as_github(problems: list[Problem]) -> str:
+    """GitHub Actions workflow commands: one `::error` annotation per problem."""
+    out = []
+    for p in problems:
+        props = (f"title={_gh_escape(f'polyfix ({p.code})', True)},file={_gh_escape(display_path(p.file), True)},"
+                 f"line={p.line},col={p.col},endLine={p.end_line},endColumn={p.end_col}")
+        out.append(f"::error {props}::{_gh_escape(f'{p.code} {p.message}')}\n")
+    return "".join(out)
+
+
+def as_sarif(problems: list[Problem], rules, version: str) -> str:
+    """SARIF 2.1.0, with the rules of the registry."""
+    index = {r.CODE: i for i, r in enumerate(rules)}
+    driver = {"name": "polyfix", "version": version, "informationUri": "https://pypi.org/project/polyfix/",
+              "rules": [{"id": r.CODE, "name": r.NAME,
+                         "shortDescription": {"text": rule_summary(r)},
+                         "fullDescription": {"text": rule_docs(r)},
+                         "help": {"text": rule_docs(r)},
+                         "defaultConfiguration": {"level": "error"}} for r in rules]}
+    results = []
+    for p in problems:
+        result = {"ruleId": p.code, "level": "error", "message": {"text": p.message},
+                  "locations": [{"physicalLocation": {
+                      "artifactLocation": {"uri": display_path(p.file).replace(os.sep, "/")},
+                      "region": {"startLine": p.line, "startColumn": p.col,
+                                 "endLine": max(p.end_line, p.line),
+                                 "endColumn": max(p.end_col, 1)}}}]}
+        if p.code in index:
+            result["ruleIndex"] = index[p.code]
+        results.append(result)
+    log = {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0",
+           "runs": [{"tool": {"driver": driver}, "results": results}]}
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def as_junit(problems: list[Problem]) -> str:
+    """JUnit XML: a test suite per file, a failed test case per problem."""
+    from xml.sax.saxutils import quoteattr, escape
+
+    by_file: dict[str, list[Problem]] = {}
+    for p in problems:
+        by_file.setdefault(display_path(p.file), []).append(p)
+    out = ['<?xml version="1.0" encoding="UTF-8"?>\n',
+           f'<testsuites name="polyfix" tests="{len(problems)}" failures="{len(problems)}">\n']
+    for name, found in sorted(by_file.items()):
+        out.append(f'  <testsuite name={quoteattr(name)} tests="{len(found)}" failures="{len(found)}">\n')
+        for p in found:
+            out.append(f'    <testcase name={quoteattr(f"{p.code} {p.name}")} classname={quoteattr(name)} '
+                       f'line="{p.line}">\n'
+                       f'      <failure message={quoteattr(p.message)}>{escape(f"{name}:{p.line}:{p.col}: {p.message}")}'
+                       f'</failure>\n    </testcase>\n')
+        out.append("  </testsuite>\n")
+    out.append("</testsuites>\n")
+    return "".join(out)
+
+
+def statistics(problems: list[Problem]) -> str:
+    """Count per code, most first, `[*]` where a fix is available."""
+    counts: dict[str, list] = {}
+    for p in problems:
+        row = counts.setdefault(p.code, [0, p.name, False])
+        row[0] += 1
+        row[2] |= bool(p.fix and p.fix.applicability == SAFE)
+    width = max((len(str(n)) for n, _, _ in counts.values()), default=1)
+    return "".join(f"{n:>{width}}\t{code}\t{name}\t{'[*]' if fixable else ''}".rstrip() + "\n"
+                   for code, (n, name, fixable) in sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0])))
+
+
+def show_fixes(results) -> str:
+    """What --write applied, per file (ruff's --show-fixes layout)."""
+    changed = [r for r in results if r.fixed]
+    total = sum(sum(r.fixed.values()) for r in changed)
+    if not total:
+        return ""
+    out = [f"Fixed {total} problem{'s' * (total != 1)}:\n"]
+    for r in changed:
+        out.append(f"- {display_path(r.path)}:\n")
+        out.extend(f"    {n} × {code}\n" for code, n in sorted(r.fixed.items()))
+    return "".join(out)
+
+
+def rule_docs(rule) -> str:
+    import textwrap
+
+    return textwrap.dedent(rule.__doc__.split("\n", 1)[1]).strip() if "\n" in rule.__doc__ else rule.__doc__
+
+
+def rule_summary(rule) -> str:
+    return rule.__doc__.strip().splitlines()[0].split(": ", 1)[1]
+
+
+def explain(rule) -> str:
+    return f"# {rule.NAME} ({rule.CODE})\n\n{rule_summary(rule)}\n\n{rule_docs(rule)}\n"
+
+
+def list_rules(rules) -> str:
+    width = max(len(r.NAME) for r in rules)
+    return "".join(f"{r.CODE}  {r.NAME:<{width}}  {rule_summary(r)}\n" for r in rules)
+
+
+# ---- colour ----
+
+def colour_problem(line: str) -> str:
+    import click
+
+    m = re.match(r"^(.*?:\d+:\d+:) (PF\d+) (.*?)( \[\*\]| \[unsafe fix\])?$", line)
+    if not m:
+        return line
+    mark = click.style(m.group(4), fg="cyan") if m.group(4) else ""
+    return f"{click.style(m.group(1), bold=True)} {click.style(m.group(2), fg='red', bold=True)} {m.group(3)}{mark}"
+
+
+def colour_diff(text: str) -> str:
+    import click
+
+    out = []
+    for line in text.splitlines(keepends=True):
+        body, end = (line[:-1], "\n") if line.endswith("\n") else (line, "")
+        if line.startswith(("diff --git", "--- ", "+++ ", "old mode", "new mode")):
+            out.append(click.style(body, bold=True) + end)
+        elif line.startswith("@@"):
+            out.append(click.style(body, fg="cyan") + end)
+        elif line.startswith("-"):
+            out.append(click.style(body, fg="red") + end)
+        elif line.startswith("+"):
+            out.append(click.style(body, fg="green") + end)
+        else:
+            out.append(line)
+    return "".join(out)

@@ -1,0 +1,128 @@
+"""Output formats, rule docs, colour, stdin."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import tarfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import REPO
+from polyfix.cli import main
+from polyfix.rules import RULES
+from test_cli import FIXED, SERVICE_AFTER, write
+
+
+@pytest.fixture
+def project(tmp_path):
+    write(tmp_path / "polytope.yml", SERVICE_AFTER)
+    write(tmp_path / "bin" / "run", "#!/bin/sh\n", 0o644)
+    write(tmp_path / "tools.yml", "tools:\n  x:\n    run:\n      - tool: polytope/python\n"
+          "        args: {code: {type: repo, path: .}, cmd: ./bin/run}\n")
+    return tmp_path
+
+
+def test_json_records(project, polyfix):
+    r = polyfix(project, "--output-format", "json", ".", "tools.yml")
+    records = json.loads(r.out)
+    assert {x["code"] for x in records} == {"PF003", "PF004"}
+    pf003 = next(x for x in records if x["code"] == "PF003")
+    assert pf003["location"] == {"row": 7, "column": 27} and pf003["name"] == "after-on-service"
+    assert pf003["filename"] == str(project / "polytope.yml")
+    edit = pf003["fix"]["edits"][0]
+    assert pf003["fix"]["applicability"] == "safe"
+    assert (edit["location"], edit["end_location"], edit["content"]) == ({"row": 7, "column": 1}, {"row": 8, "column": 1}, "")
+    pf004 = next(x for x in records if x["code"] == "PF004")
+    assert pf004["fix"]["mode"] == "0755"
+    lines = polyfix(project, "--format", "json-lines", ".", "tools.yml").out.splitlines()
+    assert [json.loads(l)["code"] for l in lines] == [x["code"] for x in records]
+
+
+def test_github_annotations(project, polyfix):
+    out = polyfix(project, "--output-format", "github").out
+    assert out.startswith("::error title=polyfix (PF003),file=polytope.yml,line=7,col=27,endLine=7,endColumn=30::PF003 ")
+
+
+def test_junit_is_xml(project, polyfix):
+    root = ET.fromstring(polyfix(project, "--format", "junit").out)
+    case = root.find("testsuite/testcase")
+    assert case.get("name") == "PF003 after-on-service" and case.find("failure") is not None
+
+
+def _sarif_schema(tmp_path: Path) -> dict | None:
+    """The SARIF 2.1.0 schema, from the npm package @microsoft/jest-sarif (it ships the OASIS schema)."""
+    npm = shutil.which("npm")
+    if not npm:
+        return None
+    try:
+        done = subprocess.run([npm, "pack", "--silent", "@microsoft/jest-sarif@1.0.0-beta.0"], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        return None
+    packs = list(tmp_path.glob("*.tgz"))
+    if done.returncode != 0 or not packs:
+        return None
+    with tarfile.open(packs[0]) as tar:
+        member = next((m for m in tar.getmembers() if m.name.endswith("sarif-2.1.0-rtm.5.json")), None)
+        return json.load(tar.extractfile(member)) if member else None
+
+
+def test_sarif_validates_against_the_schema(project, polyfix, tmp_path_factory):
+    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is in the test extras")
+    schema = _sarif_schema(tmp_path_factory.mktemp("schema"))
+    if schema is None:
+        pytest.skip("the SARIF schema could not be fetched (npm pack @microsoft/jest-sarif)")
+    log = json.loads(polyfix(project, "--output-format", "sarif", ".", "tools.yml").out)
+    jsonschema.validate(log, schema)
+    rules = log["runs"][0]["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == [r.CODE for r in RULES]
+    assert {x["ruleId"] for x in log["runs"][0]["results"]} == {"PF003", "PF004"}
+
+
+def test_statistics_and_show_fixes(project, polyfix):
+    stats = polyfix(project, "--statistics", ".", "tools.yml").out.splitlines()
+    assert stats[0].split("\t") == ["1", "PF003", "after-on-service", "[*]"]
+    shown = polyfix(project, "--write", "--show-fixes", ".", "tools.yml").out
+    assert "Fixed 2 problems:\n- polytope.yml:\n    1 × PF003\n- bin/run:\n    1 × PF004\n" in shown or \
+           "Fixed 2 problems:\n- bin/run:\n    1 × PF004\n- polytope.yml:\n    1 × PF003\n" in shown
+
+
+def test_list_rules_and_explain(polyfix, tmp_path):
+    listed = polyfix(tmp_path, "--list-rules").out.splitlines()
+    assert [l.split()[0] for l in listed] == [r.CODE for r in RULES]
+    doc = polyfix(tmp_path, "--explain", "after-on-service").out
+    assert doc.startswith("# after-on-service (PF003)") and "Fix (safe)" in doc
+    assert polyfix(tmp_path, "--explain", "PF999").code == 2
+
+
+def test_readme_rule_table_matches_the_registry():
+    rows = re.findall(r"^\| (PF\d+) \| ([a-z-]+) \|", (REPO / "README.md").read_text(), re.M)
+    assert rows == [(r.CODE, r.NAME) for r in RULES]
+
+
+def test_colour_only_when_asked(project, monkeypatch):
+    runner = CliRunner()
+    monkeypatch.chdir(project)
+    plain = runner.invoke(main, ["--dry-run"], env={"NO_COLOR": "", "FORCE_COLOR": ""})
+    assert "\x1b[" not in plain.stdout
+    forced = runner.invoke(main, ["--dry-run"], env={"FORCE_COLOR": "1"}, color=True)
+    assert "\x1b[31m-        run-when: {after: api}" in forced.stdout
+    off = runner.invoke(main, [], env={"FORCE_COLOR": "1", "NO_COLOR": "1"}, color=True)
+    assert "\x1b[" not in off.stdout
+
+
+def test_stdin_filename(project, monkeypatch):
+    monkeypatch.chdir(project)
+    runner = CliRunner()
+    fixed = runner.invoke(main, ["--write", "--stdin-filename", "polytope.yml", "-"], input=SERVICE_AFTER)
+    assert fixed.exit_code == 0 and fixed.stdout == FIXED
+    assert (project / "polytope.yml").read_text() == SERVICE_AFTER, "stdin mode never writes the file"
+    report = runner.invoke(main, ["--stdin-filename", "polytope.yml", "-"], input=SERVICE_AFTER)
+    assert report.exit_code == 1 and report.stdout.startswith("polytope.yml:7:27: PF003")
+    bad = runner.invoke(main, ["--stdin-filename", "polytope.yml", "-"], input="a: [\n")
+    assert bad.exit_code == 2 and "polytope.yml: error:" in bad.stderr
