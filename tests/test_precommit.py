@@ -1,9 +1,11 @@
 """The pre-commit hooks, run by the real pre-commit framework on a temporary git repository."""
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,8 +13,9 @@ import pytest
 from conftest import REPO
 from test_cli import SERVICE_AFTER
 
-pytestmark = pytest.mark.skipif(shutil.which("git") is None or shutil.which("pre-commit") is None,
+pytestmark = pytest.mark.skipif(shutil.which("git") is None or importlib.util.find_spec("pre_commit") is None,
                                 reason="needs git and pre-commit (pip install -e '.[test]')")
+PRE_COMMIT = [sys.executable, "-m", "pre_commit"]
 if not (REPO / ".git").exists():
     pytestmark = pytest.mark.skip(reason="the polyfix checkout is not a git repository")
 
@@ -30,7 +33,8 @@ def pre_commit_home(tmp_path_factory):
 
 
 def run(cwd: Path, home: Path, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PRE_COMMIT_HOME=str(home), NO_COLOR="1")
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    env = dict(os.environ, PRE_COMMIT_HOME=str(home), NO_COLOR="1", PATH=path)
     return subprocess.run(list(args), cwd=cwd, capture_output=True, text=True, env=env, timeout=900)
 
 
@@ -50,13 +54,13 @@ def make_project(path: Path) -> Path:
 def test_try_repo_fixes_then_passes(tmp_path, pre_commit_home):
     project = make_project(tmp_path / "project")
     git(project, "add", "-A")
-    first = run(project, pre_commit_home, "pre-commit", "try-repo", str(REPO), "polyfix", "--all-files")
+    first = run(project, pre_commit_home, *PRE_COMMIT, "try-repo", str(REPO), "polyfix", "--all-files")
     assert first.returncode == 1, first.stdout + first.stderr
     assert "fixed polytope.yml (PF003)" in first.stdout
     assert (project / "polytope.yml").read_text() == PROJECT.replace("        run-when: {after: api}\n", "")
     assert os.access(project / "worker" / "bin" / "run", os.X_OK)
     git(project, "add", "-A")
-    second = run(project, pre_commit_home, "pre-commit", "try-repo", str(REPO), "polyfix", "--all-files")
+    second = run(project, pre_commit_home, *PRE_COMMIT, "try-repo", str(REPO), "polyfix", "--all-files")
     assert second.returncode == 0, second.stdout + second.stderr
 
 
@@ -66,7 +70,7 @@ def test_installed_hook_stops_the_commit_and_keeps_unstaged_edits(tmp_path, pre_
     (project / ".pre-commit-config.yaml").write_text(
         f"repos:\n  - repo: {REPO}\n    rev: {head}\n    hooks:\n      - id: polyfix\n")
     git(project, "add", "-A")
-    install = run(project, pre_commit_home, "pre-commit", "install")
+    install = run(project, pre_commit_home, *PRE_COMMIT, "install")
     assert install.returncode == 0, install.stderr
     # A small local edit, not staged: pre-commit stashes it while the hook runs.
     (project / "polytope.yml").write_text(PROJECT.replace("# the end\n", "# the end, edited locally\n"))
@@ -91,5 +95,5 @@ def test_a_staged_script_rechecks_its_yaml(tmp_path, pre_commit_home):
     git(project, "add", "polytope.yml")
     git(project, "commit", "-q", "-m", "clean yaml")
     git(project, "add", "worker/bin/run")  # only the script is staged
-    r = run(project, pre_commit_home, "pre-commit", "try-repo", str(REPO), "polyfix")
+    r = run(project, pre_commit_home, *PRE_COMMIT, "try-repo", str(REPO), "polyfix")
     assert r.returncode == 1 and "fixed worker/bin/run (PF004)" in r.stdout, r.stdout + r.stderr
