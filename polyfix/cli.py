@@ -135,6 +135,10 @@ def main(paths, dry_run, write, unsafe_fixes, exit_non_zero_on_fix, select, igno
     closing = report.summary(len(problems), fixable, unsafe, fixed, "write" if write else "report")
     if dry_run:
         closing = f"Would fix {fixed} problem{'s' * (fixed != 1)}; {len(problems)} remaining."
+    if errors:
+        if closing == "All checks passed!":
+            closing = "No problems in what could be checked."
+        closing += f" {len(errors)} error{'s' * (len(errors) != 1)} (below)."
     listing = _listing(problems, fmt, statistics, color)
     machine = fmt not in ("text", "concise") and not statistics
     text_out = "\n".join(h for h in human if h)

@@ -116,7 +116,11 @@ def _parse_ruamel(text: str) -> tuple[Any, Any]:
     except MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        what = " ".join(str(e.problem or e.context or "invalid YAML").split())
+        problem, context = (" ".join(str(x).split()) if x else "" for x in (e.problem, e.context))
+        if problem.startswith("but ") and context:
+            what = f"{context}, {problem}"
+        else:
+            what = problem + (f" ({context})" if context and problem else context) or "invalid YAML"
         if "duplicate key" in str(e):
             what = "duplicate key " + " ".join(str(e.problem).split())
         raise ParseError(f"{where}{what}") from None
