@@ -101,3 +101,63 @@ def test_same_tells_types_apart():
     assert not same([1], [1.0])
     assert same({"a": 1, "b": 2}, {"b": 2, "a": 1}), "key order carries no meaning"
     assert not same({"a": 1}, {"a": 1, "b": 2})
+
+
+@st.composite
+def value_projects(draw):
+    """A tools file whose env lists use pt.value, in many layouts."""
+    ind = " " * draw(st.sampled_from([2, 4]))
+    dash = draw(st.sampled_from(["", ind]))
+    eol = draw(st.sampled_from(["\n", "\r\n"]))
+    decl = draw(st.sampled_from(["none", "params", "inputs", "flow-params"]))
+    names = draw(st.lists(st.sampled_from(["api-port", "log-level", "db-host", "mode"]), min_size=1, max_size=5))
+    flow_env = draw(st.booleans())
+    lines = ["tools:", f"{ind}api:"]
+    if draw(st.booleans()):
+        lines.append(f"{ind * 2}info: The API.")
+    if decl == "params":
+        lines += [f"{ind * 2}params:", f"{ind * 2}{dash}- id: cmd", f"{ind * 2}{dash}  type: [default, str, ./bin/run]"]
+    elif decl == "inputs":
+        lines += [f"{ind * 2}inputs:", f"{ind * 3}cmd:", f"{ind * 4}type: [default, str, ./bin/run]"]
+    elif decl == "flow-params":
+        lines.append(f"{ind * 2}params: []")
+    base = ind * 2
+    lines += [f"{base}run:", f"{base}{dash}- tool: polytope/python", f"{base}{dash}  args:", f"{base}{dash}  {ind}env:"]
+    env = f"{base}{dash}  {ind}{dash}"
+    for i, n in enumerate(names):
+        name = "PORT" if n == "api-port" else f"VAR_{i}"
+        if flow_env:
+            lines.append(f"{env}- {{ name: {name}, value: pt.value {n} }}")
+        else:
+            lines += [f"{env}- name: {name}", f"{env}  value: pt.value {n}"]
+    text = ("\ufeff" if draw(st.booleans()) else "") + eol.join(lines) + (eol if draw(st.booleans()) else "")
+    return text, names, decl
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value_projects())
+def test_values_become_declared_params(case):
+    before, names, decl = case
+    results = engine.run({"/p/polytope.yml": before}, ["/p/polytope.yml"], "/p", None,
+                         engine.Options(fix=True, unsafe_fixes=True, select=frozenset({"PF001"})))
+    r = results["/p/polytope.yml"]
+    assert not r.errors, r.errors
+    after = r.after
+    assert "pt.value" not in after
+    data = parse(after).data["tools"]["api"]
+    kind = "input" if decl == "inputs" else "param"
+    env = data["run"][0]["args"]["env"]
+    assert [e["value"] for e in env] == [f"pt.{kind} {n}" for n in names]
+    declared = list(data["inputs"]) if decl == "inputs" else [p["id"] for p in data["params"]]
+    assert sorted(set(declared) - {"cmd"}) == sorted(set(names)), "each name declared exactly once"
+    assert len(declared) == len(set(declared))
+    # every line that held no reference is still there, byte for byte, in order
+    old_lines = [l for l in before.lstrip("\ufeff").splitlines() if "pt.value" not in l and "params: []" not in l]
+    new_lines = after.lstrip("\ufeff").splitlines()
+    it = iter(new_lines)
+    assert all(any(l == m for m in it) for l in old_lines)
+    assert after.startswith("\ufeff") == before.startswith("\ufeff")
+    assert ("\r\n" in after) == ("\r\n" in before)
+    again = engine.run({"/p/polytope.yml": after}, ["/p/polytope.yml"], "/p", None,
+                       engine.Options(fix=True, unsafe_fixes=True, select=frozenset({"PF001"})))
+    assert again["/p/polytope.yml"].after == after
