@@ -21,12 +21,13 @@ def posix(path: Path | str) -> str:
 
 
 def git_root(folder: Path) -> Path | None:
-    try:
-        out = subprocess.run(["git", "-C", str(folder), "rev-parse", "--show-toplevel"],
-                             capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return Path(out.stdout.strip()) if out.returncode == 0 and out.stdout.strip() else None
+    """The work tree holding a folder: the nearest folder above with a `.git` (a folder, or a file
+    in worktrees and submodules). Looked up on disk: asking git costs a process per run."""
+    folder = Path(os.path.abspath(folder))
+    for candidate in (folder, *folder.parents):
+        if os.path.exists(os.path.join(candidate, ".git")):
+            return candidate
+    return None
 
 
 def project_root(path: Path) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\{=.*?=\}")
 _TOKEN_START, _TOKEN_FILL = "\ue000", "\ue001"
 _DIGIT_BASE, _DIGITS = 0xE100, 0x0F00  # two digits: 3840**2 placeholders per file
-MASK_TOKEN = re.compile("\ue000[\ue100-\uefff]{2}\ue001*")
+MASK_TOKEN = "\ue000[\ue100-\uefff]{2}\ue001*"  # compiled on first use (re caches it)
 BOM = "\ufeff"
 
 
@@ -38,7 +38,7 @@ class Document:
         """The text with every placeholder token replaced by the placeholder it stood for."""
         if not self.placeholders:
             return text
-        return MASK_TOKEN.sub(lambda m: self.placeholders.get(m.group(), m.group()), text)
+        return re.sub(MASK_TOKEN, lambda m: self.placeholders.get(m.group(), m.group()), text)
 
     def line_col(self, index: int) -> tuple[int, int]:
         """1-based line and column of a character offset."""
@@ -49,7 +49,7 @@ class Document:
 
 def mask(text: str) -> tuple[str, dict[str, str]]:
     """Replace each placeholder by a unique token of the same length."""
-    if MASK_TOKEN.search(text):
+    if _TOKEN_START in text or _TOKEN_FILL in text:
         raise ParseError("holds private-use characters polyfix uses to mask placeholders")
     placeholders: dict[str, str] = {}
     tokens: dict[str, str] = {}  # the same placeholder always gets the same token: names still match

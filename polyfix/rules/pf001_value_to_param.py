@@ -64,15 +64,16 @@ from ..project import Definition, Project
 CODE = "PF001"
 NAME = "value-to-param"
 
+# Patterns as strings: `re` compiles them on first use, so a run over files without values never does.
 _NAME = r"[A-Za-z0-9_.\-\ue000-\uefff]+"  # placeholder mask characters may be part of a name
-_WHOLE = re.compile(rf"\s*(pt\.value|#pt-value)\s+({_NAME})\s*")
-_INTERP = re.compile(rf"\{{\s*pt\.value\s+({_NAME})\s*\}}")
-_CODE_READ = re.compile(rf"""\(pt/value\s+["']({_NAME})["']\)|\bpt\.value\(\s*["']({_NAME})["']\s*\)""")
-_SECRET = re.compile(rf"(?:pt\.secret|#pt-secret)\s+({_NAME})")
+_WHOLE = rf"\s*(pt\.value|#pt-value)\s+({_NAME})\s*"
+_INTERP = rf"\{{\s*pt\.value\s+({_NAME})\s*\}}"
+_CODE_READ = rf"""\(pt/value\s+["']({_NAME})["']\)|\bpt\.value\(\s*["']({_NAME})["']\s*\)"""
+_SECRET = rf"(?:pt\.secret|#pt-secret)\s+({_NAME})"
 _INT_KEYS = {"port", "expose-as", "max-restarts"}
 _SKIP_KEYS = {"info", "params", "inputs", "name", "id"}
 _CODE_PREFIXES = ("#pt-js", "#pt-clj", "pt.js", "pt.clj", "#pt-py")
-_PLAIN = re.compile(r"[A-Za-z_\ue000-\uefff][A-Za-z0-9_./\-\ue000-\uefff]*")
+_PLAIN = r"[A-Za-z_\ue000-\uefff][A-Za-z0-9_./\-\ue000-\uefff]*"
 
 
 class _Ref:
@@ -86,6 +87,8 @@ def check(project: Project, files) -> list:
     problems = []
     for file in files:
         doc = project.docs[file]
+        if "pt.value" not in doc.text and "#pt-value" not in doc.text and "pt/value" not in doc.text:
+            continue  # most files: no reference, and no regular expression to compile
         prefers_inputs = _file_prefers_inputs(project.definitions[file])
         for d in project.definitions[file]:
             refs, code_reads = [], []
@@ -114,17 +117,17 @@ def _walk(node, path, key, parent, refs, code_reads):
     elif is_scalar(node) and isinstance(node.value, str) and not node.tag.endswith((":int", ":bool", ":null")):
         text = node.value
         if text.lstrip().startswith(_CODE_PREFIXES):
-            for m in _CODE_READ.finditer(text):
+            for m in re.finditer(_CODE_READ, text):
                 code_reads.append((node, m.group(1) or m.group(2)))
             return
         if node.style in ("|", ">"):
             return  # a block of text (a script, a config file): not a reference
-        whole = _WHOLE.fullmatch(text)
+        whole = re.fullmatch(_WHOLE, text)
         if whole:
             slot_int = key in _INT_KEYS or (key == "value" and _env_port(parent))
             refs.append(_Ref(node, path, [whole.group(2)], whole.group(1), slot_int))
         else:
-            names = [m.group(1) for m in _INTERP.finditer(text)]
+            names = [m.group(1) for m in re.finditer(_INTERP, text)]
             if names:
                 refs.append(_Ref(node, path, names, None, False))
 
@@ -241,7 +244,7 @@ def _fix(project, doc, d: Definition, refs, names, declared, use_inputs, safety)
             if names[n][1] is None:
                 notes.append(f"give {kind} `{doc.unmask(n)}` of {d.kind} `{doc.unmask(d.name)}` a default: "
                              f"type: [default, {names[n][0]}, <value>]")
-    secrets = sorted({doc.unmask(m.group(1)) for m in _SECRET.finditer(text[d.node.start_mark.index:d.node.end_mark.index])})
+    secrets = sorted({doc.unmask(m.group(1)) for m in re.finditer(_SECRET, text[d.node.start_mark.index:d.node.end_mark.index])})
     notes += [f"pt secret set {s} <value>" for s in secrets]
     message = f"Declare {', '.join(f'`{n}`' for n in new_names) or 'nothing new'}; use pt.{kind}"
     return Fix(message, safety, edits=edits, sets=sets, notes=notes)
@@ -369,6 +372,6 @@ def _scalar(v) -> str:
     if isinstance(v, int):
         return str(v)
     s = str(v)
-    if _PLAIN.fullmatch(s) and s.lower() not in ("true", "false", "null", "yes", "no", "on", "off", "y", "n"):
+    if re.fullmatch(_PLAIN, s) and s.lower() not in ("true", "false", "null", "yes", "no", "on", "off", "y", "n"):
         return s
     return json.dumps(s, ensure_ascii=False)
