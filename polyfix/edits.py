@@ -152,10 +152,62 @@ def is_collection(node) -> bool:
     return is_map(node) or is_seq(node)
 
 
+def eol_of(text: str) -> str:
+    """The file's line ending, for lines a fix adds."""
+    return "\r\n" if "\r\n" in text else "\n"
+
+
+def insert_after(text: str, node, lines: list[str]) -> Edit | None:
+    """Insert whole lines after the last line of a block node, with the file's line endings; a file
+    that ends without a final newline still does. None when something else follows the node on its
+    last line."""
+    at = _after_line(text, content_end(node))
+    if at is None:
+        return None
+    eol = eol_of(text)
+    body = eol.join(lines)
+    if at == len(text) and not text.endswith("\n"):
+        return Edit(at, at, eol + body)
+    return Edit(at, at, body + eol)
+
+
+def item_prefix(text: str, seq) -> str | None:
+    """The `  - ` before a block sequence's first item (new items copy it); None for other layouts."""
+    if not is_seq(seq) or seq.flow_style or not seq.value:
+        return None
+    first = seq.value[0]
+    prefix = text[_line_start(text, first.start_mark.index):first.start_mark.index]
+    return prefix if re.fullmatch(r"[ ]*-[ ]+", prefix) else None
+
+
+def seq_offset(root) -> int:
+    """How far the file puts a block sequence's dash right of its key: 0 (indentless) or more."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        for k, v in (node.value if is_map(node) else []):
+            if is_seq(v) and not v.flow_style and v.value:
+                return max(0, v.start_mark.column - k.start_mark.column)
+            stack.append(v)
+        stack.extend(node.value if is_seq(node) else [])
+    return 2
+
+
+def indent_width(mapping) -> int:
+    """How far a mapping indents the block mappings it holds (2 when it holds none)."""
+    base = mapping.value[0][0].start_mark.column if is_map(mapping) and mapping.value else 0
+    for _k, v in (mapping.value if is_map(mapping) else []):
+        if is_map(v) and not v.flow_style and v.value:
+            return v.value[0][0].start_mark.column - base
+        for item in (v.value if is_seq(v) else []):
+            if is_map(item) and not item.flow_style and len(item.value) > 1:
+                return item.value[1][0].start_mark.column - item.value[0][0].start_mark.column or 2
+    return 2
+
+
 def add_entry(text: str, mapping, key: str, value_text: str) -> Edit | None:
     """Add `key: value_text` (a one-line value) as the last entry of a mapping, in its style: inside
     the braces of a flow mapping, or as a line after the last entry of a block mapping."""
-    eol = "\r\n" if "\r\n" in text else "\n"
     if mapping.flow_style:
         close = mapping.end_mark.index - 1
         if text[close] != "}":
@@ -166,12 +218,5 @@ def add_entry(text: str, mapping, key: str, value_text: str) -> Edit | None:
         return Edit(last, last, f", {key}: {value_text}")
     if not mapping.value:
         return None
-    first_key = mapping.value[0][0]
-    col = first_key.start_mark.column
-    at = _after_line(text, content_end(mapping))
-    if at is None:
-        return None
-    line = f"{' ' * col}{key}: {value_text}"
-    if at == len(text) and not text.endswith("\n"):
-        return Edit(at, at, eol + line)
-    return Edit(at, at, line + eol)
+    col = mapping.value[0][0].start_mark.column
+    return insert_after(text, mapping, [f"{' ' * col}{key}: {value_text}"])

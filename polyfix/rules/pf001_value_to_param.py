@@ -57,7 +57,7 @@ import re
 
 from .. import builtins
 from ..document import entries, get, is_map, is_scalar, is_seq, items, text_value, value
-from ..edits import Edit, _after_line, content_end
+from ..edits import Edit, eol_of, indent_width, insert_after, item_prefix, seq_offset
 from ..problem import SAFE, UNSAFE, Fix, at_node
 from ..project import Definition, Project
 
@@ -254,7 +254,6 @@ def _declaration(doc, d: Definition, new: list[tuple], use_inputs: bool):
     """(the edit declaring params/inputs, the data it adds), in the file's style; None when the
     layout is not one polyfix can extend safely."""
     text = doc.text
-    eol = "\r\n" if "\r\n" in text else "\n"
     if d.node.flow_style:
         return None
     key = "inputs" if use_inputs else "params"
@@ -263,28 +262,27 @@ def _declaration(doc, d: Definition, new: list[tuple], use_inputs: bool):
     if existing is not None and not (is_seq(existing) if key == "params" else is_map(existing)):
         return None
     if use_inputs:
-        entries_data = {n: {"type": _type_data(t, v)} for n, t, v in new}
+        data = {n: {"type": _type_data(t, v)} for n, t, v in new}
         if existing is None:
-            ind = _indent_width(d.node)
+            ind = indent_width(d.node)
             lines = [f"{key}:"] + [line for n, t, v in new for line in
                                    (f"{' ' * ind}{n}:", f"{' ' * 2 * ind}type: {_type_text(t, v)}")]
-            return _insert_key(text, d, key_col, lines, eol), [(d.path + (key,), entries_data)]
+            edit = _insert_key(text, d, key_col, lines)
+            return (edit, [(d.path + (key,), data)]) if edit else None
         if existing.flow_style or not existing.value:
             return None
-        first_key, first_val = existing.value[0]
-        col = first_key.start_mark.column
-        inner = (entries(first_val)[0][0].start_mark.column - col) if is_map(first_val) and not first_val.flow_style and first_val.value else 2
-        body = eol.join(f"{' ' * col}{n}:{eol}{' ' * (col + inner)}type: {_type_text(t, v)}" for n, t, v in new) + eol
-        at = _after_line(text, content_end(existing))
-        if at is None:
-            return None
-        return Edit(at, at, body), [(d.path + (key, n), data) for n, data in entries_data.items()]
+        col = existing.value[0][0].start_mark.column
+        inner = indent_width(existing)
+        edit = insert_after(text, existing, [line for n, t, v in new for line in
+                                             (f"{' ' * col}{n}:", f"{' ' * (col + inner)}type: {_type_text(t, v)}")])
+        return (edit, [(d.path + (key, n), entry) for n, entry in data.items()]) if edit else None
     new_items = [{"id": n, "type": _type_data(t, v)} for n, t, v in new]
     if existing is None:
-        dash = _seq_offset(doc.root)
+        dash = seq_offset(doc.root)
         lines = [f"{key}:"] + [line for n, t, v in new for line in
                                (f"{' ' * dash}- id: {n}", f"{' ' * (dash + 2)}type: {_type_text(t, v)}")]
-        return _insert_key(text, d, key_col, lines, eol), [(d.path + (key,), new_items)]
+        edit = _insert_key(text, d, key_col, lines)
+        return (edit, [(d.path + (key,), new_items)]) if edit else None
     count = len(existing.value)
     sets = [(d.path + (key, count + i), item) for i, item in enumerate(new_items)]
     if existing.flow_style:
@@ -293,67 +291,29 @@ def _declaration(doc, d: Definition, new: list[tuple], use_inputs: bool):
             return None
         flow = ", ".join(f"{{id: {n}, type: {_type_text(t, v)}}}" for n, t, v in new)
         return Edit(end, end, (", " if count else "") + flow), sets
-    first = existing.value[0]
-    ls = text.rfind("\n", 0, first.start_mark.index) + 1
-    prefix = text[ls:first.start_mark.index]
-    if not re.fullmatch(r"[ ]*-[ ]+", prefix):
+    prefix, first = item_prefix(text, existing), existing.value[0]
+    if prefix is None:
         return None
-    dash_col = prefix.index("-")
-    if first.id == "mapping" and first.flow_style:
-        body = "".join(f"{' ' * dash_col}- {{id: {n}, type: {_type_text(t, v)}}}{eol}" for n, t, v in new)
+    if is_map(first) and first.flow_style:
+        lines = [f"{prefix}{{id: {n}, type: {_type_text(t, v)}}}" for n, t, v in new]
     else:
-        item_col = first.start_mark.column
-        body = "".join(f"{' ' * dash_col}-{' ' * (item_col - dash_col - 1)}id: {n}{eol}"
-                       f"{' ' * item_col}type: {_type_text(t, v)}{eol}" for n, t, v in new)
-    at = _after_line(text, content_end(existing))
-    if at is None:
-        return None
-    if at == len(text) and not text.endswith("\n"):
-        return Edit(at, at, eol + body.rstrip("\r\n")), sets
-    return Edit(at, at, body), sets
+        col = first.start_mark.column
+        lines = [line for n, t, v in new for line in (f"{prefix}id: {n}", f"{' ' * col}type: {_type_text(t, v)}")]
+    edit = insert_after(text, existing, lines)
+    return (edit, sets) if edit else None
 
 
-def _insert_key(text: str, d: Definition, key_col: int, lines: list[str], eol: str) -> Edit:
-    """Insert a new key's lines before `args:`/`run:` (where the corpus declares params), else at
-    the end of the spec."""
+def _insert_key(text: str, d: Definition, key_col: int, lines: list[str]) -> Edit | None:
+    """Insert a new key's lines before `args:`/`run:` (where the corpus declares params), else after
+    the spec's last line."""
+    eol = eol_of(text)
     for anchor in ("args", "run"):
         for k, _v in entries(d.node):
             if text_value(k) == anchor:
                 ls = text.rfind("\n", 0, k.start_mark.index) + 1
                 if not text[ls:k.start_mark.index].strip():
                     return Edit(ls, ls, "".join(" " * key_col + line + eol for line in lines))
-    at = _after_line(text, content_end(d.node))
-    body = "".join(" " * key_col + line + eol for line in lines)
-    if at is None:
-        at = content_end(d.node)
-        return Edit(at, at, eol + body.rstrip("\r\n"))
-    if at == len(text) and not text.endswith("\n"):
-        return Edit(at, at, eol + body.rstrip("\r\n"))
-    return Edit(at, at, body)
-
-
-def _indent_width(mapping) -> int:
-    """How far the spec indents a nested block mapping (2 when it nests none)."""
-    for _k, v in entries(mapping):
-        if is_map(v) and not v.flow_style and v.value:
-            return v.value[0][0].start_mark.column - mapping.value[0][0].start_mark.column
-        for item in items(v):
-            if is_map(item) and not item.flow_style and item.value and len(item.value) > 1:
-                return item.value[1][0].start_mark.column - item.value[0][0].start_mark.column or 2
-    return 2
-
-
-def _seq_offset(root) -> int:
-    """Where the file puts a block sequence's dash relative to its key: 0 (indentless) or more."""
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        for k, v in entries(node):
-            if is_seq(v) and not v.flow_style and v.value:
-                return max(0, v.start_mark.column - k.start_mark.column)
-            stack.append(v)
-        stack.extend(items(node) if is_seq(node) else [])
-    return 2
+    return insert_after(text, d.node, [" " * key_col + line for line in lines])
 
 
 def _type_data(typ: str, default):

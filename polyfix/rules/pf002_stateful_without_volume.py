@@ -53,7 +53,7 @@ import re
 
 from .. import builtins
 from ..document import entries, get, is_map, is_scalar, is_seq, items, text_value
-from ..edits import Edit, _after_line, add_entry, content_end
+from ..edits import Edit, add_entry, content_end, indent_width, insert_after, item_prefix, seq_offset
 from ..problem import Fix, at_node
 from ..project import UNRESOLVED, Env, Project, step_target
 
@@ -201,15 +201,8 @@ def _add_volume(project: Project, doc, call, arg: str, service: str):
 
 
 def _add_block_args(text: str, step, arg: str, volume: str) -> Edit | None:
-    eol = "\r\n" if "\r\n" in text else "\n"
     col = step.value[0][0].start_mark.column
-    at = _after_line(text, content_end(step))
-    if at is None:
-        return None
-    body = f"{' ' * col}args:{eol}{' ' * (col + 2)}{arg}: {volume}"
-    if at == len(text) and not text.endswith("\n"):
-        return Edit(at, at, eol + body)
-    return Edit(at, at, body + eol)
+    return insert_after(text, step, [f"{' ' * col}args:", f"{' ' * (col + indent_width(step))}{arg}: {volume}"])
 
 
 def _bare_or_module_only(step) -> bool:
@@ -243,36 +236,23 @@ def _wrapper_module(project: Project, doc, call, arg: str, service: str):
         return Fix(f"Run the wrapper module `{wrapper}`", edits=[ref_edit], sets=[(ref_path, wrapper)])
     vid = _volume_id(project, wrapper)
     volume = _volume_text(doc, vid)
-    eol = "\r\n" if "\r\n" in text else "\n"
     data = {"id": wrapper, "module": call.ref, "args": {arg: {"type": "volume", "scope": "project", "id": vid}}}
     if modules is None:
         top_col = root.value[0][0].start_mark.column
-        dash = _seq_offset(root)
-        pad = " " * (top_col + dash)
-        lines = [f"{' ' * top_col}modules:", f"{pad}- id: {wrapper}", f"{pad}  module: {call.ref}",
-                 f"{pad}  args:", f"{pad}    {arg}: {volume}"]
-        at = _after_line(text, content_end(root))
-        if at is None:
-            return None
-        body = eol.join(lines)
-        add = Edit(at, at, (eol + body) if at == len(text) and not text.endswith("\n") else body + eol)
+        pad = " " * (top_col + seq_offset(root))
+        add = insert_after(text, root, [f"{' ' * top_col}modules:", f"{pad}- id: {wrapper}",
+                                        f"{pad}  module: {call.ref}", f"{pad}  args:", f"{pad}    {arg}: {volume}"])
         sets = [(("modules",), [data])]
     else:
-        first = modules.value[0]
-        ls = text.rfind("\n", 0, first.start_mark.index) + 1
-        prefix = text[ls:first.start_mark.index]
-        if not re.fullmatch(r"[ ]*-[ ]+", prefix) or not is_map(first) or first.flow_style:
+        prefix, first = item_prefix(text, modules), modules.value[0]
+        if prefix is None or not is_map(first) or first.flow_style:
             return None
-        dash_col, col = prefix.index("-"), first.start_mark.column
-        ind = _inner_indent(first)
-        lines = [f"{' ' * dash_col}-{' ' * (col - dash_col - 1)}id: {wrapper}", f"{' ' * col}module: {call.ref}",
-                 f"{' ' * col}args:", f"{' ' * (col + ind)}{arg}: {volume}"]
-        at = _after_line(text, content_end(modules))
-        if at is None:
-            return None
-        body = eol.join(lines)
-        add = Edit(at, at, (eol + body) if at == len(text) and not text.endswith("\n") else body + eol)
+        col = first.start_mark.column
+        add = insert_after(text, modules, [f"{prefix}id: {wrapper}", f"{' ' * col}module: {call.ref}",
+                                           f"{' ' * col}args:", f"{' ' * (col + indent_width(first))}{arg}: {volume}"])
         sets = [(("modules", len(modules.value)), data)]
+    if add is None:
+        return None
     return Fix(f"Run a wrapper module `{wrapper}` with `{arg}: {volume}`"
                + (f" (`{service}` is taken)" if wrapper != service else ""),
                edits=[ref_edit, add], sets=[(ref_path, wrapper)] + sets)
@@ -285,20 +265,6 @@ def _named_by_orderings(call, step_id) -> bool:
         if text_value(after) == step_id:
             return True
     return False
-
-
-def _inner_indent(mapping) -> int:
-    for _k, v in entries(mapping):
-        if is_map(v) and not v.flow_style and v.value:
-            return v.value[0][0].start_mark.column - mapping.value[0][0].start_mark.column
-    return 2
-
-
-def _seq_offset(root) -> int:
-    for k, v in entries(root):
-        if is_seq(v) and not v.flow_style and v.value:
-            return max(0, v.start_mark.column - k.start_mark.column)
-    return 2
 
 
 def _check_container(project: Project, call):
@@ -371,22 +337,10 @@ def _covers(mount_path: str, data_path: str) -> bool:
 
 
 def _append_item(text: str, seq, item_text: str) -> Edit | None:
-    eol = "\r\n" if "\r\n" in text else "\n"
     if seq.flow_style:
-        close = seq.end_mark.index - 1
-        if text[close] != "]":
+        if text[seq.end_mark.index - 1] != "]":
             return None
         last = content_end(seq.value[-1])
         return Edit(last, last, f", {item_text}")
-    first = seq.value[0]
-    ls = text.rfind("\n", 0, first.start_mark.index) + 1
-    prefix = text[ls:first.start_mark.index]
-    if not re.fullmatch(r"[ ]*-[ ]+", prefix):
-        return None
-    at = _after_line(text, content_end(seq))
-    if at is None:
-        return None
-    line = prefix + item_text
-    if at == len(text) and not text.endswith("\n"):
-        return Edit(at, at, eol + line)
-    return Edit(at, at, line + eol)
+    prefix = item_prefix(text, seq)
+    return insert_after(text, seq, [prefix + item_text]) if prefix is not None else None
