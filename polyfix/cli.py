@@ -6,7 +6,6 @@ cannot be read or parsed, or an internal error (one line per file; the other fil
 """
 from __future__ import annotations
 
-import fnmatch
 import os
 import sys
 import tempfile
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__, config, discover, engine, report
+from . import __version__, config, discover, engine, report, settings
 from .rules import BY_CODE, BY_NAME, RULES
 from .document import ParseError, parse
 from .project import within
@@ -80,25 +79,25 @@ def main(paths, dry_run, write, unsafe_fixes, exit_non_zero_on_fix, select, igno
     results = []
     forced = None
     if config_file is not None:
-        forced = _read_config(config_file, errors, explicit=True)
+        forced = settings.read_config(config_file, errors, explicit=True)
         if forced is None:
             _finish(errors)
     stdin_text = None
     if stdin_filename:
         stdin_text = sys.stdin.read()
-        targets_by_root = {discover.project_root(Path(stdin_filename).resolve()): _Targets()}
+        targets_by_root = {discover.project_root(Path(stdin_filename).resolve()): discover.Targets()}
         next(iter(targets_by_root.values())).append(discover.posix(stdin_filename))
         next(iter(targets_by_root.values())).explicit.add(discover.posix(stdin_filename))
     else:
         targets_by_root = _targets(paths or (Path("."),), errors)
     formats = set()
     for root, targets in targets_by_root.items():
-        for cfg, files in _by_config(root, targets, forced, isolated, errors):
-            files = [f for f in files if not _excluded(f, cfg, root) or (f in targets.explicit and not force_exclude)]
+        for cfg, files in settings.by_config(root, targets, forced, isolated, errors):
+            files = [f for f in files if not settings.excluded(f, cfg, root) or (f in targets.explicit and not force_exclude)]
             if not files:
                 continue
             formats.add(cfg.output_format)
-            options = _options(cfg, root, cli_select, dry_run or write, unsafe_fixes, values_file, errors)
+            options = settings.options(cfg, root, cli_select, dry_run or write, unsafe_fixes, values_file, errors)
             if options is not None:
                 results.extend(_run_root(root, files, options, errors, stdin_text).values())
     fmt = output_format or next((f for f in formats if f), None) or "text"
@@ -106,10 +105,16 @@ def main(paths, dry_run, write, unsafe_fixes, exit_non_zero_on_fix, select, igno
     for r in results:
         errors.extend(f"{report.display_path(r.path)}: error: {e}" for e in r.errors)
 
+    if stdin_text is not None:
+        _finish_stdin(results, write, dry_run, fmt, errors)
+    _report(results, errors, write=write, dry_run=dry_run, fmt=fmt, statistics=statistics, show_fixes=show_fixes,
+            exit_non_zero_on_fix=exit_non_zero_on_fix)
+
+
+def _report(results, errors: list[str], *, write, dry_run, fmt, statistics, show_fixes, exit_non_zero_on_fix):
+    """Write the fixes (with --write), print what happened in the chosen format, and exit."""
     problems = [p for r in results for p in r.problems]
     changed = [r for r in results if r.changed]
-    if stdin_text is not None:
-        _finish_stdin(results, problems, write, dry_run, fmt, errors)
     color = _color()
     human = []  # lines for people: on stdout with the text formats, else on stderr
     patch = ""
@@ -185,11 +190,10 @@ def _color() -> bool | None:
     return True if sys.stdout.isatty() else None
 
 
-def _finish_stdin(results, problems, write: bool, dry_run: bool, fmt: str, errors: list[str]):
+def _finish_stdin(results, write: bool, dry_run: bool, fmt: str, errors: list[str]):
     """--stdin-filename: the fixed text (with --write) or the diff (--dry-run) or the report, on stdout."""
+    problems = [p for r in results for p in r.problems]
     result = next((r for r in results if r.before is not None), None)
-    for r in results:
-        errors.extend(f"{report.display_path(r.path)}: error: {e}" for e in r.errors if e not in errors)
     if result is None:
         _finish(errors)
     if write:
@@ -209,126 +213,15 @@ def _finish(errors: list[str], failed: bool = False):
     sys.exit(2 if errors else 1 if failed else 0)
 
 
-class _Targets(list):
-    """Files to check, remembering which were named on the command line."""
-
-    def __init__(self):
-        super().__init__()
-        self.explicit: set[str] = set()
-
-
-def _read_config(path: Path, errors: list[str], explicit: bool = False) -> config.Config | None:
-    try:
-        cfg = config.parse_toml(discover.read_text(str(path)), discover.posix(path))
-    except (discover.InputError, config.ConfigError) as e:
-        errors.append(f"{path}: error: {e}")
-        return None
-    if cfg is None and explicit:
-        errors.append(f"{path}: error: has no [tool.polyfix] table")
-    return cfg
-
-
-def _nearest_config(folder: Path, errors: list[str], cache: dict) -> config.Config | None:
-    """The configuration nearest to a folder, looking up to the file system root; None when that
-    file is broken (the error is recorded, and its files are not checked)."""
-    folder = folder.resolve()
-    if folder not in cache:
-        found: config.Config | None = config.Config()
-        for name in config.CONFIG_FILES:
-            candidate = folder / name
-            if candidate.is_file():
-                before = len(errors)
-                cfg = _read_config(candidate, errors)
-                if len(errors) > before:
-                    found = None
-                    break
-                if cfg is not None:
-                    found = cfg
-                    break
-        else:
-            if folder.parent != folder:
-                found = _nearest_config(folder.parent, errors, cache)
-        cache[folder] = found
-    return cache[folder]
-
-
-def _by_config(root, targets, forced, isolated, errors) -> list[tuple]:
-    """(configuration, its files) pairs: the nearest configuration of each file decides."""
-    if forced is not None or isolated:
-        return [(forced or config.Config(), targets)]
-    groups: dict = {}
-    cache: dict = {}
-    for f in targets:
-        cfg = _nearest_config(Path(f).parent, errors, cache)
-        if cfg is None:
-            continue
-        group = groups.setdefault(id(cfg), (cfg, _Targets()))[1]
-        group.append(f)
-        if f in targets.explicit:
-            group.explicit.add(f)
-    return list(groups.values())
-
-
-def _excluded(path: str, cfg: config.Config, root: str) -> bool:
-    base = os.path.dirname(cfg.path) if cfg.path else root
-    rel = os.path.relpath(path, base)
-    return any(fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(rel, pat.rstrip("/") + "/*")
-               for pat in cfg.exclude + cfg.extend_exclude)
-
-
-def _options(cfg: config.Config, root: str, cli_select, fix: bool, unsafe_fixes, values_file, errors):
-    """engine.Options for the files under one configuration; None after an error."""
-    try:
-        chosen = config.selected(cfg, *cli_select)
-        fixable = (config.codes(cfg.fixable, "fixable") if cfg.fixable is not None else set(config.BY_CODE))
-        fixable -= config.codes(cfg.unfixable, "unfixable")
-    except config.ConfigError as e:
-        errors.append(f"{cfg.path}: error: {e}")
-        return None
-    base = os.path.dirname(cfg.path) if cfg.path else root
-    if values_file is None and cfg.values_file:
-        values_file = Path(base) / cfg.values_file
-    values = _values(values_file, root, errors)
-    if values is None:
-        return None
-    ignores = [(pat, config.codes(sel, pat)) for pat, sel in cfg.per_file_ignores.items()]
-
-    def ignored(path: str) -> set:
-        rel = os.path.relpath(path, base)
-        return {c for pat, cs in ignores if fnmatch.fnmatch(rel, pat) for c in cs}
-
-    unsafe = unsafe_fixes if unsafe_fixes is not None else bool(cfg.unsafe_fixes)
-    return engine.Options(fix=fix, unsafe_fixes=unsafe, select=frozenset(chosen), fixable=frozenset(fixable),
-                          ignored=ignored if ignores else None, values=values, stateful=cfg.stateful)
-
-
-def _values(values_file: Path | None, root: str, errors: list[str]) -> dict | None:
-    """The values file's mapping ({} when there is none); None after an error."""
-    path = values_file or Path(root) / "config" / "values.yml"
-    if values_file is None and not path.is_file():
-        return {}
-    try:
-        data = parse(discover.read_text(str(path))).data
-    except (discover.InputError, ParseError) as e:
-        errors.append(f"{path}: error: {e}")
-        return None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        errors.append(f"{path}: error: a values file must be a mapping of value names to values")
-        return None
-    return {str(k): v for k, v in data.items() if not isinstance(v, (dict, list))}
-
-
-def _targets(paths, errors: list[str]) -> dict[str, _Targets]:
+def _targets(paths, errors: list[str]) -> dict[str, discover.Targets]:
     """Root → the files to check under it."""
-    by_root: dict[str, _Targets] = {}
+    by_root: dict[str, discover.Targets] = {}
     for path in paths:
         if not path.exists():
             errors.append(f"{path}: error: no such file or folder")
             continue
         root = discover.project_root(path)
-        targets = by_root.setdefault(root, _Targets())
+        targets = by_root.setdefault(root, discover.Targets())
         if path.is_dir():
             files = discover.find_files(path)
         elif discover.is_script(path):  # pre-commit passes staged bin/ files: check the polytope files above

@@ -12,6 +12,14 @@ NAMES = ("polytope.yml", "polytope.yaml")
 SKIP_DIRS = {".git", "node_modules"}
 
 
+class Targets(list):
+    """Files to check, remembering which were named on the command line."""
+
+    def __init__(self):
+        super().__init__()
+        self.explicit: set[str] = set()
+
+
 class InputError(Exception):
     """A path given on the command line that cannot be used."""
 

@@ -125,4 +125,4 @@ def test_stdin_filename(project, monkeypatch):
     report = runner.invoke(main, ["--stdin-filename", "polytope.yml", "-"], input=SERVICE_AFTER)
     assert report.exit_code == 1 and report.stdout.startswith("polytope.yml:7:27: PF003")
     bad = runner.invoke(main, ["--stdin-filename", "polytope.yml", "-"], input="a: [\n")
-    assert bad.exit_code == 2 and "polytope.yml: error:" in bad.stderr
+    assert bad.exit_code == 2 and bad.stderr.count("polytope.yml: error:") == 1, bad.stderr

@@ -55,7 +55,7 @@ from .. import builtins
 from ..document import entries, get, is_map, is_scalar, is_seq, items, text_value
 from ..edits import Edit, add_entry, content_end, indent_width, insert_after, item_prefix, seq_offset
 from ..problem import Fix, at_node
-from ..project import UNRESOLVED, Env, Project, step_target
+from ..project import UNRESOLVED, Env, Project
 
 CODE = "PF002"
 NAME = "stateful-without-volume"
