@@ -189,11 +189,11 @@ def _fix_file(path: str, fixes: list[Problem], docs, result: FileResult) -> bool
         same_edit = any(c.fix.edits == p.fix.edits for c in chosen)  # one edit fixing two problems
         if same_edit or not any(overlaps(c.fix.edits, p.fix.edits) for c in chosen):
             chosen.append(p)
-    text, failure = _try(doc, chosen)
+    text, (failure, root, data) = _try(doc, chosen)
     if failure is not None:
         good = []
         for p in chosen:
-            alone = _try(doc, [p])[1]
+            alone = _try(doc, [p])[1][0]
             if alone is None:
                 good.append(p)
             else:
@@ -201,12 +201,12 @@ def _fix_file(path: str, fixes: list[Problem], docs, result: FileResult) -> bool
         if not good:
             return False
         chosen = good
-        text, failure = _try(doc, chosen)
+        text, (failure, root, data) = _try(doc, chosen)
         if failure is not None:
             _once(result.errors, f"internal error: fixes dropped together: {failure}")
             return False
     result.after = (BOM if doc.bom else "") + doc.unmask(text)
-    docs[path] = parse(result.after)
+    docs[path] = Document(text, root, data, doc.placeholders, doc.bom)  # the verified parse, kept
     for p in chosen:
         result.fixed[p.code] += 1
         result.notes.extend(n for n in p.fix.notes if n not in result.notes)
@@ -218,7 +218,8 @@ def _once(errors: list[str], message: str) -> None:
         errors.append(message)
 
 
-def _try(doc: Document, group: list[Problem]) -> tuple[str, str | None]:
+def _try(doc: Document, group: list[Problem]) -> tuple[str, tuple]:
+    """The text with a group of fixes applied, and verify.check's verdict on it."""
     edits = list({e for p in group for e in p.fix.edits})
     deletes = list({d for p in group for d in p.fix.deletes})
     sets, seen = [], set()

@@ -42,18 +42,19 @@ def same(a, b) -> bool:
     return a == b
 
 
-def check(before_data, after_text: str, deletes: list[tuple], sets: list[tuple] = ()) -> str | None:
-    """None when `after_text` parses to `before_data` minus `deletes`, plus `sets`; else what differs."""
+def check(before_data, after_text: str, deletes: list[tuple], sets: list[tuple] = ()):
+    """(None, root, data) when `after_text` parses to `before_data` minus `deletes`, plus `sets`;
+    else (what differs, None, None). The parse is returned so that it is not done again."""
     try:
-        _root, after = parse_text(after_text)
+        root, after = parse_text(after_text)
     except ParseError as e:
-        return f"the fixed text does not parse ({e})"
+        return f"the fixed text does not parse ({e})", None, None
     try:
         expected = expected_data(before_data, deletes, sets)
     except (KeyError, IndexError, TypeError):
-        return f"a declared path is not in the data: {deletes} {[p for p, _ in sets]}"
+        return f"a declared path is not in the data: {deletes} {[p for p, _ in sets]}", None, None
     if same(expected, after):
-        return None
+        return None, root, after
     from deepdiff import DeepDiff  # only when a fix failed: it is slow to import
 
-    return "changed outside the declared paths: " + " ".join(str(DeepDiff(expected, after)).split())[:300]
+    return "changed outside the declared paths: " + " ".join(str(DeepDiff(expected, after)).split())[:300], None, None
