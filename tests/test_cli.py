@@ -192,3 +192,15 @@ def test_python_dash_m(tmp_path):
     write(tmp_path / "polytope.yml", SERVICE_AFTER)
     r = subprocess.run([sys.executable, "-m", "polyfix", str(tmp_path)], capture_output=True, text=True)
     assert r.returncode == 1 and "PF003" in r.stdout
+
+
+def test_index_mode_follows_where_git_ignores_file_modes(tmp_path, polyfix):
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    subprocess.run(["git", "-C", str(tmp_path), "config", "core.fileMode", "false"], check=True)
+    write(tmp_path / "polytope.yml", "modules:\n  - id: a\n    module: polytope/python\n"
+          "    args: {code: {type: host, path: a}, cmd: ./bin/run}\n")
+    write(tmp_path / "a" / "bin" / "run", "#!/bin/sh\n", 0o644)
+    subprocess.run(["git", "-C", str(tmp_path), "add", "-A"], check=True)
+    assert polyfix(tmp_path, "--write").code == 0
+    staged = subprocess.run(["git", "-C", str(tmp_path), "ls-files", "-s", "a/bin/run"], capture_output=True, text=True)
+    assert staged.stdout.startswith("100755"), "the index records the new mode"
