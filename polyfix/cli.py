@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 import click
@@ -295,6 +294,8 @@ def _write(r: engine.FileResult) -> str | None:
 def _atomic_write(path: str, data: bytes) -> None:
     """Write through a temporary file in the same folder, keeping the mode; a link is written
     through (its target is replaced), never replaced by a file."""
+    import tempfile  # only when writing: it costs a noticeable part of a check's start-up
+
     if Path(path).read_bytes() == data:
         return
     mode = os.stat(path).st_mode & 0o7777

@@ -3,7 +3,6 @@ about scripts. All the file I/O of a check lives here and in cli.py."""
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 from .project import ScriptInfo, include_targets, within
@@ -48,6 +47,8 @@ def project_root(path: Path) -> str:
 def find_files(folder: Path) -> list[str]:
     """polytope.yml / polytope.yaml below a folder, leaving out what git ignores when in a work tree."""
     if git_root(folder):
+        import subprocess  # here: a check of named files never starts a process
+
         out = subprocess.run(["git", "-C", str(folder), "ls-files", "-z", "--cached", "--others",
                               "--exclude-standard"], capture_output=True, timeout=120)
         if out.returncode == 0:
@@ -165,6 +166,8 @@ def make_probe(root: str):
 def record_mode_in_index(path: str, executable: bool) -> None:
     """Where git keeps modes only in the index (core.fileMode=false, e.g. on some Windows or mounted
     file systems), a chmod alone changes nothing git sees: record it with `git update-index`."""
+    import subprocess
+
     folder = os.path.dirname(path)
     if not git_root(Path(folder)):
         return
