@@ -190,7 +190,8 @@ def rule_summary(rule) -> str:
 
 
 def explain(rule) -> str:
-    return f"# {rule.NAME} ({rule.CODE})\n\n{rule_summary(rule)}\n\n{rule_docs(rule)}\n"
+    summary = rule_summary(rule)
+    return f"# {rule.NAME} ({rule.CODE})\n\n{summary[:1].upper() + summary[1:]}\n\n{rule_docs(rule)}\n"
 
 
 def list_rules(rules) -> str:

@@ -118,6 +118,8 @@ def _check_volume_arg(project: Project, call, arg: str):
     msg = (f"`{call.ref}` runs without `{arg}`: its data is lost when the job ends; "
            f"give it a volume with `scope: project`")
     fix = _add_volume(project, doc, call, arg, service)
+    if fix and "is taken" in fix.message:  # say why the wrapper is not named after the service
+        msg += f"; the fix names its wrapper module `{fix.sets[0][1]}`, as `{service}` is taken"
     yield at_node(CODE, NAME, msg, call.owner.file, doc, call.ref_node, fix,
                   hint="" if fix else "add the volume by hand")
 
