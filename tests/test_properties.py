@@ -161,3 +161,49 @@ def test_values_become_declared_params(case):
     again = engine.run({"/p/polytope.yml": after}, ["/p/polytope.yml"], "/p", None,
                        engine.Options(fix=True, unsafe_fixes=True, select=frozenset({"PF001"})))
     assert again["/p/polytope.yml"].after == after
+
+
+STATEFUL = ["polytope/redpanda", "polytope/postgres", "polytope/postgres!simple", "polytope/couchbase", "polytope/mailpit"]
+
+
+@st.composite
+def stateful_projects(draw):
+    """Old-format templates running stateful built-ins bare or as `{module: ...}` steps."""
+    ind = " " * draw(st.sampled_from([2, 4]))
+    dash = draw(st.sampled_from(["", ind]))
+    eol = draw(st.sampled_from(["\n", "\r\n"]))
+    builtins_used = draw(st.lists(st.sampled_from(STATEFUL), min_size=1, max_size=3, unique_by=lambda b: b.split("!")[0]))
+    lines = ["# stack", "templates:", f"{dash}- id: stack", f"{dash}  run:"]
+    for b in builtins_used:
+        if draw(st.booleans()):
+            lines.append(f"{dash}  {dash}- {b}")
+        else:
+            lines += [f"{dash}  {dash}- module: {b}"]
+    lines.append(f"{dash}  {dash}- api")
+    if draw(st.booleans()):
+        lines += ["modules:", f"{dash}- id: api", f"{dash}  module: polytope/python"]
+    text = eol.join(lines) + (eol if draw(st.booleans()) else "")
+    return text, builtins_used
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(stateful_projects())
+def test_stateful_steps_get_project_volumes(case):
+    before, used = case
+    options = engine.Options(fix=True, select=frozenset({"PF002"}))
+    r = engine.run({"/p/polytope.yml": before}, ["/p/polytope.yml"], "/p", None, options)["/p/polytope.yml"]
+    assert not r.errors, r.errors
+    assert not r.problems, [p.message for p in r.problems]
+    data = parse(r.after).data
+    modules = {m["id"]: m for m in data["modules"]}
+    for step in data["templates"][0]["run"]:
+        ref = step if isinstance(step, str) else step["module"]
+        assert not ref.startswith("polytope/"), "every stateful step runs a wrapper"
+        if ref != "api":
+            volume = modules[ref]["args"]["data-volume"]
+            assert volume == {"type": "volume", "scope": "project", "id": f"{ref}-data"}
+    kept = [l for l in before.splitlines() if "polytope/" not in l]
+    it = iter(r.after.splitlines())
+    assert all(any(l == m for m in it) for l in kept), "lines without a stateful step are untouched"
+    again = engine.run({"/p/polytope.yml": r.after}, ["/p/polytope.yml"], "/p", None, options)["/p/polytope.yml"]
+    assert again.after == r.after
