@@ -120,8 +120,9 @@ def _next_content_line(lines: list[str], line: int) -> int:
     return line
 
 
-def apply(problems: list[Problem], doc, path: str) -> list[Problem]:
-    """The problems of one file that no directive suppresses; the directives record what they used."""
+def apply(problems: list[Problem], doc, path: str, selected=lambda code: True) -> list[Problem]:
+    """The problems of one file that no directive suppresses, plus a PF100 problem for each directive
+    naming selected rules that reported nothing there (rules that did not run are not judged)."""
     found = directives(doc)
     if not found:
         return problems
@@ -132,7 +133,7 @@ def apply(problems: list[Problem], doc, path: str) -> list[Problem]:
             kept.append(p)
         else:
             by.used.add(p.code)
-    return kept + _unused(found, doc, path)
+    return kept + _unused(found, doc, path, selected)
 
 
 def _suppressor(found: list[Directive], p: Problem) -> Directive | None:
@@ -156,12 +157,15 @@ def _suppressor(found: list[Directive], p: Problem) -> Directive | None:
     return open_.get(p.code)
 
 
-def _unused(found: list[Directive], doc, path: str) -> list[Problem]:
+def _unused(found: list[Directive], doc, path: str, selected) -> list[Problem]:
     out = []
     for d in found:
         if d.kind == "enable" or (d.codes is not None and UNUSED_CODE in d.codes):
             continue
-        unused = sorted((d.codes or set()) - d.used) if d.codes is not None else ([] if d.used else ["all rules"])
+        if d.codes is not None:
+            unused = sorted(c for c in d.codes - d.used if selected(c))
+        else:
+            unused = [] if d.used else ["all rules"]
         if not unused:
             continue
         line_start = doc.text.rfind("\n", 0, d.start) + 1

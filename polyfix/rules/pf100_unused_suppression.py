@@ -33,8 +33,8 @@ def check_after(project, files, problems, selected) -> list:
         by_file.setdefault(p.file, []).append(p)
     for file, found in by_file.items():
         doc = project.docs.get(file)
-        out.extend(suppress.apply(found, doc, file) if doc is not None else found)
+        out.extend(suppress.apply(found, doc, file, selected) if doc is not None else found)
     for file in files:
         if file not in by_file and file in project.docs:
-            out.extend(suppress.apply([], project.docs[file], file))
+            out.extend(suppress.apply([], project.docs[file], file, selected))
     return [p for p in out if p.code != CODE or selected(CODE)]
