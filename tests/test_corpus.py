@@ -81,3 +81,39 @@ def test_report_on_the_corpus_has_no_errors(fixed_corpus, polyfix):
     r = polyfix(fixed_corpus)
     assert r.err == ""
     assert r.code in (0, 1)
+
+
+@pytest.mark.parametrize("variant", ["crlf", "bom", "no-final-newline"])
+def test_line_ending_variants_fix_the_same_way(variant):
+    """prettier's variant matrix on the real corpus: the same files with CRLF, with a BOM, without
+    a final newline get the same fixes, and keep their variant."""
+    from polyfix import engine
+
+    def convert(text: str) -> str:
+        if variant == "crlf":
+            return text.replace("\n", "\r\n")
+        if variant == "bom":
+            return "\ufeff" + text
+        return text.rstrip("\n")
+
+    def back(text: str) -> str:
+        if variant == "crlf":
+            assert "\n" not in text.replace("\r\n", ""), "no bare LF was added"
+            return text.replace("\r\n", "\n")
+        if variant == "bom":
+            assert text.startswith("\ufeff")
+            return text[1:]
+        return text
+
+    options = engine.Options(fix=True, unsafe_fixes=True)
+    for repo in sorted(p for p in CORPUS.iterdir() if p.is_dir()):
+        texts = {p.as_posix(): p.read_text(encoding="utf-8") for p in repo.rglob("polytope.y*ml")}
+        plain = engine.run(texts, list(texts), repo.as_posix(), None, options)
+        varied = engine.run({k: convert(v) for k, v in texts.items()}, list(texts), repo.as_posix(), None, options)
+        for path, text in texts.items():
+            if plain[path].errors:
+                continue
+            expected = plain[path].after
+            if variant == "no-final-newline":
+                expected = expected.rstrip("\n") if text.endswith("\n") else expected
+            assert back(varied[path].after) == expected, path
