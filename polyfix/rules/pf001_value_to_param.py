@@ -60,6 +60,7 @@ from ..document import entries, get, is_map, is_scalar, is_seq, items, text_valu
 from ..edits import Edit, eol_of, indent_width, insert_after, item_prefix, seq_offset
 from ..problem import SAFE, UNSAFE, Fix, at_node
 from ..project import Definition, Project
+from ..refs import is_code
 
 CODE = "PF001"
 NAME = "value-to-param"
@@ -72,7 +73,6 @@ _CODE_READ = rf"""\(pt/value\s+["']({_NAME})["']\)|\bpt\.value\(\s*["']({_NAME})
 _SECRET = rf"(?:pt\.secret|#pt-secret)\s+({_NAME})"
 _INT_KEYS = {"port", "expose-as", "max-restarts"}
 _SKIP_KEYS = {"info", "params", "inputs", "name", "id"}
-_CODE_PREFIXES = ("#pt-js", "#pt-clj", "pt.js", "pt.clj", "#pt-py")
 _PLAIN = r"[A-Za-z_\ue000-\uefff][A-Za-z0-9_./\-\ue000-\uefff]*"
 
 
@@ -116,7 +116,7 @@ def _walk(node, path, key, parent, refs, code_reads):
             _walk(item, path + (i,), None, node, refs, code_reads)
     elif is_scalar(node) and isinstance(node.value, str) and not node.tag.endswith((":int", ":bool", ":null")):
         text = node.value
-        if text.lstrip().startswith(_CODE_PREFIXES):
+        if is_code(text):
             for m in re.finditer(_CODE_READ, text):
                 code_reads.append((node, m.group(1) or m.group(2)))
             return
