@@ -209,16 +209,18 @@ class Project:
         return self._callers.get(id(d), [])
 
     # ---- what a step does ----
-    def classify_step(self, step, env: Env) -> Verdict:
+    def classify_step(self, step, env: Env, depth: int = 0) -> Verdict:
         ref, _node, kinds = step_target(step)
         if ref is None:
             if is_map(step) and get(step, "code") is not None:
                 return Verdict(JOB, "an inline code step")
             return Verdict(UNKNOWN, "a step polyfix cannot read")
-        return self.classify_call(ref, get(step, "args"), env, kinds, 0)
+        return self.classify_call(ref, get(step, "args"), env, kinds, depth)
 
     def classify_call(self, ref: str, args, env: Env, kinds, depth: int) -> Verdict:
-        if depth > _MAX_DEPTH or has_reference(ref):
+        if depth > _MAX_DEPTH:
+            return Verdict(UNKNOWN, f"{ref} runs itself (a cycle) or nests too deeply")
+        if has_reference(ref):
             return Verdict(UNKNOWN, f"{ref} cannot be resolved")
         if builtins.is_builtin(ref):
             return _classify_builtin(ref, args, env)
@@ -239,7 +241,7 @@ class Project:
             steps = [s for s in steps if step_id(s) in awaited]
         if not steps:
             return Verdict(UNKNOWN, f"{ref} runs nothing polyfix can read")
-        verdicts = [self.classify_step(s, inner) for s in steps]
+        verdicts = [self.classify_step(s, inner, depth + 1) for s in steps]
         for v in verdicts:
             if v.kind == SERVICE:
                 return Verdict(SERVICE, f"{ref} → {v.why}")

@@ -204,3 +204,16 @@ def test_index_mode_follows_where_git_ignores_file_modes(tmp_path, polyfix):
     assert polyfix(tmp_path, "--write").code == 0
     staged = subprocess.run(["git", "-C", str(tmp_path), "ls-files", "-s", "a/bin/run"], capture_output=True, text=True)
     assert staged.stdout.startswith("100755"), "the index records the new mode"
+
+
+def test_the_example_project_shows_every_rule(tmp_path, polyfix):
+    from conftest import REPO, copy_tree
+
+    project = copy_tree(REPO / "examples", tmp_path / "examples")
+    report = polyfix(project)
+    assert {line.split(": ")[1].split()[0] for line in report.out.splitlines() if ": PF" in line} == {
+        "PF001", "PF002", "PF003", "PF004"}
+    fixed = polyfix(project, "--write", "--unsafe-fixes")
+    assert fixed.code == 0, fixed.out + fixed.err
+    assert "Still to do by hand:" in fixed.out and "give param `api-port`" in fixed.out
+    assert polyfix(project).code == 0

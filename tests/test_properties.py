@@ -3,11 +3,13 @@ output, so every byte that no fix touches is checked, in LF and CRLF, with and w
 final newline, both sequence-indent styles, flow and block steps, comments and trailing spaces."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from polyfix import engine
-from polyfix.document import parse
+from polyfix.document import ParseError, parse
 from polyfix.verify import same
 
 KINDS = {"polytope/python": True, "polytope/node": True, "polytope/postgres!simple": True,
@@ -207,3 +209,40 @@ def test_stateful_steps_get_project_volumes(case):
     assert all(any(l == m for m in it) for l in kept), "lines without a stateful step are untouched"
     again = engine.run({"/p/polytope.yml": r.after}, ["/p/polytope.yml"], "/p", None, options)["/p/polytope.yml"]
     assert again.after == r.after
+
+
+GOLDEN_INPUTS = sorted(p.read_text(encoding="utf-8") for p in
+                       (Path(__file__).resolve().parent.parent / "golden").glob("*/*/input.yml"))
+
+
+@st.composite
+def mutated_inputs(draw):
+    """A golden input with a few lines deleted, repeated or swapped: odd shapes of real mistakes."""
+    lines = draw(st.sampled_from(GOLDEN_INPUTS)).splitlines(keepends=True)
+    for _ in range(draw(st.integers(1, 4))):
+        if len(lines) < 2:
+            break
+        i, j = draw(st.integers(0, len(lines) - 1)), draw(st.integers(0, len(lines) - 1))
+        op = draw(st.sampled_from(["delete", "repeat", "swap"]))
+        if op == "delete":
+            del lines[i]
+        elif op == "repeat":
+            lines.insert(i, lines[j])
+        else:
+            lines[i], lines[j] = lines[j], lines[i]
+    return "".join(lines)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(mutated_inputs())
+def test_odd_shapes_never_crash_or_break_a_file(text):
+    try:
+        parse(text)
+    except ParseError:
+        return  # not YAML: the CLI reports it and touches nothing (tests/test_cli.py)
+    options = engine.Options(fix=True, unsafe_fixes=True)
+    r = engine.run({"/p/polytope.yml": text}, ["/p/polytope.yml"], "/p", None, options)["/p/polytope.yml"]
+    assert not r.errors, r.errors
+    parse(r.after)
+    again = engine.run({"/p/polytope.yml": r.after}, ["/p/polytope.yml"], "/p", None, options)["/p/polytope.yml"]
+    assert again.after == r.after, "fixes converge"
