@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from .rules import BY_CODE, BY_NAME
 
 CONFIG_FILES = (".polyfix.toml", "polyfix.toml", "pyproject.toml")
-_LIST_KEYS = {"select", "ignore", "extend-select", "fixable", "unfixable", "exclude", "extend-exclude"}
+_LIST_KEYS = {"select", "ignore", "extend-select", "fixable", "unfixable", "extend-safe-fixes",
+              "extend-unsafe-fixes", "exclude", "extend-exclude"}
 KEYS = _LIST_KEYS | {"unsafe-fixes", "per-file-ignores", "values-file", "output-format", "stateful"}
 OUTPUT_FORMATS = ("text", "concise", "json", "json-lines", "github", "sarif", "junit")
 
@@ -25,6 +26,8 @@ class Config:
     extend_select: list[str] = field(default_factory=list)
     fixable: list[str] | None = None
     unfixable: list[str] = field(default_factory=list)
+    extend_safe_fixes: list[str] = field(default_factory=list)
+    extend_unsafe_fixes: list[str] = field(default_factory=list)
     unsafe_fixes: bool | None = None
     exclude: list[str] = field(default_factory=list)
     extend_exclude: list[str] = field(default_factory=list)

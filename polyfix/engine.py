@@ -42,6 +42,7 @@ class Options:
     unsafe_fixes: bool = False
     select: frozenset | None = None  # rule codes; None means all
     fixable: frozenset | None = None  # rule codes whose fixes may apply; None means all
+    safety: dict = field(default_factory=dict)  # rule code → SAFE/UNSAFE, overriding the rule's own
     ignored: Callable[[str], set] | None = None  # file → codes ignored there (per-file-ignores)
     values: dict = field(default_factory=dict)  # value name → value (a values file)
     stateful: dict = field(default_factory=dict)  # module → volume argument ([tool.polyfix.stateful])
@@ -142,6 +143,9 @@ def _check(project: Project, files: list[str], options: Options, crashes: list[s
             problems = rule.check_after(project, files, problems, selected)
     if options.ignored:
         problems = [p for p in problems if p.code not in options.ignored(p.file)]
+    for p in problems:
+        if p.fix and p.code in options.safety:
+            p.fix.applicability = options.safety[p.code]
     if options.fixable is not None:
         for p in problems:
             if p.code not in options.fixable:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from . import config, discover, engine
 from .document import ParseError, parse
+from .problem import SAFE, UNSAFE
 
 
 def read_config(path: Path, errors: list[str], explicit: bool = False) -> config.Config | None:
@@ -75,6 +76,8 @@ def options(cfg: config.Config, root: str, cli_select, fix: bool, unsafe_fixes, 
         chosen = config.selected(cfg, *cli_select)
         fixable = (config.codes(cfg.fixable, "fixable") if cfg.fixable is not None else set(config.BY_CODE))
         fixable -= config.codes(cfg.unfixable, "unfixable")
+        safety = {c: UNSAFE for c in config.codes(cfg.extend_unsafe_fixes, "extend-unsafe-fixes")}
+        safety.update({c: SAFE for c in config.codes(cfg.extend_safe_fixes, "extend-safe-fixes")})
     except config.ConfigError as e:
         errors.append(f"{cfg.path}: error: {e}")
         return None
@@ -92,7 +95,8 @@ def options(cfg: config.Config, root: str, cli_select, fix: bool, unsafe_fixes, 
 
     unsafe = unsafe_fixes if unsafe_fixes is not None else bool(cfg.unsafe_fixes)
     return engine.Options(fix=fix, unsafe_fixes=unsafe, select=frozenset(chosen), fixable=frozenset(fixable),
-                          ignored=ignored if ignores else None, values=values, stateful=cfg.stateful)
+                          ignored=ignored if ignores else None, values=values, stateful=cfg.stateful,
+                          safety=safety)
 
 
 def _values(values_file: Path | None, root: str, errors: list[str]) -> dict | None:

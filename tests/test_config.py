@@ -103,3 +103,16 @@ def test_cli_selection_beats_the_file(tmp_path, polyfix):
     assert codes(polyfix(tmp_path, "--select", "PF003").out) == ["PF003"]
     assert polyfix(tmp_path, "--select", "PF003", "--ignore", "PF003").code == 0
     assert codes(polyfix(tmp_path, "--extend-select", "PF003").out) == ["PF003"]
+
+
+def test_fix_safety_can_be_changed_per_rule(tmp_path, polyfix):
+    write(tmp_path / "polyfix.toml", "extend-unsafe-fixes = ['after-on-service']\n")
+    write(tmp_path / "polytope.yml", SERVICE_AFTER)
+    r = polyfix(tmp_path, "--write")
+    assert r.code == 1 and "[unsafe fix]" in r.out
+    assert (tmp_path / "polytope.yml").read_text() == SERVICE_AFTER
+    assert polyfix(tmp_path, "--write", "--unsafe-fixes").code == 0
+    write(tmp_path / "polytope.yml", VALUE)
+    write(tmp_path / "polyfix.toml", "extend-safe-fixes = ['PF001']\n")
+    assert polyfix(tmp_path, "--write").code == 0
+    assert "type: str\n" in (tmp_path / "polytope.yml").read_text()
