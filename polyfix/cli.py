@@ -223,6 +223,8 @@ def _targets(paths, errors: list[str]) -> dict[str, discover.Targets]:
         targets = by_root.setdefault(root, discover.Targets())
         if path.is_dir():
             files = discover.find_files(path)
+            if not files:
+                click.echo(f"warning: no polytope.yml or polytope.yaml under {path}", err=True)
         elif discover.is_script(path):  # pre-commit passes staged bin/ files: check the polytope files above
             files = discover.context_files(discover.posix(path), root)
         else:

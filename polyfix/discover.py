@@ -49,9 +49,12 @@ def find_files(folder: Path) -> list[str]:
     if git_root(folder):
         import subprocess  # here: a check of named files never starts a process
 
-        out = subprocess.run(["git", "-C", str(folder), "ls-files", "-z", "--cached", "--others",
-                              "--exclude-standard"], capture_output=True, timeout=120)
-        if out.returncode == 0:
+        try:
+            out = subprocess.run(["git", "-C", str(folder), "ls-files", "-z", "--cached", "--others",
+                                  "--exclude-standard"], capture_output=True, timeout=120)
+        except (OSError, subprocess.SubprocessError):  # no git here: walk the folder instead
+            out = None
+        if out is not None and out.returncode == 0:
             names = [n for n in out.stdout.decode("utf-8", "surrogateescape").split("\0") if n]
             found = [posix(folder / n) for n in names
                      if Path(n).name in NAMES and not SKIP_DIRS & set(Path(n).parts)]
@@ -171,8 +174,11 @@ def record_mode_in_index(path: str, executable: bool) -> None:
     folder = os.path.dirname(path)
     if not git_root(Path(folder)):
         return
-    mode = subprocess.run(["git", "-C", folder, "config", "--get", "core.fileMode"], capture_output=True, text=True)
-    if mode.stdout.strip().lower() != "false":
-        return
-    subprocess.run(["git", "-C", folder, "update-index", "--chmod=" + ("+x" if executable else "-x"), "--",
-                    os.path.basename(path)], capture_output=True)  # untracked files: nothing to record
+    try:
+        mode = subprocess.run(["git", "-C", folder, "config", "--get", "core.fileMode"],
+                              capture_output=True, text=True)
+        if mode.stdout.strip().lower() == "false":
+            subprocess.run(["git", "-C", folder, "update-index", "--chmod=" + ("+x" if executable else "-x"),
+                            "--", os.path.basename(path)], capture_output=True)  # untracked: nothing to record
+    except OSError:
+        pass  # no git to ask: the chmod stands on its own
