@@ -102,12 +102,12 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
         problems = _check(project, live, options, crashes)
         if not options.fix or not _apply_fixes(problems, docs, results, modes, probe_now, options):
             break
-    else:
+    else:  # the last pass still fixed something: what remains is unknown, and a bug
         for path in live:
             results[path].errors.append(f"internal error: fixes did not converge in {MAX_PASSES} passes")
-    if options.fix:
         project = Project(docs, groups, root, probe_now if probe else None, options.values, options.stateful)
         problems = _check(project, live, options, crashes)
+    # Otherwise the last pass applied nothing: its problems are what remains.
     for crash in dict.fromkeys(crashes):
         for path in live:
             _once(results[path].errors, crash)
