@@ -312,8 +312,19 @@ def _insert_key(text: str, d: Definition, key_col: int, lines: list[str]) -> Edi
             if text_value(k) == anchor:
                 ls = text.rfind("\n", 0, k.start_mark.index) + 1
                 if not text[ls:k.start_mark.index].strip():
+                    ls = _above_comments(text, ls)
                     return Edit(ls, ls, "".join(" " * key_col + line + eol for line in lines))
     return insert_after(text, d.node, [" " * key_col + line for line in lines])
+
+
+def _above_comments(text: str, ls: int) -> int:
+    """The start of the comment lines right above a line: they belong to it, so new lines go above."""
+    while ls > 0:
+        prev = text.rfind("\n", 0, ls - 1) + 1
+        if not text[prev:ls].strip().startswith("#"):
+            break
+        ls = prev
+    return ls
 
 
 def _type_data(typ: str, default):
