@@ -162,23 +162,26 @@ def _unused(found: list[Directive], doc, path: str, selected) -> list[Problem]:
     for d in found:
         if d.kind == "enable" or (d.codes is not None and UNUSED_CODE in d.codes):
             continue
+        unknown = [item for item in d.raw_codes if not _selector_codes(item)[0]]
         if d.codes is not None:
             unused = sorted(c for c in d.codes - d.used if selected(c))
         else:
             unused = [] if d.used else ["all rules"]
-        if not unused:
+        if not unused and not unknown:
             continue
         line_start = doc.text.rfind("\n", 0, d.start) + 1
         col = d.start - line_start + 1
-        what = ", ".join(unused)
-        msg = f"unused suppression: nothing here is reported for {what}"
+        parts = [f"nothing here is reported for {', '.join(unused)}"] if unused else []
+        parts += [f"no rule is called {', '.join(f'`{u}`' for u in unknown)}"] if unknown else []
+        msg = "unused suppression: " + "; ".join(parts)
         out.append(Problem(UNUSED_CODE, UNUSED_NAME, msg, path, d.line, col, d.line, col + (d.end - d.start),
                            _removal(doc.text, d, unused)))
     return out
 
 
 def _removal(text: str, d: Directive, unused: list[str]) -> Fix:
-    """Remove the comment (its line when it is alone there), or only the unused codes from it."""
+    """Remove the comment (its line when it is alone there), or only the unused codes from it
+    (unknown names, which select no rule, go too)."""
     kept = [c for c in d.raw_codes if not (_selector_codes(c)[0] <= set(unused))] if d.codes is not None else []
     if kept and d.kind != "noqa":
         old = text[d.start:d.end]

@@ -3,7 +3,8 @@
 What it does
     After every other rule has run, reports each suppression comment (`ignore`, `file-ignore`,
     `disable`, `noqa`) for the codes it names that no problem there was reported for, like ruff's
-    RUF100. Only rules that ran are judged: with `--select PF001`, a `noqa: PF003` is left alone.
+    RUF100, and names in them that select no rule (a typo such as `value-to-parm`, like RUF102).
+    Only rules that ran are judged: with `--select PF001`, a `noqa: PF003` is left alone.
     Suppressions are described in polyfix/suppress.py and the README.
 
 Why
