@@ -8,7 +8,8 @@ What it does
     `code:` source (`{type: host|repo, path}`) relative to its polytope file, or the project root for
     `./`-paths that only exist there. It reports a script that is not executable, that does not
     exist, or that has no `#!` line (or one ending in CRLF); and every file directly in the same
-    `bin/` folder that starts with `#!` but is not executable.
+    `bin/` folder that starts with `#!` but is not executable. A `cmd` that works around missing bits
+    with `chmod` at start-up (`bash -c "chmod +x ./bin/* && ./bin/run"`) is reported too.
 
 Why
     `cmd: ./bin/run` executes the file directly: without its execute bit the container fails with
@@ -60,6 +61,11 @@ def check(project: Project, files) -> list:
         for node, file in _sources(project, get(call.args, "cmd"), call.owner, 0):
             if file not in targets:
                 continue
+            if re.search(r"\bchmod\b", text_value(node) or ""):
+                msg = ("`cmd` runs `chmod` to make scripts executable at every start: give them their execute "
+                       "bit in git instead (polyfix --write does, for the scripts it finds) and drop the workaround")
+                p = at_node(CODE, NAME, msg, file, project.docs[file], node, hint="edit the cmd by hand")
+                problems.setdefault((p.file, p.line, p.col, p.message), p)
             word = _script_word(node)
             if word is None:
                 continue
