@@ -56,8 +56,6 @@ def check(project: Project, files) -> list:
         if not builtins.is_command_runner(call.ref):
             continue
         base = _code_base(project, call)
-        if base is None:
-            continue
         for node, file in _sources(project, get(call.args, "cmd"), call.owner, 0):
             if file not in targets:
                 continue
@@ -67,7 +65,7 @@ def check(project: Project, files) -> list:
                 p = at_node(CODE, NAME, msg, file, project.docs[file], node, hint="edit the cmd by hand")
                 problems.setdefault((p.file, p.line, p.col, p.message), p)
             word = _script_word(node)
-            if word is None:
+            if word is None or base is None:
                 continue
             script = posixpath.normpath(posixpath.join(base, word))
             referenced.add(script)
