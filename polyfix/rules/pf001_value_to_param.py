@@ -41,7 +41,8 @@ Fix
     Declares the param on the module, template or tool whose spec holds the reference, in the file's
     own convention: an `inputs:` entry and `pt.input x` where the tool (or, when it has neither, the
     file) uses `inputs:`, else a `params:` list entry (created before `args:`/`run:`) and `pt.param x`
-    (`"#pt-param x"` for `"#pt-value x"`, `{pt.param x}` inside strings). An existing declaration with
+    (`"#pt-param x"` for `"#pt-value x"`, and for any whole reference in a file written in the
+    `"#pt-param"` style; `{pt.param x}` inside strings). An existing declaration with
     the same id is reused. The type comes from the slot: `int` for `port`, `expose-as`,
     `max-restarts`, and `PORT` / `*_PORT` env values; `bool` for a boolean default; else `str`. The default
     comes from, in order: `--values FILE` / `config/values.yml` at the project root; the project
@@ -222,14 +223,22 @@ def _fix(project, doc, d: Definition, refs, names, declared, use_inputs, safety)
     text = doc.text
     edits, sets = [], []
     kind = "input" if use_inputs else "param"
+    # A file written in the older `"#pt-param x"` style keeps it for whole references.
+    hash_style = kind == "param" and text.count("#pt-param ") > text.count("pt.param ")
+
+    def replacement(prefix: str, whole: bool) -> str:
+        return "#pt-param" if prefix == "#pt-value" or (whole and hash_style) else f"pt.{kind}"
+
     for r in refs:
         raw = text[r.node.start_mark.index:r.node.end_mark.index]
         pattern = re.compile(rf"(pt\.value|#pt-value)(\s+)({'|'.join(re.escape(n) for n in r.names)})(?![A-Za-z0-9_.\-])")
         if len(pattern.findall(raw)) != (1 if r.whole else len(r.names)):
             return None  # escapes or line folding hide the reference: leave it to a human
-        new_raw = pattern.sub(lambda m: ("#pt-param" if m.group(1) == "#pt-value" else f"pt.{kind}") + m.group(2) + m.group(3), raw)
+        new_raw = pattern.sub(lambda m: replacement(m.group(1), bool(r.whole)) + m.group(2) + m.group(3), raw)
+        if r.whole and not r.node.style and new_raw.lstrip().startswith("#"):
+            new_raw = f'"{new_raw}"'  # a plain scalar starting with `#` would be a comment
         edits.append(Edit(r.node.start_mark.index, r.node.end_mark.index, new_raw))
-        new_value = re.sub(r"(pt\.value|#pt-value)(?=\s)", lambda m: "#pt-param" if m.group(1) == "#pt-value" else f"pt.{kind}", r.node.value)
+        new_value = re.sub(r"(pt\.value|#pt-value)(?=\s)", lambda m: replacement(m.group(1), bool(r.whole)), r.node.value)
         sets.append((r.path, new_value))
     new_names = [n for n in dict.fromkeys(n for r in refs for n in r.names) if n not in declared]
     notes = []
