@@ -200,13 +200,6 @@ def get(node, key: str):
     return None
 
 
-def entry_index(node, key: str) -> int | None:
-    for i, (k, _v) in enumerate(entries(node)):
-        if is_scalar(k) and k.value == key:
-            return i
-    return None
-
-
 _INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
 
 

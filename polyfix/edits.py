@@ -148,10 +148,6 @@ def delete_item(text: str, sequence, i: int) -> Edit | None:
     return _delete_lines(text, ls, stop) if stop is not None else None
 
 
-def is_collection(node) -> bool:
-    return is_map(node) or is_seq(node)
-
-
 def eol_of(text: str) -> str:
     """The file's line ending, for lines a fix adds."""
     return "\r\n" if "\r\n" in text else "\n"
