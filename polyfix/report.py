@@ -82,7 +82,7 @@ def json_record(p: Problem) -> dict:
             fix["filename"] = os.path.abspath(p.fix_target)
     return {"code": p.code, "name": p.name, "message": p.message, "filename": os.path.abspath(p.file),
             "location": _location(p), "end_location": {"row": p.end_line, "column": p.end_col},
-            "noqa_row": p.line, "fix": fix}
+            "noqa_row": p.line, "fix": fix, "hint": p.hint or None}
 
 
 def as_json(problems: list[Problem]) -> str:

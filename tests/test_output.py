@@ -35,7 +35,7 @@ def test_json_records(project, polyfix):
     assert pf003["location"] == {"row": 7, "column": 27} and pf003["name"] == "after-on-service"
     assert pf003["filename"] == str(project / "polytope.yml")
     edit = pf003["fix"]["edits"][0]
-    assert pf003["fix"]["applicability"] == "safe"
+    assert pf003["fix"]["applicability"] == "safe" and pf003["hint"] is None
     assert (edit["location"], edit["end_location"], edit["content"]) == ({"row": 7, "column": 1}, {"row": 8, "column": 1}, "")
     pf004 = next(x for x in records if x["code"] == "PF004")
     assert pf004["fix"]["mode"] == "0755"
