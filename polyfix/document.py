@@ -10,6 +10,7 @@ accepts in plain scalars), so offsets stay valid; `unmask` puts every placeholde
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,21 +49,27 @@ class Document:
 
 
 def mask(text: str) -> tuple[str, dict[str, str]]:
-    """Replace each placeholder by a unique token of the same length."""
+    """Replace each placeholder by a token of the same length. A token is derived from the
+    placeholder's text, so the same placeholder gets the same token in every file: names still
+    match across files, and any file's map unmasks a message that quotes another file's names."""
     if _TOKEN_START in text or _TOKEN_FILL in text:
         raise ParseError("holds private-use characters polyfix uses to mask placeholders")
     placeholders: dict[str, str] = {}
-    tokens: dict[str, str] = {}  # the same placeholder always gets the same token: names still match
+    tokens: dict[str, str] = {}
 
     def token(m: re.Match) -> str:
         text = m.group()
         if text not in tokens:
-            n = len(tokens)
-            if n >= _DIGITS * _DIGITS:
-                return text
-            tok = _TOKEN_START + chr(_DIGIT_BASE + n // _DIGITS) + chr(_DIGIT_BASE + n % _DIGITS)
-            tokens[text] = tok + _TOKEN_FILL * (len(text) - 3)
-            placeholders[tokens[text]] = text
+            n = zlib.crc32(text.encode("utf-8")) % (_DIGITS * _DIGITS)
+            tok = ""
+            for _ in range(_DIGITS * _DIGITS):  # a collision within the file takes the next number
+                tok = _TOKEN_START + chr(_DIGIT_BASE + n // _DIGITS) + chr(_DIGIT_BASE + n % _DIGITS)
+                tok += _TOKEN_FILL * (len(text) - 3)
+                if tok not in placeholders:
+                    break
+                n = (n + 1) % (_DIGITS * _DIGITS)
+            tokens[text] = tok
+            placeholders[tok] = text
         return tokens[text]
 
     return PLACEHOLDER.sub(token, text), placeholders

@@ -5,12 +5,13 @@ CLI supplies; mode changes are recorded in the results, never applied here.
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
 from . import verify
-from .document import BOM, Document, ParseError, parse
+from .document import BOM, MASK_TOKEN, Document, ParseError, parse
 from .edits import apply_edits, overlaps
 from .problem import SAFE, Problem
 from .project import Project, ScriptInfo, include_targets
@@ -97,16 +98,18 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
     live = [p for p in targets if p in docs]
     crashes: list[str] = []
     groups = include_groups(docs)
-    for _ in range(MAX_PASSES if options.fix else 1):
+    def check_now() -> list[Problem]:
         project = Project(docs, groups, root, probe_now if probe else None, options.values, options.stateful)
-        problems = _check(project, live, options, crashes)
+        return _check(project, live, options, crashes)
+
+    for _ in range(MAX_PASSES if options.fix else 1):
+        problems = check_now()
         if not options.fix or not _apply_fixes(problems, docs, results, modes, probe_now, options):
             break
     else:  # the last pass still fixed something: what remains is unknown, and a bug
         for path in live:
             results[path].errors.append(f"internal error: fixes did not converge in {MAX_PASSES} passes")
-        project = Project(docs, groups, root, probe_now if probe else None, options.values, options.stateful)
-        problems = _check(project, live, options, crashes)
+        problems = check_now()
     # Otherwise the last pass applied nothing: its problems are what remains.
     for crash in dict.fromkeys(crashes):
         for path in live:
@@ -150,12 +153,10 @@ def _check(project: Project, files: list[str], options: Options, crashes: list[s
         for p in problems:
             if p.code not in options.fixable:
                 p.fix, p.hint = None, p.hint or "its fixes are turned off (fixable/unfixable)"
-    for p in problems:  # messages quote names: show placeholders as the user wrote them
-        doc = project.docs.get(p.file)
-        if doc is not None:
-            p.message = doc.unmask(p.message)
-        for other in project.docs.values():
-            p.message = other.unmask(p.message)
+    masked = {t: v for d in project.docs.values() for t, v in d.placeholders.items()}
+    if masked:  # messages quote names: show placeholders as the user wrote them
+        for p in problems:
+            p.message = re.sub(MASK_TOKEN, lambda m: masked.get(m.group(), m.group()), p.message)
     problems.sort(key=lambda p: (p.file, p.line, p.col, p.code))
     return problems
 

@@ -84,3 +84,10 @@ def test_masking_keeps_offsets_and_round_trips():
     doc = parse(text)
     assert doc.unmask(doc.text) == text
     assert len(placeholders) == 2
+
+
+def test_the_same_placeholder_gets_the_same_token_in_every_file():
+    a, map_a = mask("x: {{ project-name }}\ny: {= v =}\n")
+    b, map_b = mask("id: {{ project-name }}-api\n")
+    token = next(t for t, v in map_a.items() if v == "{{ project-name }}")
+    assert map_b == {token: "{{ project-name }}"} and token in a and token in b
