@@ -136,6 +136,7 @@ class Project:
         self.values = values or {}  # value name → value, from a values file
         self.stateful = stateful or {}  # module → its volume argument, from the configuration
         self._services: dict[str, list] | None = None
+        self._volumes: set[str] | None = None
         self.definitions: dict[str, list[Definition]] = {f: list(_definitions(f, d)) for f, d in docs.items()}
         self._by_group: dict[str, list[Definition]] = {}
         for f, defs in self.definitions.items():
@@ -163,21 +164,32 @@ class Project:
         """Service id (the in-job hostname) → the values of its ports' `port`, over all files."""
         if self._services is None:
             self._services = {}
-            for doc in self.docs.values():
-                stack = [doc.root] if doc.root is not None else []
-                while stack:
-                    node = stack.pop()
-                    for k, v in entries(node):
-                        if text_value(k) == "services":
-                            for svc in items(v):
-                                sid = text_value(get(svc, "id"))
-                                if sid:
-                                    ports = [value(get(p, "port")) for p in items(get(svc, "ports"))]
-                                    self._services.setdefault(sid, []).extend(ports)
-                        stack.append(v)
-                    if is_seq(node):
-                        stack.extend(items(node))
+            for node in self._mappings():
+                for svc in items(get(node, "services")):
+                    sid = text_value(get(svc, "id"))
+                    if sid:
+                        ports = [value(get(p, "port")) for p in items(get(svc, "ports"))]
+                        self._services.setdefault(sid, []).extend(ports)
         return self._services
+
+    def volume_ids(self) -> set[str]:
+        """The ids of every `{type: volume, id: …}` in the project's files."""
+        if self._volumes is None:
+            self._volumes = {text_value(get(n, "id")) for n in self._mappings()
+                             if text_value(get(n, "type")) == "volume" and text_value(get(n, "id"))}
+        return self._volumes
+
+    def _mappings(self) -> Iterator:
+        """Every mapping node of every file."""
+        for doc in self.docs.values():
+            stack = [doc.root] if doc.root is not None else []
+            while stack:
+                node = stack.pop()
+                if is_map(node):
+                    yield node
+                    stack.extend(v for _k, v in entries(node))
+                elif is_seq(node):
+                    stack.extend(items(node))
 
     # ---- run lists and steps ----
     def run_lists(self, file: str) -> Iterator[RunList]:

@@ -164,18 +164,11 @@ def _path_of(project: Project, file: str, target) -> tuple | None:
 
 
 def _volume_id(project: Project, base: str) -> str:
-    taken = _volume_ids(project)
+    taken = project.volume_ids()
     vid, n = f"{base}-data", 2
     while vid in taken:
         vid, n = f"{base}-data-{n}", n + 1
     return vid
-
-
-def _volume_ids(project: Project) -> set[str]:
-    out = set()
-    for doc in project.docs.values():
-        out.update(m.group(1) for m in re.finditer(r"\bid:\s*([A-Za-z0-9_.\-\ue000-\uefff]+)", doc.text))
-    return out
 
 
 def _add_volume(project: Project, doc, call, arg: str, service: str):
