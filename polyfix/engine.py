@@ -12,7 +12,7 @@ from typing import Callable
 
 from . import suppress, validate, verify
 from .document import BOM, MASK_TOKEN, Document, ParseError, parse
-from .edits import apply_edits, overlaps
+from .edits import apply_edits, moved, overlaps
 from .problem import SAFE, Problem
 from .project import Project, ScriptInfo, include_targets
 from .rules import RULES
@@ -30,7 +30,7 @@ class FileResult:
     problems: list[Problem] = field(default_factory=list)  # what remains
     fixed: Counter = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # what the user must still do after the fixes
+    notes: list[tuple[int, str]] = field(default_factory=list)  # (line, what the user must still do there)
 
     @property
     def changed(self) -> bool:
@@ -300,9 +300,13 @@ def _fix_file(path: str, fixes: list[Problem], docs, result: FileResult) -> bool
             return False
     result.after = (BOM if doc.bom else "") + doc.unmask(text)
     docs[path] = Document(text, root, data, doc.placeholders, doc.bom)  # the verified parse, kept
+    edits = list({e for p in chosen for e in p.fix.edits})
     for p in chosen:
         result.fixed[p.code] += 1
-        result.notes.extend(n for n in p.fix.notes if n not in result.notes)
+        for note, where in p.fix.notes:  # located in the fixed text
+            located = (text.count("\n", 0, moved(where, edits)) + 1, note)
+            if located not in result.notes:
+                result.notes.append(located)
     return True
 
 

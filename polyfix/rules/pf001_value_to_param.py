@@ -259,10 +259,14 @@ def _fix(project, doc, d: Definition, refs, names, declared, use_inputs, safety)
         sets.extend(decl_sets)
         for n in new_names:
             if names[n][1] is None:
-                notes.append(f"give {kind} `{doc.unmask(n)}` of {d.kind} `{doc.unmask(d.name)}` a default: "
-                             f"type: [default, {names[n][0]}, <value>]")
-    secrets = sorted({doc.unmask(m.group(1)) for m in re.finditer(_SECRET, text[d.node.start_mark.index:d.node.end_mark.index])})
-    notes += [f"pt secret set {s} <value>" for s in secrets]
+                where = next(r.node.start_mark.index for r in refs if n in r.names)
+                notes.append((f"give {kind} `{doc.unmask(n)}` of {d.kind} `{doc.unmask(d.name)}` a default: "
+                              f"type: [default, {names[n][0]}, <value>]", where))
+    start = d.node.start_mark.index
+    secrets = {}
+    for m in re.finditer(_SECRET, text[start:d.node.end_mark.index]):
+        secrets.setdefault(doc.unmask(m.group(1)), start + m.start())
+    notes += [(f"pt secret set {s} <value>", where) for s, where in sorted(secrets.items())]
     message = f"Declare {', '.join(f'`{n}`' for n in new_names) or 'nothing new'}; use pt.{kind}"
     return Fix(message, safety, edits=edits, sets=sets, notes=notes)
 

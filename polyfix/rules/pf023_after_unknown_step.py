@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from ..document import get, is_map, is_scalar, is_seq, items, text_value
 from ..problem import at_node
-from ..project import Project, step_id
+from ..project import Project, step_id, step_target
 from ..refs import has_reference
 from ..validate import suggestion
 
@@ -43,8 +43,11 @@ def check(project: Project, files) -> list:
                     name = text_value(node)
                     if name is None or has_reference(name) or name in ids:
                         continue
+                    runs_it = [step_id(s) for s in run.steps if step_target(s)[0] == name]
+                    why = (f" (the step that runs `{name}` has the id `{runs_it[0]}`)" if len(runs_it) == 1
+                           else suggestion(name, ids))
                     msg = (f"a step of {run.owner.kind} `{run.owner.name}` waits for `{name}`, which is no step "
-                           f"of that run list{suggestion(name, ids)}")
+                           f"of that run list{why}")
                     problems.append(at_node(CODE, NAME, msg, file, doc, node, hint="name a step of the same run list"))
     return problems
 
