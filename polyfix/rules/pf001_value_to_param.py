@@ -10,10 +10,10 @@ What it does
 Why
     Values are global state shared by every run and always strings: a `pt.value` in an `int` slot
     fails (`Must be an integer (got "8079")`), and a value nobody has set breaks a run only when it
-    runs. A param declared on the module that uses it, with a default, is typed, local and documented
-    (polytope-reference.md §8.1). Projects that deliberately keep their settings in values (the
-    bluetext generator's `config/values.yml` with a `load-config` step) should turn this rule off
-    (`--select` without PF001).
+    runs. A param declared on the module that uses it, with a default, is typed, local and
+    documented. Some projects keep their settings in values on purpose (the bluetext generator's
+    `config/values.yml`, loaded by a `load-config` step): there the fixes are unsafe, and such
+    projects may turn this rule off (`ignore = ["PF001"]`).
 
 Example
     tools:
@@ -42,14 +42,23 @@ Fix
     own convention: an `inputs:` entry and `pt.input x` where the tool (or, when it has neither, the
     file) uses `inputs:`, else a `params:` list entry (created before `args:`/`run:`) and `pt.param x`
     (`"#pt-param x"` for `"#pt-value x"`, and for any whole reference in a file written in the
-    `"#pt-param"` style; `{pt.param x}` inside strings). An existing declaration with
-    the same id is reused. The type comes from the slot: `int` for `port`, `expose-as`,
-    `max-restarts`, and `PORT` / `*_PORT` env values; `bool` for a boolean default; else `str`. The default
-    comes from, in order: `--values FILE` / `config/values.yml` at the project root; the project
-    itself (`<id>-host` / `<id>-hostname` for a service or module id gives that id, `<id>-port` that
-    service's one declared port or the built-in's default port). The fix is safe when every default
-    is known. Without one it is **unsafe**: it declares the param with its type and no default (so
-    the param becomes required), and `--write` lists what still needs a default.
+    `"#pt-param"` style; `{pt.param x}` inside strings). An existing declaration with the same id is
+    reused. The type comes from the slot and the name: `int` for `port`, `expose-as`,
+    `max-restarts`, `PORT` / `*_PORT` env values and any name ending in `-port` (also inside
+    `"{pt.value redpanda-host}:{pt.value redpanda-port}"`); `bool` for a boolean default; else `str`.
+
+    The default comes from `--values FILE` / `config/values.yml` at the project root, else from the
+    project as polyfix first read it, within the files joined by `include:` (never from what another
+    fix adds): `<x>-host` / `<x>-hostname` is the hostname of the service `x` stands for (a service
+    id; or what the module or tool `x` runs: its one `services` id, its `service-id` or `id` arg, else
+    the built-in's own hostname, so a tool `couchbase-server` running `polytope/couchbase` answers as
+    `couchbase`); `<x>-port` is that service's one literal port, else the built-in's default port.
+
+    Safe when every default is known; **unsafe** in a project that loads its own values (a step runs
+    `load-config` or `set-values-and-secrets`; the message names it). A value without a known
+    default is only reported; with `--unsafe-fixes` it is declared without a default only on a spec
+    that other steps run, and the gate applies that only when every one of them passes it. A place
+    with a suppression comment is left out of the fix it would share with other places.
 """
 from __future__ import annotations
 
