@@ -155,8 +155,10 @@ class _Gate:
         self.judged: dict[int, object] = {}  # id → fix (kept alive, so no id is reused)
 
     def judge(self, problems: list[Problem], docs: dict[str, Document]) -> None:
-        """Take the fix away from the problems whose fix the gate rejects (each text fix is judged
-        once, alone; all of them together only to skip that work when nothing is new)."""
+        """Take the fix away from the problems whose fix the gate rejects. Each text fix is judged
+        alone on the project as it is; all of them together first, only to skip that work when
+        nothing is new, and last, so that fixes that pass alone but not together are taken in
+        order while they still pass."""
         by_fix: dict[int, list[Problem]] = {}
         for p in problems:
             if p.fix and p.fix.edits and p.fix_target in docs and id(p.fix) not in self.judged:
@@ -164,13 +166,22 @@ class _Gate:
         self.judged.update((key, ps[0].fix) for key, ps in by_fix.items())
         if not by_fix or not self._new(docs, [p for ps in by_fix.values() for p in ps]):
             return
+        passed = []
         for ps in by_fix.values():
             new = self._new(docs, ps)
             if new:
-                for p in ps:
-                    p.fix = None
-                    p.hint = f"not fixed: with this fix, {new[0]}"
-                    p.message += f" (not fixed: with this fix, {new[0]})"
+                _reject(ps, new[0])
+            else:
+                passed.append(ps)
+        if not self._new(docs, [p for ps in passed for p in ps]):
+            return
+        taken: list[Problem] = []
+        for ps in passed:
+            new = self._new(docs, taken + ps)
+            if new:
+                _reject(ps, new[0])
+            else:
+                taken += ps
 
     def _new(self, docs: dict[str, Document], problems: list[Problem]) -> list[str]:
         """The validator's messages that the fixes of these problems would add."""
@@ -187,6 +198,13 @@ class _Gate:
         after = validate.keys(validate.check(self.project_of({f: trial[f] for f in files}), files))
         before = Counter({k: n for k, n in self.baseline.items() if k[1] in files})
         return [message for (_code, _file, message) in after - before]
+
+
+def _reject(problems: list[Problem], new: str) -> None:
+    for p in problems:
+        p.fix = None
+        p.hint = f"not fixed: with this fix, {new}"
+        p.message += f" (not fixed: with this fix, {new})"
 
 
 def _suppressions(docs: dict[str, Document]) -> Callable[[str, int, str], bool]:
