@@ -129,6 +129,20 @@ def parse_text(text: str) -> tuple[Any, Any]:
     return _parse_ruamel(text)
 
 
+def compose(text: str) -> Any:
+    """The root node of YAML text, without building its data (for a look at a trial text)."""
+    if _FAST is not None:
+        try:
+            loader = _FAST(text)
+            try:
+                return loader.get_single_node()
+            finally:
+                loader.dispose()
+        except Exception:  # noqa: BLE001 - let the full parse decide and explain
+            pass
+    return parse_text(text)[0]
+
+
 def _parse_ruamel(text: str) -> tuple[Any, Any]:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from . import suppress, validate, verify
-from .document import BOM, MASK_TOKEN, Document, ParseError, parse
+from .document import BOM, MASK_TOKEN, Document, ParseError, compose, parse
 from .edits import apply_edits, moved, overlaps
 from .problem import SAFE, Problem
 from .project import Project, ScriptInfo, include_targets
@@ -155,51 +155,130 @@ class _Gate:
         self.groups = groups
         self.project_of = project_of
         self.judged: dict[int, object] = {}  # id → fix (kept alive, so no id is reused)
+        self.rejected: dict[tuple, list[str]] = {}  # _fix_key → the errors the fix would add
 
     def judge(self, problems: list[Problem], docs: dict[str, Document]) -> None:
-        """Take the fix away from the problems whose fix the gate rejects. Each text fix is judged
-        alone on the project as it is; all of them together first, only to skip that work when
-        nothing is new, and last, so that fixes that pass alone but not together are taken in
-        order while they still pass."""
+        """Take the fix away from the problems whose fix the gate rejects.
+
+        The fixes are tried together; each new error is blamed on the fix it comes from (below),
+        that fix is rejected, and the rest are tried together again until nothing new is found.
+        Fixes that overlap others are judged the same way in a batch of their own. A rejection
+        holds for the rest of the run. The cost is a few trials per batch, not one per fix."""
         by_fix: dict[int, list[Problem]] = {}
         for p in problems:
             if p.fix and p.fix.edits and p.fix_target in docs and id(p.fix) not in self.judged:
-                by_fix.setdefault(id(p.fix), []).append(p)
+                if _fix_key(p) in self.rejected:
+                    _reject([p], self.rejected[_fix_key(p)])
+                else:
+                    by_fix.setdefault(id(p.fix), []).append(p)
         self.judged.update((key, ps[0].fix) for key, ps in by_fix.items())
-        if not by_fix or not self._new(docs, [p for ps in by_fix.values() for p in ps]):
-            return
-        passed = []
-        for ps in by_fix.values():
-            new = self._new(docs, ps)
-            if new:
-                _reject(ps, new)
-            else:
-                passed.append(ps)
-        if not self._new(docs, [p for ps in passed for p in ps]):
-            return
-        taken: list[Problem] = []
-        for ps in passed:
-            new = self._new(docs, taken + ps)
-            if new:
-                _reject(ps, new)
-            else:
-                taken += ps
+        batch = list(by_fix.values())
+        while batch:
+            batch = self._judge_batch(batch, docs)
 
-    def _new(self, docs: dict[str, Document], problems: list[Problem]) -> list[str]:
-        """The validator's messages that the fixes of these problems would add."""
+    def _judge_batch(self, pending: list[list[Problem]], docs) -> list[list[Problem]]:
+        """Judge fixes that can be tried together; return those that overlapped the others."""
+        overlapping: list[list[Problem]] = []
+        while pending:
+            new, applied = self._new(docs, [p for ps in pending for p in ps])
+            overlapping += [ps for ps in pending if id(ps[0]) not in applied]
+            pending = [ps for ps in pending if id(ps[0]) in applied]
+            if not new:
+                break
+            blamed, unsure = self._blame(pending, new, docs)
+            for i, errors in blamed.items():
+                self._reject(pending[i], errors)
+            for i in unsure - set(blamed):
+                errors = self._messages(self._new(docs, pending[i])[0])
+                if errors:
+                    self._reject(pending[i], errors)
+            pending = [ps for i, ps in enumerate(pending) if i not in blamed and i not in unsure]
+        return overlapping
+
+    def _blame(self, pending, new: list[Problem], docs) -> tuple[dict[int, list[str]], set[int]]:
+        """Which fix each new error comes from. Its culprits are the fixes that changed a spec it
+        involves: one culprit is to blame; among several, each round tries the project without the
+        next culprit of every open error, and the one whose absence makes the error go is to blame.
+        Errors still open name their culprits as unsure (to be judged alone), and an error that
+        involves no changed spec makes every fix unsure."""
+        touched = [_touched(ps[0]) for ps in pending]
+        blamed: dict[int, list[str]] = {}
+        open_errors = []
+        for error in new:
+            culprits = [i for i, t in enumerate(touched) if t is None or t & error.involves]
+            if not culprits:
+                return blamed, set(range(len(pending)))
+            if len(culprits) == 1:
+                blamed.setdefault(culprits[0], []).append(validate.subject(error))
+            else:
+                open_errors.append((error, culprits))
+        for k in range(max((len(c) for _e, c in open_errors), default=0)):
+            trying = {c[k] for e, c in open_errors if len(c) > k} - set(blamed)
+            if not trying:
+                break
+            left = validate.keys(self._new(docs, [p for i, ps in enumerate(pending)
+                                                  if i not in trying and i not in blamed for p in ps])[0])
+            still = []
+            for error, culprits in open_errors:
+                if len(culprits) > k and culprits[k] in trying and validate.key(error) not in left:
+                    blamed.setdefault(culprits[k], []).append(validate.subject(error))
+                elif not set(culprits) & set(blamed):
+                    still.append((error, culprits))
+            open_errors = still
+        return blamed, {i for _e, culprits in open_errors for i in culprits}
+
+    def _reject(self, problems: list[Problem], errors: list[str]) -> None:
+        for p in problems:
+            self.rejected[_fix_key(p)] = errors
+        _reject(problems, errors)
+
+    @staticmethod
+    def _messages(new: list[Problem]) -> list[str]:
+        return [validate.subject(p) for p in new]
+
+    def _new(self, docs: dict[str, Document], problems: list[Problem]) -> tuple[list[Problem], set[int]]:
+        """The validator's problems that the fixes of these problems would add, and which of the
+        problems' fixes could be applied together (the ids of those problems)."""
         trial = dict(docs)
+        applied: set[int] = set()
         for path, fixes in _by_target(problems).items():
-            text, (failure, root, data) = _try(docs[path], _non_overlapping(fixes))
-            if failure is None:
-                trial[path] = Document(text, root, data, docs[path].placeholders, docs[path].bom)
+            # The tree is enough here: applying a fix for real proves its data (verify.py).
+            chosen = _non_overlapping(fixes)
+            text = apply_edits(docs[path].text, list({e for p in chosen for e in p.fix.edits}))
+            try:
+                root = compose(text)
+            except ParseError:
+                continue
+            trial[path] = Document(text, root, None, docs[path].placeholders, docs[path].bom)
+            applied.update(id(p) for p in chosen)
         changed = {f for f in trial if trial[f] is not docs[f]}
         if not changed:
-            return []
+            return [], applied
         touched = {self.groups.get(f, f) for f in changed}
         files = [f for f in trial if self.groups.get(f, f) in touched]
-        after = validate.keys(validate.check(self.project_of({f: trial[f] for f in files}), files))
-        before = Counter({k: n for k, n in self.baseline.items() if k[1] in files})
-        return [message for (_code, _file, message) in after - before]
+        left = Counter({k: n for k, n in self.baseline.items() if k[1] in files})
+        new = []
+        for p in validate.check(self.project_of({f: trial[f] for f in files}), files):
+            key = validate.key(p)
+            if left[key] > 0:
+                left[key] -= 1
+            else:
+                new.append(p)
+        return new, applied
+
+
+def _touched(p: Problem) -> set | None:
+    """The specs a fix changes, as (file, top-level path); None when it changes the file's
+    structure (a new section) and could touch anything."""
+    paths = list(p.fix.deletes) + [path for path, _value in p.fix.sets]
+    if any(len(path) < 2 for path in paths):
+        return None
+    return {(p.fix_target, tuple(path[:2])) for path in paths}
+
+
+def _fix_key(p: Problem) -> tuple:
+    """A fix as found again in a later pass: its rule, file, problem and edits' texts (offsets move)."""
+    return (p.code, p.fix_target, p.message, p.fix.message, tuple(sorted(e.text for e in p.fix.edits)))
 
 
 def _reject(problems: list[Problem], new: list[str]) -> None:

@@ -40,6 +40,9 @@ class Problem:
     end_col: int
     fix: Fix | None = None
     hint: str = ""  # why there is no fix, when there is none
+    # The specs a runtime error is about, as (file, top-level path) such as ("/p/polytope.yml",
+    # ("tools", "api")): the spec it stands in, and the one it calls. The gate blames fixes by it.
+    involves: frozenset = frozenset()
 
     @property
     def fix_target(self) -> str:

@@ -8,6 +8,7 @@ and params' defaults. Whatever cannot be settled is UNKNOWN, and rules never gue
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Callable, Iterator
@@ -136,6 +137,8 @@ class Project:
         self.values = values or {}  # value name → value, from a values file
         self.stateful = stateful or {}  # module → its volume argument, from the configuration
         self._services_by_file: dict[str, dict[str, list]] = {}
+        self._indexes: dict = {}
+        self._scopes: dict[str, list[str]] = {}
         self._volumes: set[str] | None = None
         self.definitions: dict[str, list[Definition]] = {f: list(_definitions(f, d)) for f, d in docs.items()}
         self._by_group: dict[str, list[Definition]] = {}
@@ -173,29 +176,61 @@ class Project:
         `set-values-and-secrets`): such projects keep settings in values on purpose."""
         group = set(self.group_files(file))
         for c in self.calls:
-            if c.owner.file in group and c.ref.rsplit("/", 1)[-1] in VALUE_LOADERS:
+            if c.owner.file in group and re.split(r"[/!:]", builtins.normalise(c.ref))[-1] in VALUE_LOADERS:
                 return c
         return None
 
     # ---- services: what answers under a name ----
+    def scope(self, file: str) -> list[str]:
+        """The files a spec in `file` can rely on for facts: what every project containing the file
+        (each top file that includes it, directly or not) reaches through `include:`. Two projects
+        sharing one included file do not lend each other their services."""
+        if file not in self._scopes:
+            group = self.group_files(file)
+            includes = {f: [c for t in include_targets(self.docs[f], f)
+                            for c in (t, t + "/polytope.yml", t + "/polytope.yaml") if c in self.docs] for f in group}
+
+            def reach(start: str) -> set[str]:
+                seen, todo = {start}, [start]
+                while todo:
+                    for nxt in includes.get(todo.pop(), []):
+                        if nxt not in seen:
+                            seen.add(nxt)
+                            todo.append(nxt)
+                return seen
+
+            reaches = {f: reach(f) for f in group}
+            included = {t for f in group for t in includes[f] if t != f}
+            tops = [f for f in group if f not in included and file in reaches[f]] or [file]
+            common = set.intersection(*(reaches[t] for t in tops))
+            self._scopes[file] = [f for f in group if f in common]
+        return self._scopes[file]
+
     def service_of(self, name: str, file: str) -> tuple[str, object] | None:
-        """(hostname, port) of the service that `name` stands for in `file`'s group: a service id,
-        or a module/tool whose call runs one (its `services:` id, `service-id` or `id` arg, else the
-        built-in's own hostname). The port is None when it is not one known literal."""
-        group = self.group_files(file)
-        for f in group:
-            for sid, ports in self._services_in(f).items():
-                if sid == name:
-                    return sid, _one_port(ports)
-        d = self.lookup(name, file, ("tool", "module"))
-        if d is not None:
-            return self._service_of_definition(d, Env(d, None, None), 0)
-        for c in self.calls:  # a built-in run in the group that serves under that hostname
-            if c.owner.file in group and builtins.is_builtin(c.ref):
-                found = self._service_of_call(c.ref, c.args, Env(c.owner, None, None), (), c.owner.file, 0)
-                if found is not None and found[0] == name:
-                    return found
-        return None
+        """(hostname, port) of the one service that `name` stands for, as seen from `file` (within
+        its scope): a service id, or a module/tool whose call runs one (its `services:` id,
+        `service-id` or `id` arg, else the built-in's own hostname), or a built-in run under that
+        hostname. None when there is none or more than one answer. The port is None when it is not
+        one known literal."""
+        scope = self.scope(file)
+        found = {(sid, _one_port(ports)) for f in scope for sid, ports in self._services_in(f).items() if sid == name}
+        if not found:
+            named = [d for f in scope for d in self.definitions.get(f, [])
+                     if d.name == name and d.kind in ("tool", "module")]
+            if len(named) > 1:
+                return None
+            if named:
+                d = named[0]
+                callers = self.callers(d)
+                envs = [Env(d, c.args, Env(c.owner, None, None)) for c in callers] or [Env(d, None, None)]
+                found = {self._service_of_definition(d, env, 0) for env in envs}
+            else:
+                for c in self.calls:  # a built-in run in scope that serves under that hostname
+                    if c.owner.file in scope and builtins.is_builtin(c.ref):
+                        hit = self._service_of_call(c.ref, c.args, Env(c.owner, None, None), (), c.owner.file, 0)
+                        if hit is not None and hit[0] == name:
+                            found.add(hit)
+        return found.pop() if len(found) == 1 and None not in found else None
 
     def _service_of_definition(self, d: Definition, env: Env, depth: int):
         if depth > _MAX_DEPTH:
@@ -255,14 +290,25 @@ class Project:
     def lookup(self, ref: str, file: str, kinds: tuple[str, ...]) -> Definition | None:
         """The definition a local reference names: same file first, then the include group;
         None when it is unknown here or ambiguous."""
-        for pool in (self.definitions.get(file, []), self._by_group.get(self.groups.get(file, file), [])):
+        for pool in (self._index(("file", file), lambda: self.definitions.get(file, [])),
+                     self._index(("group", self.groups.get(file, file)),
+                                 lambda: self._by_group.get(self.groups.get(file, file), []))):
             for kind in kinds:
-                found = [d for d in pool if d.kind == kind and d.name == ref]
+                found = pool.get((kind, ref), [])
                 if len(found) == 1:
                     return found[0]
                 if len(found) > 1:
                     return None
         return None
+
+    def _index(self, key, definitions) -> dict:
+        """(kind, name) → definitions, built once per file or group: lookups are not scans."""
+        if key not in self._indexes:
+            index: dict = {}
+            for d in definitions():
+                index.setdefault((d.kind, d.name), []).append(d)
+            self._indexes[key] = index
+        return self._indexes[key]
 
     def definition_names(self) -> set[str]:
         return {d.name for defs in self.definitions.values() for d in defs}

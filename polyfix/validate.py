@@ -12,6 +12,7 @@ import difflib
 import re
 from collections import Counter
 
+from .document import entries, get, items, value
 from .refs import is_code
 
 # A whole scalar or an interpolation that is a reference: `pt.param x`, `"#pt-param x"`, `{pt.input x}`.
@@ -25,8 +26,13 @@ def references(doc, path: tuple, skip_keys=()):
     Code strings (`#pt-clj`, `pt.js` …) and block scalars (scripts, config files) hold no references
     polyfix reads; keys in `skip_keys` right below `path` (declarations, documentation) are not uses."""
     if "references" not in doc.memo:
-        doc.memo["references"] = list(_references(doc))
-    for ref in doc.memo["references"]:
+        by_entry: dict = {(): []}
+        for ref in _references(doc):  # indexed by top-level entry, as Document.scalars is
+            by_entry[()].append(ref)
+            by_entry.setdefault(ref[1][:2], []).append(ref)
+        doc.memo["references"] = by_entry
+    found = doc.memo["references"]
+    for ref in found.get(path, []) if len(path) in (0, 2) else found[()]:
         p = ref[1]
         if p[:len(path)] == path and not (len(p) > len(path) and p[len(path)] in skip_keys):
             yield ref
@@ -69,21 +75,54 @@ def check(project, files) -> list:
 
 
 def check_by_rule(project, files) -> dict:
-    """Rule code → its problems over `files`. A rule that fails finds nothing here and is left out
-    (the engine reports the failure when the rule runs as a rule)."""
+    """Rule code → its problems over `files`, each knowing the specs it involves. A rule that fails
+    finds nothing here and is left out (the engine reports the failure when the rule runs as a rule)."""
     out = {}
     for rule in rules():
         try:
             out[rule.CODE] = rule.check(project, files)
         except Exception:  # noqa: BLE001 - the gate must not stop fixing; the rule's own run reports it
             continue
+        for p in out[rule.CODE]:
+            entry = _entry_at(project.docs[p.file], p.line)
+            p.involves |= {(p.file, entry)} if entry else set()
     return out
 
 
-def keys(problems) -> Counter:
-    """What the gate compares: the problems by rule, file and message, without positions and
-    without the nearest-name suggestion (a fix that adds a module changes suggestions, not errors)."""
-    return Counter((p.code, p.file, p.message.split(_SUGGESTION, 1)[0]) for p in problems)
+def involving(problem, definition):
+    """The problem, marked as also about a spec (a callee whose params it concerns)."""
+    problem.involves |= {(definition.file, definition.path)}
+    return problem
+
+
+def _entry_at(doc, line: int):
+    """The top-level path, such as ("tools", "api"), of the spec that holds a line."""
+    if "entries" not in doc.memo:
+        root, spans = doc.root, []
+        for section in ("modules", "templates"):
+            for i, spec in enumerate(items(get(root, section))):
+                spans.append((spec.start_mark.line + 1, spec.end_mark.line + 1, (section, i)))
+        for k, spec in entries(get(root, "tools")):
+            spans.append((k.start_mark.line + 1, spec.end_mark.line + 1, ("tools", value(k))))
+        doc.memo["entries"] = spans
+    # A spec's end mark can sit on the next spec's first line: the later start wins.
+    holding = [(first, path) for first, last, path in doc.memo["entries"] if first <= line <= last]
+    return max(holding, key=lambda h: h[0])[1] if holding else None
 
 
 _SUGGESTION = " (did you mean "
+
+
+def keys(problems) -> Counter:
+    """What the gate compares: the problems by rule, file and subject."""
+    return Counter(key(p) for p in problems)
+
+
+def key(p) -> tuple:
+    return p.code, p.file, subject(p)
+
+
+def subject(p) -> str:
+    """A problem's message without positions (it has none) and without the nearest-name
+    suggestion: a fix that adds a module changes suggestions, not errors."""
+    return p.message.split(_SUGGESTION, 1)[0]

@@ -133,13 +133,14 @@ def test_gate_rejects_a_fix_that_adds_a_runtime_error_and_says_why():
                        delete=True)
     harmless = _edit_fix(doc, "polytope/python", "polytope/python", ("tools", "api", "run", 0, "tool"),
                          "polytope/python")
-    # Each alone keeps the stack running; together `stack` runs `api` without a required `region`:
-    # the first one in order is taken, the second is rejected with the error it would cause.
+    # Each alone keeps the stack running; together `stack` runs `api` without a required `region`.
+    # Both changed a spec the error involves: the project without the first one has no error, so
+    # that one is rejected, with the error it would cause, and the other is kept.
     gate.judge([no_default, no_arg, harmless], docs)
-    assert no_default.fix is not None and harmless.fix is not None
-    assert no_arg.fix is None
-    assert no_arg.hint == ("not fixed: with this fix, tool `stack` runs tool `api` without `region`, "
-                           "a param with no default: the run fails")
+    assert no_arg.fix is not None and harmless.fix is not None
+    assert no_default.fix is None
+    assert no_default.hint == ("not fixed: with this fix, tool `stack` runs tool `api` without `region`, "
+                               "a param with no default: the run fails")
 
 
 def test_gate_ignores_problems_that_were_there_before():

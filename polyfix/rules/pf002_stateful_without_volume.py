@@ -215,10 +215,16 @@ def _wrapper_module(project: Project, doc, call, arg: str, service: str):
     modules = get(root, "modules")
     if modules is not None and (not is_seq(modules) or modules.flow_style):
         return None
-    existing = {d.name: d for d in project.definitions[call.owner.file]}
+    # Names resolve across the files joined by `include:`: a wrapper must not take over a name
+    # that one of them defines.
+    existing: dict[str, list] = {}
+    for f in project.group_files(call.owner.file):
+        for d in project.definitions.get(f, []):
+            existing.setdefault(d.name, []).append(d)
     wrapper = service
-    reuse = existing.get(wrapper)
-    if reuse is not None and not (reuse.kind == "module" and text_value(get(reuse.node, "module")) == call.ref):
+    same = existing.get(wrapper, [])
+    reuse = same[0] if len(same) == 1 else None
+    if same and not (reuse is not None and reuse.kind == "module" and text_value(get(reuse.node, "module")) == call.ref):
         wrapper, n = f"{service}-persistent", 2
         while wrapper in existing:
             wrapper, n = f"{service}-persistent-{n}", n + 1

@@ -29,7 +29,8 @@ from __future__ import annotations
 from ..builtins import is_builtin
 from ..document import get, is_map
 from ..problem import at_node
-from ..project import Project, is_required, param_specs, _kinds_for
+from ..project import Project, _kinds_for, is_required, param_specs
+from ..validate import involving
 
 CODE = "PF021"
 NAME = "required-param-not-passed"
@@ -50,6 +51,6 @@ def check(project: Project, files) -> list:
                 doc = project.docs[call.owner.file]
                 msg = (f"{call.owner.kind} `{call.owner.name}` runs {target.kind} `{target.name}` without "
                        f"`{name}`, a param with no default: the run fails")
-                problems.append(at_node(CODE, NAME, msg, call.owner.file, doc, call.ref_node,
-                                        hint=f"pass `{name}` in args, or give it a default"))
+                problems.append(involving(at_node(CODE, NAME, msg, call.owner.file, doc, call.ref_node,
+                                                  hint=f"pass `{name}` in args, or give it a default"), target))
     return problems

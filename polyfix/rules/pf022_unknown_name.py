@@ -39,6 +39,7 @@ def check(project: Project, files) -> list:
     wanted = set(files)
     problems = []
     knowable: dict[str, bool] = {}
+    names_in: dict[str, set] = {}  # group → the names defined in it
     for call in project.calls:
         file, ref = call.owner.file, call.ref
         if file not in wanted or has_reference(ref):
@@ -55,8 +56,10 @@ def check(project: Project, files) -> list:
             continue
         if any(c in ref for c in "/@:!") or ref.strip() != ref:
             continue  # another repository's module, or a form polyfix does not read
-        group = project.group_files(file)
-        names = {d.name for f in group for d in project.definitions.get(f, [])}
+        group = project.groups.get(file, file)
+        if group not in names_in:
+            names_in[group] = {d.name for f in project.group_files(file) for d in project.definitions.get(f, [])}
+        names = names_in[group]
         if ref in names:
             continue
         if file not in knowable:

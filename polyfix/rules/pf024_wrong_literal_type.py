@@ -26,6 +26,7 @@ from ..edits import Edit
 from ..problem import Fix, at_node
 from ..project import Project, _kinds_for, param_specs
 from ..refs import has_reference, is_code
+from ..validate import involving
 
 CODE = "PF024"
 NAME = "wrong-literal-type"
@@ -54,7 +55,8 @@ def check(project: Project, files) -> list:
                 given = get(call.args, name)
                 if given is not None and _is_int_type(get(spec, "type")):
                     args_path = call.path + ("args", name)
-                    problems.extend(_judge(file, doc, given, args_path, f"param `{name}` of {target.kind} `{target.name}`"))
+                    problems.extend(involving(p, target) for p in _judge(
+                        file, doc, given, args_path, f"param `{name}` of {target.kind} `{target.name}`"))
     return problems
 
 
