@@ -28,7 +28,24 @@ def _codes(values: tuple[str, ...], option: str) -> list[str]:
     return items
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+class _Command(click.Command):
+    """`polyfix server …` starts the language server (imported only then); anything else is the
+    command line below. A folder named `server` is checked with `polyfix ./server`."""
+
+    def main(self, args=None, *rest, **kwargs):
+        args = list(sys.argv[1:] if args is None else args)
+        if args[:1] == ["server"]:
+            try:
+                from . import server
+            except ImportError as e:
+                click.echo(f"error: `polyfix server` needs the server extra ({e}): pip install 'polyfix[server]'",
+                           err=True)
+                sys.exit(2)
+            sys.exit(server.main(args[1:]))
+        return super().main(args, *rest, **kwargs)
+
+
+@click.command(cls=_Command, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--dry-run", "--diff", "dry_run", is_flag=True, help="Print the diff --write would apply; write nothing.")
 @click.option("--write", "--fix", "write", is_flag=True, help="Apply the fixes in place.")
