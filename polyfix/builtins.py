@@ -1,6 +1,6 @@
 """What polyfix knows of the built-in `polytope/*` and `pt/*` modules.
 
-Sources: ../shared/polytope-builtins.tsv and polytope-reference.md §3, §6. Every container-based
+Taken from the documentation of the built-in modules and their arguments. Every container-based
 module blocks until its container exits, so a step running one never finishes: a long-running
 SERVICE. Modules documented as finishing (init, create, scaffold, scripts) are JOBs. Anything the
 sources do not settle is UNKNOWN, and rules never act on UNKNOWN.

@@ -1,4 +1,4 @@
-"""The Polytope model over a set of parsed documents (polytope-reference.md §1, §3).
+"""The Polytope model over a set of parsed documents.
 
 Both file formats: `modules:` + `templates:` lists (older) and a `tools:` mapping with `include:`
 (newer). Names resolve in the same file first, then in the files joined to it by `include:`.

@@ -1,4 +1,4 @@
-"""The reference syntaxes of Polytope scalars (polytope-reference.md §2)."""
+"""The reference syntaxes of Polytope scalars."""
 from __future__ import annotations
 
 import re

@@ -11,7 +11,7 @@ Why
     Values are global state shared by every run and always strings: a `pt.value` in an `int` slot
     fails (`Must be an integer (got "8079")`), and a value nobody has set breaks a run only when it
     runs. A param declared on the module that uses it, with a default, is typed, local and documented
-    (polytope-reference.md §8.1). Projects that deliberately keep their settings in values (the
+    where it is used. Projects that deliberately keep their settings in values (the
     bluetext generator's `config/values.yml` with a `load-config` step) should turn this rule off
     (`--select` without PF001).
 

@@ -12,9 +12,9 @@ What it does
     argument (`[tool.polyfix.stateful]`, e.g. `"polytope/redis" = "data-volume"`).
 
 Why
-    Without a volume, or with the default `scope: job`, a volume lives as long as one run: every
-    restart starts the database empty (polytope-reference.md §4, §8.2: "The default scope is job,
-    which is ephemeral").
+    A volume's scope says how long its data lives, and the default, `job`, lasts one run. Without a
+    volume, or with a job-scoped one, every restart starts the database, broker or cache empty: data
+    written during development disappears without an error. `scope: project` keeps it across runs.
 
 Example
     templates:
