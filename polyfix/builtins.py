@@ -1,8 +1,8 @@
 """What polyfix knows of the built-in `polytope/*` and `pt/*` modules.
 
-Taken from the documentation of the built-in modules and their arguments. Every container-based
-module blocks until its container exits, so a step running one never finishes: a long-running
-SERVICE. Modules documented as finishing (init, create, scaffold, scripts) are JOBs. Anything the
+Sources: the built-in modules' specs published by the Polytope and Bluetext teams (see
+docs/polytope.md). Every container-based module blocks until its container exits, so a step
+running one never finishes: a long-running SERVICE. Modules documented as finishing (init, create, scaffold, scripts) are JOBs. Anything the
 sources do not settle is UNKNOWN, and rules never act on UNKNOWN.
 """
 from __future__ import annotations
@@ -39,7 +39,10 @@ DEFAULT_PORTS = {
 }
 
 
-# The stateful built-ins and the argument that takes their volume (polytope-builtins.tsv).
+DEFAULT_PORT_OF = {module: port for module, port in DEFAULT_PORTS.values()}
+DEFAULT_PORT_OF["polytope/postgres!simple"] = 5432
+
+# The stateful built-ins and the argument that takes their volume.
 # polytope/kafka!connect also takes a `data-volume`, but it holds the downloaded connector plugins
 # (/usr/share/confluent-hub-components), a cache: Connect keeps its state in Kafka topics.
 VOLUME_ARGS = {m: "data-volume" for m in (
@@ -48,6 +51,35 @@ VOLUME_ARGS = {m: "data-volume" for m in (
 # Used in real projects and surely stateful, but no source documents their volume argument.
 UNCONFIRMED_STATEFUL = {"polytope/redis"}
 _SERVICE_NAMES = {"polytope/postgres!simple": "postgres", "polytope/kafka!connect": "kafka-connect"}
+
+
+# The hostname (service id) a built-in serves under when its call gives no `id`/`services`, where
+# its spec fixes one. Redpanda and postgres!simple hard-code theirs; the others default to it.
+SERVICE_HOSTS = {
+    "polytope/postgres": "postgres", "polytope/postgres!simple": "postgres", "polytope/redpanda": "redpanda",
+    "polytope/redpanda!console": "redpanda-console", "polytope/redpanda!connect": "redpanda-connect",
+    "polytope/couchbase": "couchbase", "polytope/kafka": "kafka", "polytope/kafka!connect": "kafka-connect",
+    "polytope/kafka!schema-registry": "schema-registry", "polytope/kafka!control-center": "control-center",
+    "polytope/mailpit": "mailpit", "polytope/kong!simple": "kong", "polytope/nginx": "nginx",
+    "polytope/jupyter": "jupyter", "polytope/tensorboard": "tensorboard",
+}
+# Built-ins whose hostname is fixed by the module: an `id` arg names the container, not the host.
+FIXED_HOSTS = {"polytope/redpanda", "polytope/postgres!simple"}
+# The built-in module packages real projects and the published specs use (`polytope/<package>`,
+# any `!module` inside one). A `polytope/` name outside this list is no built-in polyfix knows of.
+PACKAGES = {
+    "container", "python", "node", "postgres", "redpanda", "couchbase", "kafka", "mailpit", "curity",
+    "kong", "nginx", "jupyter", "tensorboard", "ngrok", "build-image", "pulumi-cli", "repl",
+    "send-slack-message", "create-project", "assistant", "hello-world", "scaffold", "noop", "redis",
+}
+
+
+def package(ref: str) -> str | None:
+    """`postgres` for `polytope/postgres!simple@v1`; None for a name outside `polytope/`."""
+    name = _name(ref)
+    if not name.startswith("polytope/"):
+        return None
+    return name.split("/", 1)[1].split("!", 1)[0].split(":", 1)[0]
 
 
 def normalise(ref: str) -> str:

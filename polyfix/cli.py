@@ -146,7 +146,7 @@ def _report(results, errors: list[str], *, write, dry_run, fmt, statistics, show
                 errors.append(f"{report.display_path(r.path)}: error: {failure}")
             else:
                 human.append(report.fixed_line(r.path, r.fixed))
-    notes = list(dict.fromkeys(n for r in changed for n in r.notes))
+    notes = [f"{report.display_path(r.path)}:{line}: {note}" for r in changed for line, note in r.notes]
     if write and notes:
         human.append("Still to do by hand:\n" + "\n".join(f"  {n}" for n in notes))
     if show_fixes and (write or dry_run):

@@ -231,3 +231,18 @@ def text_value(node) -> str | None:
     """The scalar's value if it is a string, else None."""
     v = value(node)
     return v if isinstance(v, str) and is_scalar(node) else None
+
+
+def walk(node, path: tuple = (), key=None, parent=None):
+    """Every node below `node` (itself first) as (node, data path, its key, the mapping holding it),
+    without recursion: a deep file cannot exhaust the stack."""
+    stack = [(node, path, key, parent)]
+    while stack:
+        node, path, key, parent = stack.pop()
+        if node is None:
+            continue
+        yield node, path, key, parent
+        if is_map(node):
+            stack.extend((v, path + (value(k),), value(k), node) for k, v in reversed(entries(node)))
+        elif is_seq(node):
+            stack.extend((v, path + (i,), None, None) for i, v in reversed(list(enumerate(items(node)))))

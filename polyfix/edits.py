@@ -35,6 +35,11 @@ def apply_edits(text: str, edits: list[Edit]) -> str:
     return out
 
 
+def moved(index: int, edits: list[Edit]) -> int:
+    """Where an offset of the old text lands once the edits are applied."""
+    return index + sum(len(e.text) - (e.end - e.start) for e in edits if e.end <= index)
+
+
 def overlaps(a: list[Edit], b: list[Edit]) -> bool:
     return any(x.start < y.end and y.start < x.end or x.start == y.start for x in a for y in b)
 

@@ -10,9 +10,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
-from . import verify
+from . import suppress, validate, verify
 from .document import BOM, MASK_TOKEN, Document, ParseError, parse
-from .edits import apply_edits, overlaps
+from .edits import apply_edits, moved, overlaps
 from .problem import SAFE, Problem
 from .project import Project, ScriptInfo, include_targets
 from .rules import RULES
@@ -30,7 +30,7 @@ class FileResult:
     problems: list[Problem] = field(default_factory=list)  # what remains
     fixed: Counter = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # what the user must still do after the fixes
+    notes: list[tuple[int, str]] = field(default_factory=list)  # (line, what the user must still do there)
 
     @property
     def changed(self) -> bool:
@@ -98,18 +98,38 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
     live = [p for p in targets if p in docs]
     crashes: list[str] = []
     groups = include_groups(docs)
+    scripts = probe_now if probe else None
+
+    def project_now(these: dict[str, Document], origin: Project | None, probe_fn=None) -> Project:
+        project = Project(these, groups, root, probe_fn, options.values, options.stateful)
+        project.origin = origin or project
+        project.suppressed = _suppressions(these)
+        return project
+
+    first = project_now(docs, None, scripts)
+    # The gate's reference: what would fail at run time before polyfix changed anything.
+    baseline = validate.keys(validate.check(first, list(docs)))
+    gate = _Gate(baseline, groups, lambda these: project_now(these, first))
+    unused = [first]  # the first check reuses it
+
     def check_now() -> list[Problem]:
-        project = Project(docs, groups, root, probe_now if probe else None, options.values, options.stateful)
+        project = unused.pop() if unused else project_now(docs, first, scripts)
         return _check(project, live, options, crashes)
 
     for _ in range(MAX_PASSES if options.fix else 1):
         problems = check_now()
-        if not options.fix or not _apply_fixes(problems, docs, results, modes, probe_now, options):
+        if not options.fix:
+            break
+        allowed = [p for p in problems if p.fix and (p.fix.applicability == SAFE or options.unsafe_fixes)]
+        gate.judge(allowed, docs)
+        if not _apply_fixes(problems, docs, results, modes, probe_now, options):
             break
     else:  # the last pass still fixed something: what remains is unknown, and a bug
         for path in live:
             results[path].errors.append(f"internal error: fixes did not converge in {MAX_PASSES} passes")
         problems = check_now()
+    # What remains fixable is judged too, so a report offers exactly the fixes --write applies.
+    gate.judge([p for p in problems if p.fix], docs)
     # Otherwise the last pass applied nothing: its problems are what remains.
     for crash in dict.fromkeys(crashes):
         for path in live:
@@ -122,6 +142,96 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
     for path, mode in modes.items():
         results[path].new_mode = mode
     return results
+
+
+class _Gate:
+    """Keeps fixes from making the project fail at run time: a fix after which the validator finds a
+    problem that was not there before polyfix started is not applied, and says why."""
+
+    def __init__(self, baseline, groups: dict[str, str], project_of: Callable):
+        self.baseline = baseline
+        self.groups = groups
+        self.project_of = project_of
+        self.judged: dict[int, object] = {}  # id → fix (kept alive, so no id is reused)
+
+    def judge(self, problems: list[Problem], docs: dict[str, Document]) -> None:
+        """Take the fix away from the problems whose fix the gate rejects. Each text fix is judged
+        alone on the project as it is; all of them together first, only to skip that work when
+        nothing is new, and last, so that fixes that pass alone but not together are taken in
+        order while they still pass."""
+        by_fix: dict[int, list[Problem]] = {}
+        for p in problems:
+            if p.fix and p.fix.edits and p.fix_target in docs and id(p.fix) not in self.judged:
+                by_fix.setdefault(id(p.fix), []).append(p)
+        self.judged.update((key, ps[0].fix) for key, ps in by_fix.items())
+        if not by_fix or not self._new(docs, [p for ps in by_fix.values() for p in ps]):
+            return
+        passed = []
+        for ps in by_fix.values():
+            new = self._new(docs, ps)
+            if new:
+                _reject(ps, new[0])
+            else:
+                passed.append(ps)
+        if not self._new(docs, [p for ps in passed for p in ps]):
+            return
+        taken: list[Problem] = []
+        for ps in passed:
+            new = self._new(docs, taken + ps)
+            if new:
+                _reject(ps, new[0])
+            else:
+                taken += ps
+
+    def _new(self, docs: dict[str, Document], problems: list[Problem]) -> list[str]:
+        """The validator's messages that the fixes of these problems would add."""
+        trial = dict(docs)
+        for path, fixes in _by_target(problems).items():
+            text, (failure, root, data) = _try(docs[path], _non_overlapping(fixes))
+            if failure is None:
+                trial[path] = Document(text, root, data, docs[path].placeholders, docs[path].bom)
+        changed = {f for f in trial if trial[f] is not docs[f]}
+        if not changed:
+            return []
+        touched = {self.groups.get(f, f) for f in changed}
+        files = [f for f in trial if self.groups.get(f, f) in touched]
+        after = validate.keys(validate.check(self.project_of({f: trial[f] for f in files}), files))
+        before = Counter({k: n for k, n in self.baseline.items() if k[1] in files})
+        return [message for (_code, _file, message) in after - before]
+
+
+def _reject(problems: list[Problem], new: str) -> None:
+    for p in problems:
+        p.fix = None
+        p.hint = f"not fixed: with this fix, {new}"
+        p.message += f" (not fixed: with this fix, {new})"
+
+
+def _suppressions(docs: dict[str, Document]) -> Callable[[str, int, str], bool]:
+    """file, line, code → whether a comment there suppresses that rule (for rules that must leave a
+    suppressed place out of a fix they share with other places)."""
+    found = {f: suppress.directives(d) for f, d in docs.items()}
+
+    def suppressed(file: str, line: int, code: str) -> bool:
+        return bool(found.get(file)) and suppress.suppresses(found[file], line, code)
+
+    return suppressed
+
+
+def _by_target(problems: list[Problem]) -> dict[str, list[Problem]]:
+    out: dict[str, list[Problem]] = {}
+    for p in problems:
+        out.setdefault(p.fix_target, []).append(p)
+    return out
+
+
+def _non_overlapping(fixes: list[Problem]) -> list[Problem]:
+    chosen: list[Problem] = []
+    for p in fixes:
+        same_edit = any(c.fix.edits == p.fix.edits for c in chosen)  # one edit fixing two problems
+        if same_edit or not any(overlaps(c.fix.edits, p.fix.edits) for c in chosen):
+            chosen.append(p)
+    return chosen
 
 
 def _script_result(path, probe, modes) -> FileResult:
@@ -189,11 +299,7 @@ def _fix_file(path: str, fixes: list[Problem], docs, result: FileResult) -> bool
     """Apply the non-overlapping fixes of one file; a fix that fails verification is dropped and
     reported as an internal error, the others still apply."""
     doc = docs[path]
-    chosen: list[Problem] = []
-    for p in fixes:
-        same_edit = any(c.fix.edits == p.fix.edits for c in chosen)  # one edit fixing two problems
-        if same_edit or not any(overlaps(c.fix.edits, p.fix.edits) for c in chosen):
-            chosen.append(p)
+    chosen = _non_overlapping(fixes)
     text, (failure, root, data) = _try(doc, chosen)
     if failure is not None:
         good = []
@@ -212,9 +318,13 @@ def _fix_file(path: str, fixes: list[Problem], docs, result: FileResult) -> bool
             return False
     result.after = (BOM if doc.bom else "") + doc.unmask(text)
     docs[path] = Document(text, root, data, doc.placeholders, doc.bom)  # the verified parse, kept
+    edits = list({e for p in chosen for e in p.fix.edits})
     for p in chosen:
         result.fixed[p.code] += 1
-        result.notes.extend(n for n in p.fix.notes if n not in result.notes)
+        for note, where in p.fix.notes:  # located in the fixed text
+            located = (text.count("\n", 0, moved(where, edits)) + 1, note)
+            if located not in result.notes:
+                result.notes.append(located)
     return True
 
 

@@ -21,7 +21,8 @@ class Fix:
     edits: list[Edit] = field(default_factory=list)
     deletes: list[tuple] = field(default_factory=list)
     sets: list[tuple] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # what the user must still do once it is applied
+    notes: list[tuple[str, int]] = field(default_factory=list)  # what the user must still do once it is
+    # applied, each with the offset (in the old text) of the place it is about
     located: list[tuple] = field(default_factory=list)  # (row, col, end row, end col, text) per edit
     mode: int | None = None  # for PF004: the script's new permission bits
     target: str | None = None  # the file the fix changes, when not the problem's file

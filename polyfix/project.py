@@ -1,4 +1,4 @@
-"""The Polytope model over a set of parsed documents.
+"""The Polytope model over a set of parsed documents (docs/polytope.md: file formats, run semantics).
 
 Both file formats: `modules:` + `templates:` lists (older) and a `tools:` mapping with `include:`
 (newer). Names resolve in the same file first, then in the files joined to it by `include:`.
@@ -135,7 +135,7 @@ class Project:
         self.probe = probe
         self.values = values or {}  # value name → value, from a values file
         self.stateful = stateful or {}  # module → its volume argument, from the configuration
-        self._services: dict[str, list] | None = None
+        self._services_by_file: dict[str, dict[str, list]] = {}
         self._volumes: set[str] | None = None
         self.definitions: dict[str, list[Definition]] = {f: list(_definitions(f, d)) for f, d in docs.items()}
         self._by_group: dict[str, list[Definition]] = {}
@@ -143,6 +143,113 @@ class Project:
             self._by_group.setdefault(groups.get(f, f), []).extend(defs)
         self.calls: list[Call] = [c for f in docs for c in self._calls_in(f)]
         self._callers: dict[int, list[Call]] | None = None
+        # The project as this run first read it. Facts a fix relies on (a host default, a port)
+        # come from it, never from what another fix added in the same run.
+        self.origin: Project = self
+        self.suppressed: Callable[[str, int, str], bool] = lambda file, line, code: False
+
+    # ---- include groups ----
+    def group_files(self, file: str) -> list[str]:
+        """The files joined to `file` by `include:` links (itself included)."""
+        g = self.groups.get(file, file)
+        return [f for f in self.docs if self.groups.get(f, f) == g]
+
+    def names_knowable(self, file: str) -> bool:
+        """Whether every definition a name in `file` could resolve to has been read: no file of its
+        group includes a remote repository or a local file that was not read."""
+        for f in self.group_files(file):
+            root = self.docs[f].root
+            for entry in items(get(root, "include")) if is_map(root) else []:
+                target = text_value(entry) if is_scalar(entry) else text_value(get(entry, "path"))
+                if target is None or has_reference(target) or target.startswith(("gh:", "http:", "https:", "git@")):
+                    return False
+            for t in include_targets(self.docs[f], f):
+                if not any(c in self.docs for c in (t, t + "/polytope.yml", t + "/polytope.yaml")):
+                    return False
+        return True
+
+    def value_loader(self, file: str) -> Call | None:
+        """A step of the file's group that loads the project's values itself (`load-config`,
+        `set-values-and-secrets`): such projects keep settings in values on purpose."""
+        group = set(self.group_files(file))
+        for c in self.calls:
+            if c.owner.file in group and c.ref.rsplit("/", 1)[-1] in VALUE_LOADERS:
+                return c
+        return None
+
+    # ---- services: what answers under a name ----
+    def service_of(self, name: str, file: str) -> tuple[str, object] | None:
+        """(hostname, port) of the service that `name` stands for in `file`'s group: a service id,
+        or a module/tool whose call runs one (its `services:` id, `service-id` or `id` arg, else the
+        built-in's own hostname). The port is None when it is not one known literal."""
+        group = self.group_files(file)
+        for f in group:
+            for sid, ports in self._services_in(f).items():
+                if sid == name:
+                    return sid, _one_port(ports)
+        d = self.lookup(name, file, ("tool", "module"))
+        if d is not None:
+            return self._service_of_definition(d, Env(d, None, None), 0)
+        for c in self.calls:  # a built-in run in the group that serves under that hostname
+            if c.owner.file in group and builtins.is_builtin(c.ref):
+                found = self._service_of_call(c.ref, c.args, Env(c.owner, None, None), (), c.owner.file, 0)
+                if found is not None and found[0] == name:
+                    return found
+        return None
+
+    def _service_of_definition(self, d: Definition, env: Env, depth: int):
+        if depth > _MAX_DEPTH:
+            return None
+        if d.kind == "module":
+            base = get(d.node, "module")
+            calls = [(text_value(base), get(d.node, "args"), ("module", "tool"))] if text_value(base) else []
+        else:
+            calls = [(ref, get(s, "args"), kinds) for s in items(get(d.node, "run"))
+                     for ref, _n, kinds in [step_target(s)] if ref]
+        found = {r for r in (self._service_of_call(ref, args, env, kinds, d.file, depth) for ref, args, kinds in calls)
+                 if r is not None}
+        return found.pop() if len(found) == 1 else None
+
+    def _service_of_call(self, ref, args, env: Env, kinds, file, depth):
+        if has_reference(ref):
+            return None
+        if not builtins.is_builtin(ref):
+            d = self.lookup(ref, file, kinds)
+            return self._service_of_definition(d, Env(d, args, env), depth + 1) if d else None
+        svcs = env.lookup(args, "services")
+        if svcs is UNRESOLVED:
+            return None
+        if is_seq(svcs):
+            ids = [(env.lookup(s, "id"), s) for s in items(svcs)]
+            if len(ids) != 1 or not isinstance(ids[0][0], str):
+                return None
+            ports = [env.lookup(p, "port") for p in items(get(ids[0][1], "ports"))]
+            return ids[0][0], _one_port(ports)
+        name = builtins.normalise(ref)
+        host = builtins.SERVICE_HOSTS.get(name)
+        if host is None:
+            return None
+        if name not in builtins.FIXED_HOSTS:
+            for key in ("service-id", "id"):
+                given = env.lookup(args, key)
+                if given is UNRESOLVED:
+                    return None
+                if isinstance(given, str):
+                    host = given
+                    break
+        return host, builtins.DEFAULT_PORT_OF.get(name)
+
+    def _services_in(self, file: str) -> dict[str, list]:
+        """Service id → the values of its ports' `port`, in one file."""
+        cache = self._services_by_file
+        if file not in cache:
+            cache[file] = {}
+            for node in self._mappings([self.docs[file]]):
+                for svc in items(get(node, "services")):
+                    sid = text_value(get(svc, "id"))
+                    if sid:
+                        cache[file].setdefault(sid, []).extend(value(get(p, "port")) for p in items(get(svc, "ports")))
+        return cache[file]
 
     # ---- names ----
     def lookup(self, ref: str, file: str, kinds: tuple[str, ...]) -> Definition | None:
@@ -160,18 +267,6 @@ class Project:
     def definition_names(self) -> set[str]:
         return {d.name for defs in self.definitions.values() for d in defs}
 
-    def service_ids(self) -> dict[str, list]:
-        """Service id (the in-job hostname) → the values of its ports' `port`, over all files."""
-        if self._services is None:
-            self._services = {}
-            for node in self._mappings():
-                for svc in items(get(node, "services")):
-                    sid = text_value(get(svc, "id"))
-                    if sid:
-                        ports = [value(get(p, "port")) for p in items(get(svc, "ports"))]
-                        self._services.setdefault(sid, []).extend(ports)
-        return self._services
-
     def volume_ids(self) -> set[str]:
         """The ids of every `{type: volume, id: …}` in the project's files."""
         if self._volumes is None:
@@ -179,9 +274,9 @@ class Project:
                              if text_value(get(n, "type")) == "volume" and text_value(get(n, "id"))}
         return self._volumes
 
-    def _mappings(self) -> Iterator:
-        """Every mapping node of every file."""
-        for doc in self.docs.values():
+    def _mappings(self, docs=None) -> Iterator:
+        """Every mapping node of every file (or of the given documents)."""
+        for doc in (self.docs.values() if docs is None else docs):
             stack = [doc.root] if doc.root is not None else []
             while stack:
                 node = stack.pop()
@@ -263,6 +358,39 @@ class Project:
 
     def env_of(self, d: Definition) -> Env:
         return Env(d, None, None)
+
+
+VALUE_LOADERS = ("load-config", "set-values-and-secrets")
+
+
+def _one_port(ports: list):
+    """The port when a service declares exactly one, as a literal int; else None."""
+    return ports[0] if len(ports) == 1 and isinstance(ports[0], int) and not isinstance(ports[0], bool) else None
+
+
+def param_specs(d: Definition) -> dict[str, object]:
+    """A definition's declared params and inputs: id → its spec node."""
+    out = {}
+    for spec in items(get(d.node, "params")):
+        name = text_value(get(spec, "id"))
+        if name:
+            out[name] = spec
+    for key, spec in entries(get(d.node, "inputs")):
+        if text_value(key):
+            out[text_value(key)] = spec
+    return out
+
+
+def is_required(spec) -> bool:
+    """A param with no default that is not `[maybe, T]` must be given by every caller. A type that
+    polyfix cannot read (a reference, code) counts as not required."""
+    if get(spec, "default") is not None:
+        return False
+    typ = get(spec, "type")
+    if is_seq(typ):
+        head = text_value(items(typ)[0]) if items(typ) else None
+        return head not in ("default", "maybe")
+    return is_scalar(typ) and text_value(typ) is not None and not has_reference(text_value(typ))
 
 
 def _classify_builtin(ref: str, args, env: Env) -> Verdict:

@@ -1,4 +1,4 @@
-"""The reference syntaxes of Polytope scalars."""
+"""The reference syntaxes of Polytope scalars (docs/polytope.md, "References")."""
 from __future__ import annotations
 
 import re

@@ -26,8 +26,8 @@ from .rules import BY_CODE
 FIX_ALL = "source.fixAll.polyfix"
 CHMOD = "polyfix.chmod"
 DEBOUNCE = 0.3  # seconds without typing before a changed buffer is checked
-# What a problem costs at run time: these stop a project from working; the others are warnings.
-ERRORS = {"PF002", "PF003", "PF004"}
+# Style and hygiene: the project still runs. Every other rule finds what breaks a run: errors.
+WARNINGS = {"PF001", "PF100"}
 NO_SELECTION = ((), (), ())
 
 server = LanguageServer("polyfix", __version__)
@@ -151,7 +151,7 @@ def diagnostics(result, lines: _Lines) -> list[tuple[lsp.Diagnostic, object]]:
         out.append((lsp.Diagnostic(
             range=lines.range(p.line, p.col, p.end_line, p.end_col), message=message, source="polyfix",
             code=p.code, code_description=lsp.CodeDescription(href=_rule_uri(p.code)) if _rule_uri(p.code) else None,
-            severity=lsp.DiagnosticSeverity.Error if p.code in ERRORS else lsp.DiagnosticSeverity.Warning,
+            severity=lsp.DiagnosticSeverity.Warning if p.code in WARNINGS else lsp.DiagnosticSeverity.Error,
             tags=[lsp.DiagnosticTag.Unnecessary] if p.code == "PF100" else None), p))
     for e in result.errors:
         out.append((_error(e, lines), None))

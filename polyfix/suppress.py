@@ -128,33 +128,43 @@ def apply(problems: list[Problem], doc, path: str, selected=lambda code: True) -
         return problems
     kept = []
     for p in problems:
-        by = _suppressor(found, p)
+        by = _suppressor(found, p.line, p.code)
         if by is None:
             kept.append(p)
         else:
             by.used.add(p.code)
+    in_use = [d for d in found if d.used]
+    for p in kept:  # another rule's edit must not take a working suppression with it
+        if p.fix and p.fix.target in (None, path) and any(
+                e.start < d.end and d.start < e.end for e in p.fix.edits for d in in_use):
+            p.fix, p.hint = None, "not fixed: the fix would remove a suppression comment that is in use"
     return kept + _unused(found, doc, path, selected)
 
 
-def _suppressor(found: list[Directive], p: Problem) -> Directive | None:
+def suppresses(found: list[Directive], line: int, code: str) -> bool:
+    """Whether one of a file's directives suppresses `code` on `line`."""
+    return _suppressor(found, line, code) is not None
+
+
+def _suppressor(found: list[Directive], line: int, code: str) -> Directive | None:
     def matches(d):
-        return d.codes is None or p.code in d.codes
+        return d.codes is None or code in d.codes
 
     for d in found:
-        if d.kind in ("ignore", "noqa") and d.applies_to == p.line and matches(d):
+        if d.kind in ("ignore", "noqa") and d.applies_to == line and matches(d):
             return d
         if d.kind == "file-ignore" and matches(d):
             return d
     open_: dict[str, Directive] = {}
     for d in sorted((d for d in found if d.kind in ("disable", "enable")), key=lambda d: d.line):
-        if d.line > p.line:
+        if d.line > line:
             break
         for code in (d.codes or set(_registry()[0])):
             if d.kind == "disable":
                 open_[code] = d
             else:
                 open_.pop(code, None)
-    return open_.get(p.code)
+    return open_.get(code)
 
 
 def _unused(found: list[Directive], doc, path: str, selected) -> list[Problem]:

@@ -9,6 +9,8 @@ from test_cli import FIXED, SERVICE_AFTER, write
 
 VALUE = "tools:\n  api:\n    run:\n      - tool: polytope/python\n        args:\n          env:\n" \
         "            - { name: MODE, value: pt.value api-mode }\n"
+# The same, run by a stack that passes `api-mode`: a param without a default may be declared there.
+VALUE_PASSED = VALUE + "  stack:\n    run:\n      - { tool: api, args: { api-mode: dev } }\n"
 
 
 def codes(out: str) -> list[str]:
@@ -78,7 +80,7 @@ def test_unfixable_reports_without_fixing(tmp_path, polyfix):
 
 
 def test_unsafe_fixes_and_values_file_keys(tmp_path, polyfix):
-    write(tmp_path / "polytope.yml", VALUE)
+    write(tmp_path / "polytope.yml", VALUE_PASSED)
     write(tmp_path / "polyfix.toml", "unsafe-fixes = true\n")
     polyfix(tmp_path, "--write")
     assert "type: str\n" in (tmp_path / "polytope.yml").read_text()
@@ -112,7 +114,7 @@ def test_fix_safety_can_be_changed_per_rule(tmp_path, polyfix):
     assert r.code == 1 and "[unsafe fix]" in r.out
     assert (tmp_path / "polytope.yml").read_text() == SERVICE_AFTER
     assert polyfix(tmp_path, "--write", "--unsafe-fixes").code == 0
-    write(tmp_path / "polytope.yml", VALUE)
+    write(tmp_path / "polytope.yml", VALUE_PASSED)
     write(tmp_path / "polyfix.toml", "extend-safe-fixes = ['PF001']\n")
     assert polyfix(tmp_path, "--write").code == 0
     assert "type: str\n" in (tmp_path / "polytope.yml").read_text()

@@ -91,3 +91,61 @@ def test_the_same_placeholder_gets_the_same_token_in_every_file():
     b, map_b = mask("id: {{ project-name }}-api\n")
     token = next(t for t, v in map_a.items() if v == "{{ project-name }}")
     assert map_b == {token: "{{ project-name }}"} and token in a and token in b
+
+
+# ---- the gate ----
+
+GATED = """tools:
+  api:
+    params:
+      - { id: region, type: [default, str, eu] }
+    run:
+      - tool: polytope/python
+  stack:
+    run:
+      - { tool: api, args: { region: us } }
+"""
+
+
+def _edit_fix(doc, old: str, new: str, path, value=None, delete=False) -> Problem:
+    """A hand-made problem whose fix replaces the one occurrence of `old`."""
+    start = doc.text.index(old)
+    fix = Fix("test", edits=[Edit(start, start + len(old), new)],
+              deletes=[path] if delete else [], sets=[] if delete else [(path, value)])
+    return Problem("PF999", "test", "test", "/p/polytope.yml", 1, 1, 1, 1, fix)
+
+
+def _gate(doc):
+    from polyfix import validate
+    from polyfix.project import Project
+
+    docs = {"/p/polytope.yml": doc}
+    groups = {"/p/polytope.yml": "/p/polytope.yml"}
+    baseline = validate.keys(validate.check(Project(docs, groups, "/p"), list(docs)))
+    return docs, engine._Gate(baseline, groups, lambda these: Project(these, groups, "/p"))
+
+
+def test_gate_rejects_a_fix_that_adds_a_runtime_error_and_says_why():
+    doc = parse(GATED)
+    docs, gate = _gate(doc)
+    no_default = _edit_fix(doc, "[default, str, eu]", "str", ("tools", "api", "params", 0, "type"), "str")
+    no_arg = _edit_fix(doc, "args: { region: us }", "args: {}", ("tools", "stack", "run", 0, "args", "region"),
+                       delete=True)
+    harmless = _edit_fix(doc, "polytope/python", "polytope/python", ("tools", "api", "run", 0, "tool"),
+                         "polytope/python")
+    # Each alone keeps the stack running; together `stack` runs `api` without a required `region`:
+    # the first one in order is taken, the second is rejected with the error it would cause.
+    gate.judge([no_default, no_arg, harmless], docs)
+    assert no_default.fix is not None and harmless.fix is not None
+    assert no_arg.fix is None
+    assert no_arg.hint == ("not fixed: with this fix, tool `stack` runs tool `api` without `region`, "
+                           "a param with no default: the run fails")
+
+
+def test_gate_ignores_problems_that_were_there_before():
+    doc = parse(GATED.replace("- tool: polytope/python", "- tool: apii"))  # PF022 already
+    docs, gate = _gate(doc)
+    no_arg = _edit_fix(doc, "args: { region: us }", "args: {}", ("tools", "stack", "run", 0, "args", "region"),
+                       delete=True)
+    gate.judge([no_arg], docs)
+    assert no_arg.fix is not None

@@ -136,12 +136,17 @@ def value_projects(draw):
     return text, names, decl
 
 
+# Every name has a default in the values file: nothing calls `api`, so a param without one would
+# make `pt run api` fail, and PF001 does not declare such a param.
+VALUES = {"api-port": "8080", "log-level": "info", "db-host": "db", "mode": "dev"}
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(value_projects())
 def test_values_become_declared_params(case):
     before, names, decl = case
     results = engine.run({"/p/polytope.yml": before}, ["/p/polytope.yml"], "/p", None,
-                         engine.Options(fix=True, unsafe_fixes=True, select=frozenset({"PF001"})))
+                         engine.Options(fix=True, select=frozenset({"PF001"}), values=VALUES))
     r = results["/p/polytope.yml"]
     assert not r.errors, r.errors
     after = r.after
@@ -161,7 +166,7 @@ def test_values_become_declared_params(case):
     assert after.startswith("\ufeff") == before.startswith("\ufeff")
     assert ("\r\n" in after) == ("\r\n" in before)
     again = engine.run({"/p/polytope.yml": after}, ["/p/polytope.yml"], "/p", None,
-                       engine.Options(fix=True, unsafe_fixes=True, select=frozenset({"PF001"})))
+                       engine.Options(fix=True, unsafe_fixes=True, select=frozenset({"PF001"}), values=VALUES))
     assert again["/p/polytope.yml"].after == after
 
 

@@ -10,10 +10,10 @@ What it does
 Why
     Values are global state shared by every run and always strings: a `pt.value` in an `int` slot
     fails (`Must be an integer (got "8079")`), and a value nobody has set breaks a run only when it
-    runs. A param declared on the module that uses it, with a default, is typed, local and documented
-    where it is used. Projects that deliberately keep their settings in values (the
-    bluetext generator's `config/values.yml` with a `load-config` step) should turn this rule off
-    (`--select` without PF001).
+    runs. A param declared on the module that uses it, with a default, is typed, local and
+    documented. Some projects keep their settings in values on purpose (the bluetext generator's
+    `config/values.yml`, loaded by a `load-config` step): there the fixes are unsafe, and such
+    projects may turn this rule off (`ignore = ["PF001"]`).
 
 Example
     tools:
@@ -42,21 +42,29 @@ Fix
     own convention: an `inputs:` entry and `pt.input x` where the tool (or, when it has neither, the
     file) uses `inputs:`, else a `params:` list entry (created before `args:`/`run:`) and `pt.param x`
     (`"#pt-param x"` for `"#pt-value x"`, and for any whole reference in a file written in the
-    `"#pt-param"` style; `{pt.param x}` inside strings). An existing declaration with
-    the same id is reused. The type comes from the slot: `int` for `port`, `expose-as`,
-    `max-restarts`, and `PORT` / `*_PORT` env values; `bool` for a boolean default; else `str`. The default
-    comes from, in order: `--values FILE` / `config/values.yml` at the project root; the project
-    itself (`<id>-host` / `<id>-hostname` for a service or module id gives that id, `<id>-port` that
-    service's one declared port or the built-in's default port). The fix is safe when every default
-    is known. Without one it is **unsafe**: it declares the param with its type and no default (so
-    the param becomes required), and `--write` lists what still needs a default.
+    `"#pt-param"` style; `{pt.param x}` inside strings). An existing declaration with the same id is
+    reused. The type comes from the slot and the name: `int` for `port`, `expose-as`,
+    `max-restarts`, `PORT` / `*_PORT` env values and any name ending in `-port` (also inside
+    `"{pt.value redpanda-host}:{pt.value redpanda-port}"`); `bool` for a boolean default; else `str`.
+
+    The default comes from `--values FILE` / `config/values.yml` at the project root, else from the
+    project as polyfix first read it, within the files joined by `include:` (never from what another
+    fix adds): `<x>-host` / `<x>-hostname` is the hostname of the service `x` stands for (a service
+    id; or what the module or tool `x` runs: its one `services` id, its `service-id` or `id` arg, else
+    the built-in's own hostname, so a tool `couchbase-server` running `polytope/couchbase` answers as
+    `couchbase`); `<x>-port` is that service's one literal port, else the built-in's default port.
+
+    Safe when every default is known; **unsafe** in a project that loads its own values (a step runs
+    `load-config` or `set-values-and-secrets`; the message names it). A value without a known
+    default is only reported; with `--unsafe-fixes` it is declared without a default only on a spec
+    that other steps run, and the gate applies that only when every one of them passes it. A place
+    with a suppression comment is left out of the fix it would share with other places.
 """
 from __future__ import annotations
 
 import json
 import re
 
-from .. import builtins
 from ..document import entries, get, is_map, is_scalar, is_seq, items, text_value, value
 from ..edits import Edit, eol_of, indent_width, insert_after, item_prefix, seq_offset
 from ..problem import SAFE, UNSAFE, Fix, at_node
@@ -148,21 +156,27 @@ def _problems_for(project: Project, file, doc, d: Definition, refs, prefers_inpu
     params, inputs = get(d.node, "params"), get(d.node, "inputs")
     use_inputs = is_map(inputs) or (inputs is None and params is None and prefers_inputs and d.kind == "tool")
     declared = _declared(d)
+    # A suppressed place is reported (so its comment counts as used) but left out of every fix.
+    fixable = [r for r in refs if not project.suppressed(file, doc.line_col(r.node.start_mark.index)[0], CODE)]
     # name → (type, default or None)
     names: dict[str, tuple[str, object]] = {}
     for name in dict.fromkeys(n for r in refs for n in r.names):
-        is_int = any(r.int_slot and name in r.names for r in refs)
-        names[name] = _type_and_default(project, doc, name, is_int)
+        is_int = name.endswith("-port") or any(r.int_slot and name in r.names for r in refs)
+        names[name] = _type_and_default(project.origin, file, doc, name, is_int)
     known = {n for n, (_t, dflt) in names.items() if dflt is not None or n in declared}
-    fixes = {SAFE: _fix(project, doc, d, [r for r in refs if all(n in known for n in r.names)],
-                        names, declared, use_inputs, SAFE),
-             UNSAFE: _fix(project, doc, d, [r for r in refs if not all(n in known for n in r.names)],
-                          names, declared, use_inputs, UNSAFE)}
+    loader = project.origin.value_loader(file)
+    called = bool(project.callers(d))
+    fixes = {True: _fix(project, doc, d, [r for r in fixable if all(n in known for n in r.names)],
+                        names, declared, use_inputs, UNSAFE if loader else SAFE),
+             # Declared without a default, a param is required: only where a caller can pass it
+             # (the gate then checks that every caller does). Never on an entry point.
+             False: _fix(project, doc, d, [r for r in fixable if not all(n in known for n in r.names)],
+                         names, declared, use_inputs, UNSAFE) if called else None}
     what = "input" if use_inputs else "param"
     out = []
     for r in refs:
         missing = [n for n in r.names if n not in known]
-        fix = fixes[UNSAFE if missing else SAFE]
+        fix = fixes[not missing] if r in fixable else None
         shown = ", ".join(f"`{n}`" for n in r.names)
         them = f"them as {what}s" if len(r.names) > 1 else f"it as {'an' if what == 'input' else 'a'} {what}"
         msg = (f"value{'s' if len(r.names) > 1 else ''} {shown} {'are' if len(r.names) > 1 else 'is'} "
@@ -170,8 +184,16 @@ def _problems_for(project: Project, file, doc, d: Definition, refs, prefers_inpu
                f"with a default on {d.kind} `{d.name}`")
         if missing:
             msg += f" (no default known for {', '.join(f'`{n}`' for n in missing)}: set it in config/values.yml or --values FILE)"
-        out.append(at_node(CODE, NAME, msg, file, doc, r.node, fix,
-                           hint="" if fix else f"declare the {what} by hand"))
+        if loader:
+            msg += (f" (unsafe: {loader.owner.kind} `{loader.owner.name}` runs `{loader.ref}`, so this project "
+                    f"sets its values per environment on purpose)")
+        if fix:
+            hint = ""
+        elif missing and not called:
+            hint = f"set a default for {', '.join(missing)} in the values file: nothing runs {d.kind} `{d.name}` that could pass it"
+        else:
+            hint = f"declare the {what} by hand"
+        out.append(at_node(CODE, NAME, msg, file, doc, r.node, fix, hint=hint))
     return out
 
 
@@ -181,10 +203,11 @@ def _declared(d: Definition) -> set[str]:
     return {n for n in out if n}
 
 
-def _type_and_default(project: Project, doc, name: str, is_int: bool):
-    default = project.values.get(doc.unmask(name)) if project.values else None
+def _type_and_default(origin: Project, file: str, doc, name: str, is_int: bool):
+    """The param's type and default, from the values file, else from the project as it was read."""
+    default = origin.values.get(doc.unmask(name)) if origin.values else None
     if default is None:
-        default = _project_default(project, name, is_int)
+        default = _project_default(origin, file, name)
     if isinstance(default, bool):
         return "bool", default
     if is_int:
@@ -198,22 +221,16 @@ def _type_and_default(project: Project, doc, name: str, is_int: bool):
     return "str", None if default is None else str(default)
 
 
-def _project_default(project: Project, name: str, is_int: bool):
-    """What the project itself says a `<id>-host` / `<id>-hostname` / `<id>-port` value is."""
-    for suffix in ("-hostname", "-host"):
-        if name.endswith(suffix) and not is_int:
-            ident = name[: -len(suffix)]
-            if ident in project.service_ids() or ident in project.definition_names():
-                return ident
-    if name.endswith("-port"):
-        ident = name[: -len("-port")]
-        ports = project.service_ids().get(ident)
-        if ports is not None:
-            literal = [p for p in ports if isinstance(p, int)]
-            return literal[0] if len(ports) == 1 and literal else None
-        module, port = builtins.DEFAULT_PORTS.get(ident, (None, None))
-        if module and any(builtins.same_module(c.ref, module) for c in project.calls):
-            return port
+def _project_default(origin: Project, file: str, name: str):
+    """What the project says a `<x>-host` / `<x>-hostname` / `<x>-port` value is: the hostname and
+    port of the service that answers for `x` (a service id, or what the module or tool `x` runs)."""
+    for suffix in ("-hostname", "-host", "-port"):
+        if name.endswith(suffix):
+            found = origin.service_of(name[: -len(suffix)], file)
+            if found is None:
+                return None
+            host, port = found
+            return port if suffix == "-port" else host
     return None
 
 
@@ -251,10 +268,14 @@ def _fix(project, doc, d: Definition, refs, names, declared, use_inputs, safety)
         sets.extend(decl_sets)
         for n in new_names:
             if names[n][1] is None:
-                notes.append(f"give {kind} `{doc.unmask(n)}` of {d.kind} `{doc.unmask(d.name)}` a default: "
-                             f"type: [default, {names[n][0]}, <value>]")
-    secrets = sorted({doc.unmask(m.group(1)) for m in re.finditer(_SECRET, text[d.node.start_mark.index:d.node.end_mark.index])})
-    notes += [f"pt secret set {s} <value>" for s in secrets]
+                where = next(r.node.start_mark.index for r in refs if n in r.names)
+                notes.append((f"give {kind} `{doc.unmask(n)}` of {d.kind} `{doc.unmask(d.name)}` a default: "
+                              f"type: [default, {names[n][0]}, <value>]", where))
+    start = d.node.start_mark.index
+    secrets = {}
+    for m in re.finditer(_SECRET, text[start:d.node.end_mark.index]):
+        secrets.setdefault(doc.unmask(m.group(1)), start + m.start())
+    notes += [(f"pt secret set {s} <value>", where) for s, where in sorted(secrets.items())]
     message = f"Declare {', '.join(f'`{n}`' for n in new_names) or 'nothing new'}; use pt.{kind}"
     return Fix(message, safety, edits=edits, sets=sets, notes=notes)
 

@@ -1,0 +1,78 @@
+"""The project gate: what would fail when Polytope runs the project, found before the run.
+
+The validator rules (PF020-PF025) read a Project and report like every rule. The engine also runs
+them, all of them whatever the selection, before fixing and after each fix pass: a fix after which
+they find a problem that was not there before is not applied (engine.py). So the gate compares
+problems by what they say, never by where they are: a message names its subject (the spec, the
+param, the step) and no line number.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter
+
+from .document import is_scalar, walk
+from .refs import is_code
+
+# A whole scalar or an interpolation that is a reference: `pt.param x`, `"#pt-param x"`, `{pt.input x}`.
+_NAME = r"[A-Za-z0-9_.\-\ue000-\uefff]+"
+WHOLE_REF = re.compile(rf"\s*(#pt-[A-Za-z]+|pt\.[A-Za-z]+)\s+({_NAME})\s*")
+INTERP_REF = re.compile(rf"\{{\s*(pt\.[A-Za-z]+)\s+({_NAME})\s*\}}")
+
+
+def references(node, path: tuple, skip_keys=()):
+    """(scalar node, its path, prefix, name, whole) for each reference below a node. Code strings
+    (`#pt-clj`, `pt.js` …) and block scalars (scripts, config files) hold no references polyfix reads;
+    top-level keys in `skip_keys` (declarations, documentation) are not uses."""
+    for n, p, _key, _parent in walk(node, path):
+        if len(p) > len(path) and p[len(path)] in skip_keys:
+            continue
+        if not is_scalar(n) or not isinstance(n.value, str) or n.style in ("|", ">") or n.tag.endswith((":int", ":bool")):
+            continue
+        text = n.value
+        if is_code(text):
+            continue
+        whole = WHOLE_REF.fullmatch(text)
+        if whole:
+            yield n, p, whole.group(1), whole.group(2), True
+            continue
+        for m in INTERP_REF.finditer(text):
+            yield n, p, m.group(1), m.group(2), False
+
+
+def nearest(name: str, candidates) -> str | None:
+    found = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def suggestion(name: str, candidates) -> str:
+    best = nearest(name, candidates)
+    return f"{_SUGGESTION}`{best}`?)" if best else ""
+
+
+def rules():
+    from .rules import VALIDATORS  # here: the rules import this module
+
+    return VALIDATORS
+
+
+def check(project, files) -> list:
+    """Every validator rule's problems over `files`, whatever the selection. A rule that fails
+    finds nothing here (the engine reports the failure when the rule runs as a rule)."""
+    out = []
+    for rule in rules():
+        try:
+            out.extend(rule.check(project, files))
+        except Exception:  # noqa: BLE001 - the gate must not stop fixing; the rule's own run reports it
+            continue
+    return out
+
+
+def keys(problems) -> Counter:
+    """What the gate compares: the problems by rule, file and message, without positions and
+    without the nearest-name suggestion (a fix that adds a module changes suggestions, not errors)."""
+    return Counter((p.code, p.file, p.message.split(_SUGGESTION, 1)[0]) for p in problems)
+
+
+_SUGGESTION = " (did you mean "
