@@ -170,3 +170,11 @@ def test_version_comes_from_one_place(polyfix, tmp_path):
     from importlib.metadata import version
 
     assert polyfix(tmp_path, "--version").out == f"polyfix, version {version('polyfix')}\n"
+
+
+def test_the_command_line_does_not_import_the_language_server():
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import sys, polyfix.cli; print('pygls' in sys.modules)"],
+                          capture_output=True, text=True)
+    assert done.stdout.strip() == "False"

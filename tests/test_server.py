@@ -44,11 +44,16 @@ def make_client() -> LanguageClient:
     return client
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "polyfix", "server"],
-                                              client_factory=make_client))
-async def client(lsp_client: LanguageClient, tmp_path):
+# One server for the module, as an editor keeps one: each test works in its own folder (its own project).
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_lsp.fixture(scope="module", config=ClientServerConfig(
+    server_command=[sys.executable, "-m", "polyfix", "server"], client_factory=make_client))
+async def client(lsp_client: LanguageClient, tmp_path_factory):
     await lsp_client.initialize_session(lsp.InitializeParams(
-        capabilities=client_capabilities("visual-studio-code"), root_uri=from_fs_path(str(tmp_path))))
+        capabilities=client_capabilities("visual-studio-code"),
+        root_uri=from_fs_path(str(tmp_path_factory.getbasetemp()))))
     yield
     await lsp_client.shutdown_session()
 
@@ -212,8 +217,3 @@ async def test_the_included_file_comes_from_its_open_buffer(client: LanguageClie
     found = await open_file(client, stack, SERVICE_AFTER)
     assert [d.code for d in found] == ["PF003"]
 
-
-def test_the_command_line_does_not_import_the_server():
-    done = subprocess.run([sys.executable, "-c", "import sys, polyfix.cli; print('pygls' in sys.modules)"],
-                          capture_output=True, text=True)
-    assert done.stdout.strip() == "False"
