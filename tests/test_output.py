@@ -178,3 +178,12 @@ def test_the_command_line_does_not_import_the_language_server():
     done = subprocess.run([sys.executable, "-c", "import sys, polyfix.cli; print('pygls' in sys.modules)"],
                           capture_output=True, text=True)
     assert done.stdout.strip() == "False"
+
+
+def test_server_without_the_extra_says_what_to_install():
+    import sys
+
+    code = "import sys; sys.modules['pygls'] = None; from polyfix.cli import main; main(['server'])"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "pip install 'polyfix[server]'" in done.stderr
