@@ -34,6 +34,23 @@ class Document:
     data: Any
     placeholders: dict[str, str] = field(default_factory=dict)
     bom: bool = False
+    memo: dict = field(default_factory=dict, repr=False, compare=False)  # what rules derive once per text
+
+    def scalars(self, path: tuple = ()) -> list:
+        """Every scalar node below `path` (a top-level entry such as ("tools", "api"), or the root)
+        as (node, data path, its key, the mapping holding it), in document order. Walked once per
+        document and shared by the rules: the validator reads every scalar of every spec."""
+        if "scalars" not in self.memo:
+            by_entry: dict = {(): []}
+            for node, p, key, parent in walk(self.root):
+                if is_scalar(node):
+                    by_entry[()].append((node, p, key, parent))
+                    if len(p) > 2:
+                        by_entry.setdefault(p[:2], []).append((node, p, key, parent))
+            self.memo["scalars"] = by_entry
+        if len(path) in (0, 2):
+            return self.memo["scalars"].get(path, [])
+        return [s for s in self.memo["scalars"][()] if s[1][:len(path)] == path]
 
     def unmask(self, text: str) -> str:
         """The text with every placeholder token replaced by the placeholder it stood for."""

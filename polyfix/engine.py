@@ -107,14 +107,16 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
         return project
 
     first = project_now(docs, None, scripts)
-    # The gate's reference: what would fail at run time before polyfix changed anything.
-    baseline = validate.keys(validate.check(first, list(docs)))
+    # The gate's reference: what would fail at run time before polyfix changed anything. The
+    # first check reuses the project and these findings.
+    found_first = validate.check_by_rule(first, list(docs))
+    baseline = validate.keys(p for found in found_first.values() for p in found)
     gate = _Gate(baseline, groups, lambda these: project_now(these, first))
-    unused = [first]  # the first check reuses it
+    unused = [(first, found_first)]
 
     def check_now() -> list[Problem]:
-        project = unused.pop() if unused else project_now(docs, first, scripts)
-        return _check(project, live, options, crashes)
+        project, ready = unused.pop() if unused else (project_now(docs, first, scripts), {})
+        return _check(project, live, options, crashes, ready)
 
     for _ in range(MAX_PASSES if options.fix else 1):
         problems = check_now()
@@ -170,7 +172,7 @@ class _Gate:
         for ps in by_fix.values():
             new = self._new(docs, ps)
             if new:
-                _reject(ps, new[0])
+                _reject(ps, new)
             else:
                 passed.append(ps)
         if not self._new(docs, [p for ps in passed for p in ps]):
@@ -179,7 +181,7 @@ class _Gate:
         for ps in passed:
             new = self._new(docs, taken + ps)
             if new:
-                _reject(ps, new[0])
+                _reject(ps, new)
             else:
                 taken += ps
 
@@ -200,11 +202,15 @@ class _Gate:
         return [message for (_code, _file, message) in after - before]
 
 
-def _reject(problems: list[Problem], new: str) -> None:
+def _reject(problems: list[Problem], new: list[str]) -> None:
+    """Take the fix away; each problem names the new error closest to it (the one sharing most of
+    its quoted names: a shared fix can add one error per value it declares)."""
     for p in problems:
+        names = set(re.findall(r"`([^`]+)`", p.message))
+        why = max(new, key=lambda m: len(names & set(re.findall(r"`([^`]+)`", m))))
         p.fix = None
-        p.hint = f"not fixed: with this fix, {new}"
-        p.message += f" (not fixed: with this fix, {new})"
+        p.hint = f"not fixed: with this fix, {why}"
+        p.message += f" (not fixed: with this fix, {why})"
 
 
 def _suppressions(docs: dict[str, Document]) -> Callable[[str, int, str], bool]:
@@ -240,13 +246,20 @@ def _script_result(path, probe, modes) -> FileResult:
     return FileResult(path, old_mode=old, new_mode=modes.get(path, old))
 
 
-def _check(project: Project, files: list[str], options: Options, crashes: list[str]) -> list[Problem]:
+def _check(project: Project, files: list[str], options: Options, crashes: list[str],
+           ready: dict | None = None) -> list[Problem]:
+    """Every selected rule's problems in `files`; `ready` holds rules' findings already made on
+    this project over a superset of the files."""
     def selected(code):
         return options.select is None or code in options.select
 
     problems = []
+    wanted = set(files)
     for rule in RULES:
         if selected(rule.CODE) and not getattr(rule, "AFTER_OTHERS", False):
+            if ready and rule.CODE in ready:
+                problems.extend(p for p in ready[rule.CODE] if p.file in wanted)
+                continue
             try:
                 problems.extend(rule.check(project, files))
             except Exception as e:  # noqa: BLE001 - a bug in one rule must not stop the others

@@ -12,7 +12,6 @@ import difflib
 import re
 from collections import Counter
 
-from .document import is_scalar, walk
 from .refs import is_code
 
 # A whole scalar or an interpolation that is a reference: `pt.param x`, `"#pt-param x"`, `{pt.input x}`.
@@ -21,14 +20,21 @@ WHOLE_REF = re.compile(rf"\s*(#pt-[A-Za-z]+|pt\.[A-Za-z]+)\s+({_NAME})\s*")
 INTERP_REF = re.compile(rf"\{{\s*(pt\.[A-Za-z]+)\s+({_NAME})\s*\}}")
 
 
-def references(node, path: tuple, skip_keys=()):
-    """(scalar node, its path, prefix, name, whole) for each reference below a node. Code strings
-    (`#pt-clj`, `pt.js` …) and block scalars (scripts, config files) hold no references polyfix reads;
-    top-level keys in `skip_keys` (declarations, documentation) are not uses."""
-    for n, p, _key, _parent in walk(node, path):
-        if len(p) > len(path) and p[len(path)] in skip_keys:
-            continue
-        if not is_scalar(n) or not isinstance(n.value, str) or n.style in ("|", ">") or n.tag.endswith((":int", ":bool")):
+def references(doc, path: tuple, skip_keys=()):
+    """(scalar node, its path, prefix, name, whole) for each reference below a path of a document.
+    Code strings (`#pt-clj`, `pt.js` …) and block scalars (scripts, config files) hold no references
+    polyfix reads; keys in `skip_keys` right below `path` (declarations, documentation) are not uses."""
+    if "references" not in doc.memo:
+        doc.memo["references"] = list(_references(doc))
+    for ref in doc.memo["references"]:
+        p = ref[1]
+        if p[:len(path)] == path and not (len(p) > len(path) and p[len(path)] in skip_keys):
+            yield ref
+
+
+def _references(doc):
+    for n, p, _key, _parent in doc.scalars():
+        if "pt" not in n.value or n.style in ("|", ">") or n.tag.endswith((":int", ":bool")):
             continue
         text = n.value
         if is_code(text):
@@ -58,12 +64,17 @@ def rules():
 
 
 def check(project, files) -> list:
-    """Every validator rule's problems over `files`, whatever the selection. A rule that fails
-    finds nothing here (the engine reports the failure when the rule runs as a rule)."""
-    out = []
+    """Every validator rule's problems over `files`, whatever the selection."""
+    return [p for found in check_by_rule(project, files).values() for p in found]
+
+
+def check_by_rule(project, files) -> dict:
+    """Rule code → its problems over `files`. A rule that fails finds nothing here and is left out
+    (the engine reports the failure when the rule runs as a rule)."""
+    out = {}
     for rule in rules():
         try:
-            out.extend(rule.check(project, files))
+            out[rule.CODE] = rule.check(project, files)
         except Exception:  # noqa: BLE001 - the gate must not stop fixing; the rule's own run reports it
             continue
     return out

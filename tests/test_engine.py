@@ -149,3 +149,20 @@ def test_gate_ignores_problems_that_were_there_before():
                        delete=True)
     gate.judge([no_arg], docs)
     assert no_arg.fix is not None
+
+
+def test_no_fix_removes_a_suppression_comment_in_use():
+    from polyfix import suppress
+
+    text = "a:\n  b: pt.value x  # polyfix: ignore[PF001]\n  c: 1\n"
+    doc = parse(text)
+    suppressed = Problem("PF001", "value-to-param", "m", "/p", 2, 6, 2, 16)
+    line_start, line_end = text.index("  b:"), text.index("  c:")
+    other = Problem("PF003", "after-on-service", "m", "/p", 2, 3, 2, 4,
+                    Fix("delete the line", edits=[Edit(line_start, line_end)], deletes=[("a", "b")]))
+    untouched = Problem("PF003", "after-on-service", "m", "/p", 3, 3, 3, 4,
+                        Fix("delete c", edits=[Edit(line_end, len(text))], deletes=[("a", "c")]))
+    kept = suppress.apply([suppressed, other, untouched], doc, "/p")
+    assert suppressed not in kept
+    assert other in kept and other.fix is None and "suppression comment that is in use" in other.hint
+    assert untouched.fix is not None

@@ -42,7 +42,7 @@ def check(project: Project, files) -> list:
         doc = project.docs[file]
         for d in project.definitions.get(file, []):
             declared = param_specs(d)
-            for node, _path, prefix, name, _whole in references(d.node, d.path, ("params", "inputs", "info")):
+            for node, _path, prefix, name, _whole in references(doc, d.path, ("params", "inputs", "info")):
                 if prefix not in ("pt.param", "#pt-param", "pt.input") or name in declared:
                     continue
                 what = "input" if prefix == "pt.input" else "param"

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from ..document import entries, get, is_map, is_scalar, items, text_value, value, walk
+from ..document import entries, get, is_map, is_scalar, items, text_value, value
 from ..edits import Edit
 from ..problem import Fix, at_node
 from ..project import Project, _kinds_for, param_specs
@@ -38,7 +38,7 @@ def check(project: Project, files) -> list:
     for file in files:
         doc = project.docs[file]
         for d in project.definitions.get(file, []):
-            for node, path, key, parent in walk(d.node, d.path):
+            for node, path, key, parent in doc.scalars(d.path):
                 slot = _int_slot(path, key, parent)
                 if slot:
                     problems.extend(_judge(file, doc, node, path, slot))

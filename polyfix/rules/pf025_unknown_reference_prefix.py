@@ -41,7 +41,7 @@ def check(project: Project, files) -> list:
         doc = project.docs[file]
         if "pt" not in doc.text:
             continue
-        for node, path, prefix, name, whole in references(doc.root, ()):
+        for node, path, prefix, name, whole in references(doc, ()):
             if prefix in _ALSO_KNOWN:
                 continue
             style = "#pt-" if prefix.startswith("#") else "pt."
