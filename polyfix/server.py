@@ -33,6 +33,7 @@ NO_SELECTION = ((), (), ())
 server = LanguageServer("polyfix", __version__)
 _pending: dict[str, asyncio.TimerHandle] = {}
 _shown: dict[str, list] = {}  # uri → (diagnostic, problem) pairs last published, for hover
+_cache: dict = {}  # the checks code actions asked for, while the buffers stay as they were (_checked)
 
 
 # ---- the check: buffers and disk in, engine results out ----
@@ -96,6 +97,18 @@ def check(buffers: dict[str, str], path: str, fix: bool = False) -> tuple[dict, 
         if options is not None:
             results.update(engine.run(texts, files, root, probe, options))
     return results, texts, errors
+
+
+def _checked(buffers: dict[str, str], path: str, fix: bool = False):
+    """`check`, remembered until the buffers change or the next publish: editors ask for code actions
+    at every move of the cursor."""
+    state = tuple(sorted((p, hash(t)) for p, t in buffers.items()))
+    if _cache.get("buffers") != state:
+        _cache.clear()
+        _cache["buffers"] = state
+    if (path, fix) not in _cache:
+        _cache[(path, fix)] = check(buffers, path, fix)
+    return _cache[(path, fix)]
 
 
 def _probe(root: str, buffers: dict[str, str]):
@@ -172,6 +185,7 @@ def _error(message: str, lines: _Lines) -> lsp.Diagnostic:
 def _publish(ls: LanguageServer, path: str) -> None:
     """Check `path`'s project and publish diagnostics for every open file of it."""
     buffers = _buffers(ls)
+    _cache.clear()  # a publish follows an open, a save, a change or a chmod: check afresh
     results, _, errors = check(buffers, path)
     root = discover.project_root(Path(path))
     for uri, doc in list(ls.workspace.text_documents.items()):
@@ -244,7 +258,7 @@ def code_action(ls: LanguageServer, params: lsp.CodeActionParams):
     buffers = _buffers(ls)
     actions = []
     if _wanted(only, lsp.CodeActionKind.QuickFix):
-        results, texts, _ = check(buffers, path)
+        results, texts, _ = _checked(buffers, path)
         lines = _Lines(ls.workspace.get_text_document(uri).source, ls.workspace.position_codec)
         first, last = params.range.start.line + 1, params.range.end.line + 1
         for diagnostic, p in diagnostics(results[path], lines) if path in results else []:
@@ -323,7 +337,7 @@ def _ignore_edit(text: str | None, p, codec) -> lsp.TextEdit | None:
 
 def _fix_all(ls, uri: str, path: str, buffers: dict[str, str]) -> lsp.CodeAction | None:
     """Every safe text fix of the file (chmods are separate quick fixes): one edit over what changed."""
-    results, _, _ = check(buffers, path, fix=True)
+    results, _, _ = _checked(buffers, path, fix=True)
     r = results.get(path)
     if r is None or r.after is None or r.after == r.before:
         return None

@@ -198,6 +198,7 @@ async def test_chmod_is_a_command_and_a_failed_request_leaves_the_server_up(clie
     assert script.stat().st_mode & 0o777 == 0o755
     # the server publishes the new diagnostics before it answers
     assert list(client.diagnostics[from_fs_path(str(path))]) == []
+    assert not [a for a in await actions(client, path, 3) if a.command], "no chmod offered once it is done"
 
 
 async def test_hover_shows_the_rule_docs(client: LanguageClient, tmp_path):
