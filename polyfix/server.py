@@ -287,7 +287,8 @@ def _quick_fixes(ls, uri: str, p, diagnostic, texts: dict[str, str]) -> list[lsp
             title=f"{p.code}: {p.fix.message}{unsafe}", kind=lsp.CodeActionKind.QuickFix, diagnostics=[diagnostic],
             is_preferred=p.fix.applicability == SAFE,
             edit=lsp.WorkspaceEdit(changes={from_fs_path(p.fix_target): edits})))
-    ignore = _ignore_edit(texts.get(p.file), p, ls.workspace.position_codec)  # None for scripts
+    # None for scripts; an unused suppression is removed, not suppressed in turn
+    ignore = _ignore_edit(texts.get(p.file), p, ls.workspace.position_codec) if p.code != "PF100" else None
     if ignore is not None:
         out.append(lsp.CodeAction(
             title=f"Ignore {p.code} on this line", kind=lsp.CodeActionKind.QuickFix, diagnostics=[diagnostic],

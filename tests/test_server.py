@@ -218,3 +218,15 @@ async def test_the_included_file_comes_from_its_open_buffer(client: LanguageClie
     found = await open_file(client, stack, SERVICE_AFTER)
     assert [d.code for d in found] == ["PF003"]
 
+
+
+async def test_an_unused_suppression_is_removed_not_ignored(client: LanguageClient, tmp_path):
+    path = tmp_path / "polytope.yml"
+    text = FIXED.replace("  - id: api\n", "  - id: api   # polyfix: ignore[PF003]\n")
+    path.write_text(text)
+    found = await open_file(client, path)
+    assert [(d.code, d.severity, list(d.tags)) for d in found] == [
+        ("PF100", lsp.DiagnosticSeverity.Warning, [lsp.DiagnosticTag.Unnecessary])]
+    offered = await actions(client, path, found[0].range.start.line, only=[lsp.CodeActionKind.QuickFix])
+    assert [a.title for a in offered] == ["PF100: Remove the unused suppression"]
+    assert apply(text, offered[0].edit.changes[from_fs_path(str(path))]) == FIXED
