@@ -187,3 +187,13 @@ def test_server_without_the_extra_says_what_to_install():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 2
     assert "pip install 'polyfix[server]'" in done.stderr
+
+
+def test_readme_first_run_samples_match_the_example(polyfix):
+    readme = (REPO / "README.md").read_text()
+    report = polyfix(REPO, "examples/")
+    dry = polyfix(REPO, "--dry-run", "examples/")
+    assert report.code == dry.code == 1, "the README says the first command exits 1"
+    assert f"\n{report.out.splitlines()[-1]}\n```" in readme
+    assert f"\n{dry.err.splitlines()[-1]}\n```" in readme
+    assert any(f"\n{line}\n" in readme for line in report.out.splitlines() if ": PF003 " in line)
