@@ -79,7 +79,6 @@ _NAME = r"[A-Za-z0-9_.\-\ue000-\uefff]+"  # placeholder mask characters may be p
 _WHOLE = rf"\s*(pt\.value|#pt-value)\s+({_NAME})\s*"
 _INTERP = rf"\{{\s*pt\.value\s+({_NAME})\s*\}}"
 _CODE_READ = rf"""\(pt/value\s+["']({_NAME})["']\)|\bpt\.value\(\s*["']({_NAME})["']\s*\)"""
-_SECRET = rf"(?:pt\.secret|#pt-secret)\s+({_NAME})"
 _INT_KEYS = {"port", "expose-as", "max-restarts"}
 _SKIP_KEYS = {"info", "params", "inputs", "name", "id"}
 _PLAIN = r"[A-Za-z_\ue000-\uefff][A-Za-z0-9_./\-\ue000-\uefff]*"
@@ -181,12 +180,11 @@ def _problems_for(project: Project, file, doc, d: Definition, refs, prefers_inpu
         them = f"them as {what}s" if len(r.names) > 1 else f"it as {'an' if what == 'input' else 'a'} {what}"
         msg = (f"value{'s' if len(r.names) > 1 else ''} {shown} {'are' if len(r.names) > 1 else 'is'} "
                f"global state and always a string: declare {them} "
-               f"with a default on {d.kind} `{d.name}`")
+               f"{'' if missing else 'with a default '}on {d.kind} `{d.name}`")
         if missing:
-            msg += f" (no default known for {', '.join(f'`{n}`' for n in missing)}: set it in config/values.yml or --values FILE)"
+            msg += f" (no default known for {', '.join(f'`{n}`' for n in missing)}: set one in config/values.yml or --values FILE)"
         if loader:
-            msg += (f" (unsafe: {loader.owner.kind} `{loader.owner.name}` runs `{loader.ref}`, so this project "
-                    f"sets its values per environment on purpose)")
+            msg += f" (unsafe: `{loader.owner.name}` runs `{loader.ref}`: this project sets values per environment)"
         if fix:
             hint = ""
         elif missing and not called:
@@ -267,15 +265,9 @@ def _fix(project, doc, d: Definition, refs, names, declared, use_inputs, safety)
         edits.append(edit)
         sets.extend(decl_sets)
         for n in new_names:
-            if names[n][1] is None:
-                where = next(r.node.start_mark.index for r in refs if n in r.names)
+            if names[n][1] is None:  # located at the spec: the declaration lines are new
                 notes.append((f"give {kind} `{doc.unmask(n)}` of {d.kind} `{doc.unmask(d.name)}` a default: "
-                              f"type: [default, {names[n][0]}, <value>]", where))
-    start = d.node.start_mark.index
-    secrets = {}
-    for m in re.finditer(_SECRET, text[start:d.node.end_mark.index]):
-        secrets.setdefault(doc.unmask(m.group(1)), start + m.start())
-    notes += [(f"pt secret set {s} <value>", where) for s, where in sorted(secrets.items())]
+                              f"type: [default, {names[n][0]}, <value>]", d.node.start_mark.index))
     message = f"Declare {', '.join(f'`{n}`' for n in new_names) or 'nothing new'}; use pt.{kind}"
     return Fix(message, safety, edits=edits, sets=sets, notes=notes)
 

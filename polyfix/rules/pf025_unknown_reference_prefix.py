@@ -17,7 +17,10 @@ Example
 
 Fix (safe)
     When exactly one real prefix is nearest (at most two letters off, a swap counting as one), the
-    prefix is replaced by it. Otherwise it is only reported.
+    prefix is replaced by it. Otherwise it is only reported. A corrected `pt.secret x` / `pt.value x`
+    makes the run read that store: `--write` lists `pt secret set x <value>` (or `pt value set …`)
+    under "Still to do by hand". Like every fix it passes the gate: a corrected `#pt-param x` that
+    names no declared param is not applied.
 """
 from __future__ import annotations
 
@@ -55,7 +58,7 @@ def check(project: Project, files) -> list:
             if len(best) == 1:
                 right = style + best[0]
                 msg = f"`{prefix}` is no reference prefix: `{prefix} {name}` is passed on as plain text (meant `{right}`?)"
-                problems.append(at_node(CODE, NAME, msg, file, doc, node, _fix(doc, node, path, prefix, right)))
+                problems.append(at_node(CODE, NAME, msg, file, doc, node, _fix(doc, node, path, prefix, right, name)))
             else:
                 msg = (f"`{prefix}` is no reference prefix: `{prefix} {name}` is passed on as plain text "
                        f"(one of {', '.join(f'`{style}{k}`' for k in best)}?)")
@@ -63,14 +66,19 @@ def check(project: Project, files) -> list:
     return problems
 
 
-def _fix(doc, node, path, wrong: str, right: str) -> Fix | None:
+def _fix(doc, node, path, wrong: str, right: str, name: str) -> Fix | None:
     raw = doc.text[node.start_mark.index:node.end_mark.index]
     pattern = re.compile(re.escape(wrong) + r"(?=\s)")
     if len(pattern.findall(raw)) != len(pattern.findall(node.value)):
         return None  # escapes or folding hide it: leave it to a human
     new_raw = pattern.sub(right, raw)
+    # The run now reads the store the text only named: it must hold the name.
+    notes = []
+    if right.endswith(("secret", "value")):
+        store = "secret" if right.endswith("secret") else "value"
+        notes.append((f"pt {store} set {doc.unmask(name)} <value>", node.start_mark.index))
     return Fix(f"Write `{right}`", edits=[Edit(node.start_mark.index, node.end_mark.index, new_raw)],
-               sets=[(path, pattern.sub(right, node.value))])
+               sets=[(path, pattern.sub(right, node.value))], notes=notes)
 
 
 def _distance(a: str, b: str) -> int:
