@@ -3,11 +3,12 @@
 
     python bench/bench.py [CORPUS] [--repeat N]
 
-CORPUS defaults to ../shared/corpus. It is copied to a temporary folder first. Measured:
+CORPUS is a folder of Polytope projects (default: the repository's examples/, which is small: point it
+at your own projects for numbers that mean something). It is copied to a temporary folder first. Measured:
 - whole tree: `polyfix DIR` (report) and `polyfix --dry-run DIR` against `yamllint DIR`;
 - one file (the pre-commit case): each of a sample of files, polyfix against yamllint.
-Best of N wall-clock runs each (N=5). Budgets (architecture.md): one file at most 1.0x yamllint
-(goal 0.6x), a whole repository at most 0.5x. Needs yamllint installed (`pip install yamllint`).
+Best of N wall-clock runs each (N=5). Budgets: one file at most 1.0x yamllint (goal 0.6x), a whole
+repository at most 0.5x. Needs yamllint: `pip install '.[bench]'`.
 """
 from __future__ import annotations
 
@@ -32,13 +33,13 @@ def best(cmd: list[str], repeat: int, cwd: Path) -> float:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("corpus", nargs="?", default=str(Path(__file__).resolve().parents[2] / "shared" / "corpus"))
+    ap.add_argument("corpus", nargs="?", default=str(Path(__file__).resolve().parents[1] / "examples"))
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--sample", type=int, default=10)
     a = ap.parse_args()
     polyfix, yamllint = shutil.which("polyfix"), shutil.which("yamllint")
     if not polyfix or not yamllint:
-        print("needs both polyfix and yamllint on PATH (pip install . yamllint)", file=sys.stderr)
+        print("needs both polyfix and yamllint on PATH: pip install '.[bench]'", file=sys.stderr)
         return 2
     tmp = Path(tempfile.mkdtemp(prefix="pf-bench-"))
     work = tmp / "c"

@@ -28,7 +28,24 @@ def _codes(values: tuple[str, ...], option: str) -> list[str]:
     return items
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+class _Command(click.Command):
+    """`polyfix server …` starts the language server (imported only then); anything else is the
+    command line below. A folder named `server` is checked with `polyfix ./server`."""
+
+    def main(self, args=None, *rest, **kwargs):
+        args = list(sys.argv[1:] if args is None else args)
+        if args[:1] == ["server"]:
+            try:
+                from . import server
+            except ImportError as e:
+                click.echo(f"error: `polyfix server` needs the server extra ({e}): pip install 'polyfix[server]'",
+                           err=True)
+                sys.exit(2)
+            sys.exit(server.main(args[1:]))
+        return super().main(args, *rest, **kwargs)
+
+
+@click.command(cls=_Command, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--dry-run", "--diff", "dry_run", is_flag=True, help="Print the diff --write would apply; write nothing.")
 @click.option("--write", "--fix", "write", is_flag=True, help="Apply the fixes in place.")
@@ -102,10 +119,11 @@ def main(paths, dry_run, write, unsafe_fixes, exit_non_zero_on_fix, select, igno
     fmt = output_format or next((f for f in formats if f), None) or "text"
     results.sort(key=lambda r: r.path)
     for r in results:
-        errors.extend(f"{report.display_path(r.path)}: error: {e}" for e in r.errors)
+        shown = stdin_filename if stdin_text is not None else report.display_path(r.path)
+        errors.extend(f"{shown}: error: {e}" for e in r.errors)
 
     if stdin_text is not None:
-        _finish_stdin(results, write, dry_run, fmt, errors)
+        _finish_stdin(results, write, dry_run, fmt, errors, stdin_filename)
     _report(results, errors, write=write, dry_run=dry_run, fmt=fmt, statistics=statistics, show_fixes=show_fixes,
             exit_non_zero_on_fix=exit_non_zero_on_fix)
 
@@ -133,16 +151,7 @@ def _report(results, errors: list[str], *, write, dry_run, fmt, statistics, show
         human.append("Still to do by hand:\n" + "\n".join(f"  {n}" for n in notes))
     if show_fixes and (write or dry_run):
         human.append(report.show_fixes(changed).rstrip("\n"))
-    fixable = sum(1 for p in problems if p.fix and p.fix.applicability == "safe")
-    unsafe = sum(1 for p in problems if p.fix and p.fix.applicability != "safe")
-    fixed = sum(sum(r.fixed.values()) for r in changed)
-    closing = report.summary(len(problems), fixable, unsafe, fixed, "write" if write else "report")
-    if dry_run:
-        closing = f"Would fix {fixed} problem{'s' * (fixed != 1)}; {len(problems)} remaining."
-    if errors:
-        if closing == "All checks passed!":
-            closing = "No problems in what could be checked."
-        closing += f" {len(errors)} error{'s' * (len(errors) != 1)} (below)."
+    closing = _summary(problems, changed, "write" if write else "dry-run" if dry_run else "report", errors)
     listing = _listing(problems, fmt, statistics, color)
     machine = fmt not in ("text", "concise") and not statistics
     text_out = "\n".join(h for h in human if h)
@@ -159,6 +168,13 @@ def _report(results, errors: list[str], *, write, dry_run, fmt, statistics, show
         body = (text_out + "\n" if text_out else "") + listing
         click.echo(body + ("" if fmt == "concise" else closing), nl=fmt != "concise" or not body, color=color)
     _finish(errors, bool(problems or (dry_run and changed) or (write and exit_non_zero_on_fix and changed)))
+
+
+def _summary(problems, changed, mode: str, errors: list[str]) -> str:
+    fixable = sum(1 for p in problems if p.fix and p.fix.applicability == "safe")
+    unsafe = sum(1 for p in problems if p.fix and p.fix.applicability != "safe")
+    fixed = sum(sum(r.fixed.values()) for r in changed)
+    return report.summary(len(problems), fixable, unsafe, fixed, mode, len(errors))
 
 
 def _listing(problems, fmt: str, statistics: bool, color) -> str:
@@ -189,18 +205,24 @@ def _color() -> bool | None:
     return True if sys.stdout.isatty() else None
 
 
-def _finish_stdin(results, write: bool, dry_run: bool, fmt: str, errors: list[str]):
-    """--stdin-filename: the fixed text (with --write) or the diff (--dry-run) or the report, on stdout."""
+def _finish_stdin(results, write: bool, dry_run: bool, fmt: str, errors: list[str], name: str):
+    """--stdin-filename: the fixed text (with --write) or the diff (--dry-run) on stdout, the problems and
+    the summary on stderr; or the report on stdout. The file is shown with its path as given."""
     problems = [p for r in results for p in r.problems]
     result = next((r for r in results if r.before is not None), None)
     if result is None:
         _finish(errors)
+    closing = _summary(problems, [result] if result.changed else [], "write" if write else "dry-run" if dry_run else "report",
+                       errors)
+    lines = "".join(report.problem_line(p, name if p.file == result.path else None) + "\n" for p in problems)
     if write:
         click.echo(result.after, nl=False)
-        for p in problems:
-            click.echo(report.problem_line(p), err=True)
+        click.echo(lines + closing, err=True)
     elif dry_run:
-        click.echo(report.diff(result.path, result.before, result.after, None, None), nl=False)
+        click.echo(report.diff(result.path, result.before, result.after, None, None, name), nl=False)
+        click.echo(lines + closing, err=True)
+    elif fmt in ("text", "concise"):
+        click.echo(lines + ("" if fmt == "concise" else closing), nl=fmt != "concise" or not lines)
     else:
         click.echo(_listing(problems, fmt, False, None), nl=False)
     _finish(errors, bool(problems) or (dry_run and result.after != result.before))

@@ -181,8 +181,9 @@ def item_prefix(text: str, seq) -> str | None:
     return prefix if re.fullmatch(r"[ ]*-[ ]+", prefix) else None
 
 
-def seq_offset(root) -> int:
-    """How far the file puts a block sequence's dash right of its key: 0 (indentless) or more."""
+def seq_offset(root, default: int | None = 2) -> int | None:
+    """How far the file (or the node `root`) puts a block sequence's dash right of its key: 0
+    (indentless) or more; `default` when it holds no block sequence."""
     stack = [root]
     while stack:
         node = stack.pop()
@@ -191,7 +192,7 @@ def seq_offset(root) -> int:
                 return max(0, v.start_mark.column - k.start_mark.column)
             stack.append(v)
         stack.extend(node.value if is_seq(node) else [])
-    return 2
+    return default
 
 
 def indent_width(mapping) -> int:

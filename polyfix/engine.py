@@ -436,3 +436,9 @@ def _try(doc: Document, group: list[Problem]) -> tuple[str, tuple]:
             sets.extend(p.fix.sets)
     text = apply_edits(doc.text, edits)
     return text, verify.check(doc.data, text, deletes, sets)
+
+
+def try_fixes(doc: Document, problems: list[Problem]) -> tuple[str, tuple]:
+    """The masked text with these problems' fixes applied, and the proof's verdict on it
+    ((None, root, data) when it holds): what one quick fix in an editor applies."""
+    return _try(doc, problems)

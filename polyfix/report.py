@@ -15,11 +15,12 @@ def display_path(path: str) -> str:
     return path if rel.startswith("..") else rel
 
 
-def problem_line(p: Problem) -> str:
+def problem_line(p: Problem, name: str | None = None) -> str:
+    """`PATH:LINE:COL: CODE message [*]`; `name` replaces the path (stdin: the path as given)."""
     mark = ""
     if p.fix:
         mark = " [*]" if p.fix.applicability == SAFE else " [unsafe fix]"
-    return f"{display_path(p.file)}:{p.line}:{p.col}: {p.code} {p.message}{mark}"
+    return f"{name or display_path(p.file)}:{p.line}:{p.col}: {p.code} {p.message}{mark}"
 
 
 def fixed_line(path: str, fixed) -> str:
@@ -31,9 +32,10 @@ def _git_mode(mode: int) -> str:
     return "100755" if mode & 0o111 else "100644"
 
 
-def diff(path: str, before: str | None, after: str | None, old_mode: int | None, new_mode: int | None) -> str:
-    """A git-style unified diff of one file: mode lines, then the text hunks."""
-    name = display_path(path)
+def diff(path: str, before: str | None, after: str | None, old_mode: int | None, new_mode: int | None,
+         name: str | None = None) -> str:
+    """A git-style unified diff of one file: mode lines, then the text hunks; `name` replaces the path."""
+    name = name or display_path(path)
     out = []
     modes_differ = old_mode is not None and new_mode is not None and _git_mode(old_mode) != _git_mode(new_mode)
     if modes_differ:
@@ -48,19 +50,28 @@ def diff(path: str, before: str | None, after: str | None, old_mode: int | None,
     return "".join(out)
 
 
-def summary(problems: int, fixable: int, unsafe: int, fixed: int, mode: str) -> str:
-    if mode == "write":
-        head = f"Fixed {fixed} problem{'s' * (fixed != 1)}" if fixed else "Nothing to fix"
-        return f"{head}, {problems} remaining." if problems else f"{head}; no problems remain."
-    if not problems:
-        return "All checks passed!"
-    text = f"Found {problems} problem{'s' * (problems != 1)}"
-    hints = []
-    if fixable:
-        hints.append(f"{fixable} fixable with --write")
-    if unsafe:
-        hints.append(f"{unsafe} more with --write --unsafe-fixes")
-    return text + (f" ({'; '.join(hints)})." if hints else ".")
+def summary(problems: int, fixable: int, unsafe: int, fixed: int, mode: str, errors: int = 0) -> str:
+    """The closing line, worded alike in every mode: `Found …` (report), `Would fix …` (--dry-run),
+    `Fixed …` (--write), then the errors listed below it, if any."""
+    if mode == "report":
+        text = "All checks passed!" if not errors else "No problems found"
+        if problems:
+            hints = [f"{fixable} fixable with --write"] * bool(fixable)
+            hints += [f"{unsafe} more with --write --unsafe-fixes"] * bool(unsafe)
+            text = f"Found {_count(problems, 'problem')}" + (f" ({'; '.join(hints)})" if hints else "")
+    else:
+        verb = "Would fix" if mode == "dry-run" else "Fixed"
+        head = f"{verb} {_count(fixed, 'problem')}" if fixed else "Nothing to fix"
+        text = f"{head}; {problems} remaining" if problems else f"{head}; no problems remain"
+    if not errors:
+        return text if text.endswith("!") else text + "."
+    if text == "No problems found":
+        return f"No problems found, but {'there was 1 error' if errors == 1 else f'there were {errors} errors'} (below)."
+    return f"{text}. There {'was 1 error' if errors == 1 else f'were {errors} errors'} too (below)."
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
 
 
 # ---- machine-readable formats ----

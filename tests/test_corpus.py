@@ -1,4 +1,4 @@
-"""polyfix on a copy of the real corpus (../shared/corpus): what users have."""
+"""polyfix on a copy of a corpus of real projects, when one is present: what users have."""
 from __future__ import annotations
 
 import difflib

@@ -100,6 +100,13 @@ def test_list_rules_and_explain(polyfix, tmp_path):
     assert polyfix(tmp_path, "--explain", "PF999").code == 2
 
 
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.CODE)
+def test_explain_cites_nothing_users_cannot_open(rule, polyfix, tmp_path):
+    doc = polyfix(tmp_path, "--explain", rule.CODE).out
+    assert not re.search(r"§|\.md\b|\.tsv\b|\.\./", doc), "rule docs stand on their own"
+    assert "\nWhy\n" in doc
+
+
 def test_readme_rule_table_matches_the_registry():
     rows = re.findall(r"^\| (PF\d+) \| ([a-z-]+) \|", (REPO / "README.md").read_text(), re.M)
     assert rows == [(r.CODE, r.NAME) for r in RULES]
@@ -126,3 +133,67 @@ def test_stdin_filename(project, monkeypatch):
     assert report.exit_code == 1 and report.stdout.startswith("polytope.yml:7:27: PF003")
     bad = runner.invoke(main, ["--stdin-filename", "polytope.yml", "-"], input="a: [\n")
     assert bad.exit_code == 2 and bad.stderr.count("polytope.yml: error:") == 1, bad.stderr
+
+
+def test_stdin_summary_names_the_path_as_given(project, monkeypatch):
+    (project / "sub").mkdir()
+    monkeypatch.chdir(project / "sub")
+    runner = CliRunner()
+    given = "../polytope.yml"
+    report = runner.invoke(main, ["--stdin-filename", given, "-"], input=SERVICE_AFTER)
+    assert report.stdout.splitlines() == [report.stdout.splitlines()[0], "Found 1 problem (1 fixable with --write)."]
+    assert report.stdout.startswith("../polytope.yml:7:27: PF003 waits for `api`")
+    fixed = runner.invoke(main, ["--write", "--stdin-filename", given, "-"], input=SERVICE_AFTER)
+    assert (fixed.stdout, fixed.stderr) == (FIXED, "Fixed 1 problem; no problems remain.\n")
+    diff = runner.invoke(main, ["--dry-run", "--stdin-filename", given, "-"], input=SERVICE_AFTER)
+    assert diff.stdout.startswith("diff --git a/../polytope.yml b/../polytope.yml\n")
+    assert diff.stderr == "Would fix 1 problem; no problems remain.\n"
+
+
+def test_one_summary_wording_in_every_mode(project, polyfix):
+    write(project / "broken" / "polytope.yml", "a: [\n")
+    report = polyfix(project)
+    assert report.out.splitlines()[-1] == "Found 1 problem (1 fixable with --write). There was 1 error too (below)."
+    dry = polyfix(project, "--dry-run")
+    assert dry.err.splitlines()[0] == "Would fix 1 problem; no problems remain. There was 1 error too (below)."
+    clean = polyfix(project / "broken", "--select", "PF003")
+    assert clean.out.splitlines()[-1] == "No problems found, but there was 1 error (below)."
+    assert clean.err.startswith("polytope.yml: error: line 2")
+    (project / "broken" / "polytope.yml").unlink()
+    written = polyfix(project, "--write", ".", "tools.yml")
+    assert written.out.splitlines()[-1] == "Fixed 2 problems; no problems remain."
+    again = polyfix(project, "--write", ".", "tools.yml")
+    assert again.out.splitlines()[-1] == "Nothing to fix; no problems remain."
+
+
+def test_version_comes_from_one_place(polyfix, tmp_path):
+    from importlib.metadata import version
+
+    assert polyfix(tmp_path, "--version").out == f"polyfix, version {version('polyfix')}\n"
+
+
+def test_the_command_line_does_not_import_the_language_server():
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import sys, polyfix.cli; print('pygls' in sys.modules)"],
+                          capture_output=True, text=True)
+    assert done.stdout.strip() == "False"
+
+
+def test_server_without_the_extra_says_what_to_install():
+    import sys
+
+    code = "import sys; sys.modules['pygls'] = None; from polyfix.cli import main; main(['server'])"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "pip install 'polyfix[server]'" in done.stderr
+
+
+def test_readme_first_run_samples_match_the_example(polyfix):
+    readme = (REPO / "README.md").read_text()
+    report = polyfix(REPO, "examples/")
+    dry = polyfix(REPO, "--dry-run", "examples/")
+    assert report.code == dry.code == 1, "the README says the first command exits 1"
+    assert f"\n{report.out.splitlines()[-1]}\n```" in readme
+    assert f"\n{dry.err.splitlines()[-1]}\n```" in readme
+    assert any(f"\n{line}\n" in readme for line in report.out.splitlines() if ": PF003 " in line)

@@ -300,7 +300,8 @@ def _declaration(doc, d: Definition, new: list[tuple], use_inputs: bool):
         return (edit, [(d.path + (key, n), entry) for n, entry in data.items()]) if edit else None
     new_items = [{"id": n, "type": _type_data(t, v)} for n, t, v in new]
     if existing is None:
-        dash = seq_offset(doc.root)
+        dash = seq_offset(d.node, None)  # the lists nearest to the new one: the spec's own, else the file's
+        dash = seq_offset(doc.root) if dash is None else dash
         lines = [f"{key}:"] + [line for n, t, v in new for line in
                                (f"{' ' * dash}- id: {n}", f"{' ' * (dash + 2)}type: {_type_text(t, v)}")]
         edit = _insert_key(text, d, key_col, lines)

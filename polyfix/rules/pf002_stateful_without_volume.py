@@ -12,9 +12,9 @@ What it does
     argument (`[tool.polyfix.stateful]`, e.g. `"polytope/redis" = "data-volume"`).
 
 Why
-    Without a volume, or with the default `scope: job`, a volume lives as long as one run: every
-    restart starts the database empty (polytope-reference.md §4, §8.2: "The default scope is job,
-    which is ephemeral").
+    A volume's scope says how long its data lives, and the default, `job`, lasts one run. Without a
+    volume, or with a job-scoped one, every restart starts the database, broker or cache empty: data
+    written during development disappears without an error. `scope: project` keeps it across runs.
 
 Example
     templates:
@@ -52,7 +52,7 @@ from __future__ import annotations
 import re
 
 from .. import builtins
-from ..document import entries, get, is_map, is_scalar, is_seq, items, text_value
+from ..document import entries, get, is_map, is_scalar, is_seq, items, text_value, walk
 from ..edits import Edit, add_entry, content_end, indent_width, insert_after, item_prefix, seq_offset
 from ..problem import Fix, at_node
 from ..project import UNRESOLVED, Env, Project
@@ -101,6 +101,18 @@ def _volume_text(doc, vid: str) -> str:
     parts = ([f"id: {vid}", "type: volume", "scope: project"] if id_first
              else ["type: volume", "scope: project", f"id: {vid}"])
     return "{ " + ", ".join(parts) + " }" if padded else "{" + ", ".join(parts) + "}"
+
+
+def _block_volume_lines(doc, arg: str, vid: str, col: int, step: int) -> list[str] | None:
+    """`arg:` and its volume spec as a block mapping at column `col`, when the file writes its volume
+    specs that way (every mapping with `type: volume` is a block one); None otherwise."""
+    found = [n for n, *_ in walk(doc.root) if is_map(n) and text_value(get(n, "type")) == "volume"]
+    if not found or any(n.flow_style for n in found):
+        return None
+    keys = [("id", vid), ("type", "volume"), ("scope", "project")]
+    if text_value(found[0].value[0][0]) != "id":
+        keys = keys[1:] + keys[:1]
+    return [f"{' ' * col}{arg}:"] + [f"{' ' * (col + step)}{k}: {v}" for k, v in keys]
 
 
 def _check_volume_arg(project: Project, call, arg: str):
@@ -241,16 +253,20 @@ def _wrapper_module(project: Project, doc, call, arg: str, service: str):
     if modules is None:
         top_col = root.value[0][0].start_mark.column
         pad = " " * (top_col + seq_offset(root))
+        spec = (_block_volume_lines(doc, arg, vid, len(pad) + 4, 2)
+                or [f"{pad}    {arg}: {volume}"])
         add = insert_after(text, root, [f"{' ' * top_col}modules:", f"{pad}- id: {wrapper}",
-                                        f"{pad}  module: {call.ref}", f"{pad}  args:", f"{pad}    {arg}: {volume}"])
+                                        f"{pad}  module: {call.ref}", f"{pad}  args:", *spec])
         sets = [(("modules",), [data])]
     else:
         prefix, first = item_prefix(text, modules), modules.value[0]
         if prefix is None or not is_map(first) or first.flow_style:
             return None
-        col = first.start_mark.column
+        col, step = first.start_mark.column, indent_width(first)
+        spec = (_block_volume_lines(doc, arg, vid, col + step, step)
+                or [f"{' ' * (col + step)}{arg}: {volume}"])
         add = insert_after(text, modules, [f"{prefix}id: {wrapper}", f"{' ' * col}module: {call.ref}",
-                                           f"{' ' * col}args:", f"{' ' * (col + indent_width(first))}{arg}: {volume}"])
+                                           f"{' ' * col}args:", *spec])
         sets = [(("modules", len(modules.value)), data)]
     if add is None:
         return None

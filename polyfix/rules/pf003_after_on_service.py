@@ -8,9 +8,8 @@ What it does
 
 Why
     Container-based modules block until their container exits, so a service step never completes
-    and whatever waits for it waits forever (polytope-reference.md §3; "NEVER use `run-when: after`
-    for services"). Steps in a run list already start in parallel; a service that needs another
-    should retry its connection instead.
+    and whatever waits for it waits forever: the stack hangs with no error. Steps in a run list
+    already start in parallel; a service that needs another should retry its connection instead.
 
 Example
     templates:
