@@ -104,6 +104,7 @@ def parse_text(text: str) -> tuple[Any, Any]:
             finally:
                 loader.dispose()
             _check_duplicates(root)
+            _check_shape(root)
             return root, data
         except ParseError:
             raise
@@ -135,8 +136,52 @@ def _parse_ruamel(text: str) -> tuple[Any, Any]:
         raise ParseError(" ".join(str(e).split())) from None
     except RecursionError:
         raise ParseError("nested too deeply") from None
+    except Exception as e:  # noqa: BLE001 - valid but unusual YAML the parser cannot hold (a list as a key,
+        # `%YAML 1.3`): this file's error, never the run's
+        raise ParseError(f"YAML polyfix cannot work on ({type(e).__name__}: {' '.join(str(e).split())})") from None
     _check_duplicates(root)
+    _check_shape(root)
     return root, data
+
+
+MAX_DEPTH = 100  # far deeper than any Polytope file; the checks and the proof of a fix stay within Python's stack
+MAX_NODES = 200_000  # nodes with every alias expanded: what a walk over the data may visit
+
+
+def _check_shape(root) -> None:
+    """Refuse what would make later walks hang or overflow: an alias inside its own anchor (a cycle),
+    nesting deeper than MAX_DEPTH, or more than MAX_NODES nodes once aliases are expanded (a
+    "billion laughs" file). One pass over each distinct node, post-order, with no recursion."""
+    if root is None:
+        return
+    size: dict[int, int] = {}  # node id → nodes below it, itself included, aliases expanded
+    depth: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        kids = [x for pair in node.value for x in pair] if node.id == "mapping" else \
+            list(node.value) if node.id == "sequence" else []
+        if children_done:
+            open_nodes.discard(key)
+            size[key] = 1 + sum(size[id(k)] for k in kids)
+            depth[key] = 1 + max((depth[id(k)] for k in kids), default=0)
+            if depth[key] > MAX_DEPTH:
+                raise ParseError(f"line {node.start_mark.line + 1}: nested more than {MAX_DEPTH} levels deep")
+            if size[key] > MAX_NODES:
+                raise ParseError(f"more than {MAX_NODES:,} nodes once its aliases are expanded")
+            continue
+        if key in size:
+            continue
+        open_nodes.add(key)
+        stack.append((node, True))
+        for k in kids:
+            if id(k) in open_nodes:
+                raise ParseError(f"line {k.start_mark.line + 1}: an alias used inside its own anchor "
+                                 f"(a recursive structure)")
+            if id(k) not in size:
+                stack.append((k, False))
 
 
 def _check_duplicates(root) -> None:

@@ -342,6 +342,8 @@ class ScriptInfo:
     inside_root: bool = True
     first_line: bytes = b""
     siblings: list[str] = field(default_factory=list)
+    regular: bool = True  # False for a FIFO, device or socket: never opened
+    hard_links: int = 1
 
 
 def within(path: str, root: str) -> bool:
