@@ -212,8 +212,8 @@ def _finish_stdin(results, write: bool, dry_run: bool, fmt: str, errors: list[st
 
 
 def _finish(errors: list[str], failed: bool = False):
-    for e in errors:
-        click.echo(e, err=True)
+    for e in errors:  # one line each, whatever the file names hold
+        click.echo(report.escape_text(e), err=True)
     sys.exit(2 if errors else 1 if failed else 0)
 
 

@@ -42,9 +42,11 @@ class Document:
         return re.sub(MASK_TOKEN, lambda m: self.placeholders.get(m.group(), m.group()), text)
 
     def line_col(self, index: int) -> tuple[int, int]:
-        """1-based line and column of a character offset."""
-        line = self.text.count("\n", 0, index) + 1
-        col = index - (self.text.rfind("\n", 0, index) + 1) + 1
+        """1-based line and column of a character offset. A line ends at LF, CRLF or a lone CR, as in YAML."""
+        line = self.text.count("\n", 0, index) + self.text.count("\r", 0, index) - self.text.count("\r\n", 0, index) + 1
+        if index > 0 and self.text[index - 1] == "\r" and self.text[index:index + 1] == "\n":
+            line -= 1  # between the CR and the LF of one line break
+        col = index - (max(self.text.rfind("\n", 0, index), self.text.rfind("\r", 0, index)) + 1) + 1
         return line, col
 
 

@@ -180,11 +180,15 @@ class Project:
         return self._volumes
 
     def _mappings(self) -> Iterator:
-        """Every mapping node of every file."""
+        """Every mapping node of every file, once: an alias leads back to a node already seen."""
         for doc in self.docs.values():
             stack = [doc.root] if doc.root is not None else []
+            seen: set[int] = set()
             while stack:
                 node = stack.pop()
+                if id(node) in seen:
+                    continue
+                seen.add(id(node))
                 if is_map(node):
                     yield node
                     stack.extend(v for _k, v in entries(node))

@@ -9,17 +9,27 @@ import re
 from .problem import SAFE, Problem
 
 
-def display_path(path: str) -> str:
+def relative_path(path: str) -> str:
     """A path relative to the working folder when it is below it, else as given."""
     rel = os.path.relpath(path)
     return path if rel.startswith("..") else rel
+
+
+def display_path(path: str) -> str:
+    """relative_path for text output, control characters escaped."""
+    return escape_text(relative_path(path))
+
+
+def escape_text(text: str) -> str:
+    """Control characters as escapes: a file named `a\nb: error: x` must not print a line of its own."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
 
 
 def problem_line(p: Problem) -> str:
     mark = ""
     if p.fix:
         mark = " [*]" if p.fix.applicability == SAFE else " [unsafe fix]"
-    return f"{display_path(p.file)}:{p.line}:{p.col}: {p.code} {p.message}{mark}"
+    return f"{display_path(p.file)}:{p.line}:{p.col}: {p.code} {escape_text(p.message)}{mark}"
 
 
 def fixed_line(path: str, fixed) -> str:
@@ -102,7 +112,7 @@ def as_github(problems: list[Problem]) -> str:
     """GitHub Actions workflow commands: one `::error` annotation per problem."""
     out = []
     for p in problems:
-        props = (f"title={_gh_escape(f'polyfix ({p.code})', True)},file={_gh_escape(display_path(p.file), True)},"
+        props = (f"title={_gh_escape(f'polyfix ({p.code})', True)},file={_gh_escape(relative_path(p.file), True)},"
                  f"line={p.line},col={p.col},endLine={p.end_line},endColumn={p.end_col}")
         out.append(f"::error {props}::{_gh_escape(f'{p.code} {p.message}')}\n")
     return "".join(out)
@@ -121,7 +131,7 @@ def as_sarif(problems: list[Problem], rules, version: str) -> str:
     for p in problems:
         result = {"ruleId": p.code, "level": "error", "message": {"text": p.message},
                   "locations": [{"physicalLocation": {
-                      "artifactLocation": {"uri": display_path(p.file).replace(os.sep, "/")},
+                      "artifactLocation": {"uri": relative_path(p.file).replace(os.sep, "/")},
                       "region": {"startLine": p.line, "startColumn": p.col,
                                  "endLine": max(p.end_line, p.line),
                                  "endColumn": max(p.end_col, 1)}}}]}
@@ -139,7 +149,7 @@ def as_junit(problems: list[Problem]) -> str:
 
     by_file: dict[str, list[Problem]] = {}
     for p in problems:
-        by_file.setdefault(display_path(p.file), []).append(p)
+        by_file.setdefault(relative_path(p.file), []).append(p)
     out = ['<?xml version="1.0" encoding="UTF-8"?>\n',
            f'<testsuites name="polyfix" tests="{len(problems)}" failures="{len(problems)}">\n']
     for name, found in sorted(by_file.items()):
