@@ -119,10 +119,14 @@ def _parse_ruamel(text: str) -> tuple[Any, Any]:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    import warnings
+
     yaml = YAML(typ="safe", pure=True)
     try:
-        root = yaml.compose(text)
-        data = yaml.constructor.construct_document(root) if root is not None else None
+        with warnings.catch_warnings():  # a reused anchor is valid YAML: no warning text on stderr
+            warnings.simplefilter("ignore")
+            root = yaml.compose(text)
+            data = yaml.constructor.construct_document(root) if root is not None else None
     except MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
