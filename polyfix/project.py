@@ -136,7 +136,8 @@ class Project:
         self.values = values or {}  # value name → value, from a values file
         self.stateful = stateful or {}  # module → its volume argument, from the configuration
         self._services: dict[str, list] | None = None
-        self._volumes: set[str] | None = None
+        self._volumes: dict[str, set[str]] | None = None  # include group → its volume ids
+        self.claimed_volume_ids: dict[str, set[str]] = {}  # include group → ids this check's fixes chose
         self.definitions: dict[str, list[Definition]] = {f: list(_definitions(f, d)) for f, d in docs.items()}
         self._by_group: dict[str, list[Definition]] = {}
         for f, defs in self.definitions.items():
@@ -172,16 +173,22 @@ class Project:
                         self._services.setdefault(sid, []).extend(ports)
         return self._services
 
-    def volume_ids(self) -> set[str]:
-        """The ids of every `{type: volume, id: …}` in the project's files."""
+    def volume_ids(self, file: str | None = None) -> set[str]:
+        """The ids of every `{type: volume, id: …}` in the files of `file`'s include group (all files
+        when None): unrelated projects checked in one run do not share ids."""
         if self._volumes is None:
-            self._volumes = {text_value(get(n, "id")) for n in self._mappings()
-                             if text_value(get(n, "type")) == "volume" and text_value(get(n, "id"))}
-        return self._volumes
+            self._volumes = {}
+            for f in self.docs:
+                group = self._volumes.setdefault(self.groups.get(f, f), set())
+                group.update(text_value(get(n, "id")) for n in self._mappings([f])
+                             if text_value(get(n, "type")) == "volume" and text_value(get(n, "id")))
+        if file is None:
+            return set().union(*self._volumes.values())
+        return self._volumes.get(self.groups.get(file, file), set())
 
-    def _mappings(self) -> Iterator:
-        """Every mapping node of every file, once: an alias leads back to a node already seen."""
-        for doc in self.docs.values():
+    def _mappings(self, files=None) -> Iterator:
+        """Every mapping node of the files (all when None), once: an alias leads back to a node already seen."""
+        for doc in (self.docs[f] for f in files) if files is not None else self.docs.values():
             stack = [doc.root] if doc.root is not None else []
             seen: set[int] = set()
             while stack:

@@ -221,3 +221,21 @@ def test_a_link_outside_the_project_is_not_offered_a_fix_it_will_not_get(tmp_pat
         assert "polytope.yml: error: is a link to a file outside the project: not fixed" in r.err
     assert "[*]" not in report.out and "PF003" in report.out
     assert (tmp_path / "outside.yml").read_text() == GOOD
+
+
+REDPANDA_TOOL = "tools:\n  {name}:\n    run:\n      - tool: polytope/redpanda\n"
+
+
+def test_volume_ids_are_unique_within_a_project_and_independent_across_projects(tmp_path, polyfix):
+    (tmp_path / ".git").mkdir()  # one root holding two unrelated projects
+    (tmp_path / "one").mkdir()
+    (tmp_path / "one" / "polytope.yml").write_text("include:\n  - b.yml\n" + REDPANDA_TOOL.format(name="s"))
+    (tmp_path / "one" / "b.yml").write_text(REDPANDA_TOOL.format(name="t"))
+    (tmp_path / "two").mkdir()
+    (tmp_path / "two" / "polytope.yml").write_text(REDPANDA_TOOL.format(name="u"))
+    r = polyfix(tmp_path, "--write")
+    assert r.code == 0, r.err
+    ids = {f: [line.split("id: ")[1].rstrip("}\n") for line in (tmp_path / f).read_text().splitlines(True) if "id: " in line]
+           for f in ("one/polytope.yml", "one/b.yml", "two/polytope.yml")}
+    assert sorted(ids["one/polytope.yml"] + ids["one/b.yml"]) == ["redpanda-data", "redpanda-data-2"]
+    assert ids["two/polytope.yml"] == ["redpanda-data"]
