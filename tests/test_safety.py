@@ -239,3 +239,26 @@ def test_volume_ids_are_unique_within_a_project_and_independent_across_projects(
            for f in ("one/polytope.yml", "one/b.yml", "two/polytope.yml")}
     assert sorted(ids["one/polytope.yml"] + ids["one/b.yml"]) == ["redpanda-data", "redpanda-data-2"]
     assert ids["two/polytope.yml"] == ["redpanda-data"]
+
+
+def test_a_rule_failing_on_one_file_still_fixes_the_others(tmp_path, polyfix, monkeypatch):
+    from polyfix.rules import pf003_after_on_service as pf003
+
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "a" / "polytope.yml").write_text(GOOD)
+    (tmp_path / "b" / "polytope.yml").write_text(GOOD + "# boom\n")
+    real_check = pf003.check
+
+    def check(project, files):
+        if any(project.docs[f].text.endswith("# boom\n") for f in files):
+            raise RuntimeError("boom")
+        return real_check(project, files)
+
+    monkeypatch.setattr(pf003, "check", check)
+    r = polyfix(tmp_path, "--write")
+    assert r.code == 2
+    errors = [line for line in r.err.splitlines() if ": error: " in line]
+    assert errors == ["b/polytope.yml: error: internal error: PF003 failed (RuntimeError: boom); please report it"]
+    assert (tmp_path / "a" / "polytope.yml").read_text() == GOOD_FIXED
+    assert (tmp_path / "b" / "polytope.yml").read_text() == GOOD + "# boom\n"
