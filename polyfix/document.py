@@ -163,13 +163,11 @@ def _check_shape(root) -> None:
     size: dict[int, int] = {}  # node id → nodes below it, itself included, aliases expanded
     depth: dict[int, int] = {}
     open_nodes: set[int] = set()
-    stack = [(root, False)]
+    stack = [(root, None)]
     while stack:
-        node, children_done = stack.pop()
+        node, kids = stack.pop()
         key = id(node)
-        kids = [x for pair in node.value for x in pair] if node.id == "mapping" else \
-            list(node.value) if node.id == "sequence" else []
-        if children_done:
+        if kids is not None:  # its children are done
             open_nodes.discard(key)
             size[key] = 1 + sum(size[id(k)] for k in kids)
             depth[key] = 1 + max((depth[id(k)] for k in kids), default=0)
@@ -180,14 +178,18 @@ def _check_shape(root) -> None:
             continue
         if key in size:
             continue
+        if node.id == "scalar":
+            size[key], depth[key] = 1, 1
+            continue
+        kids = [x for pair in node.value for x in pair] if node.id == "mapping" else list(node.value)
         open_nodes.add(key)
-        stack.append((node, True))
+        stack.append((node, kids))
         for k in kids:
             if id(k) in open_nodes:
                 raise ParseError(f"line {k.start_mark.line + 1}: an alias used inside its own anchor "
                                  f"(a recursive structure)")
             if id(k) not in size:
-                stack.append((k, False))
+                stack.append((k, None))
 
 
 def _check_duplicates(root) -> None:
