@@ -110,8 +110,11 @@ def parse_text(text: str) -> tuple[Any, Any]:
             return root, data
         except ParseError:
             raise
-        except Exception:  # noqa: BLE001 - any failure: let ruamel decide and explain
-            pass
+        except RecursionError:
+            raise ParseError("nested too deeply") from None
+        except Exception as e:  # noqa: BLE001 - any other failure: let ruamel decide and explain
+            if "maximum nesting depth" in str(e):  # ruamel would take seconds to find the same
+                raise ParseError("nested too deeply") from None
     return _parse_ruamel(text)
 
 

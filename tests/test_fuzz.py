@@ -19,7 +19,7 @@ from polyfix.document import ParseError, parse
 from conftest import CORPUS, GOLDEN
 
 LONG_RUN = os.environ.get("POLYFIX_FUZZ_EXAMPLES")
-FUZZ = settings(max_examples=int(LONG_RUN or 500), derandomize=not LONG_RUN, deadline=None, database=None,
+FUZZ = settings(max_examples=int(LONG_RUN or 300), derandomize=not LONG_RUN, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
