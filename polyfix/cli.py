@@ -133,7 +133,7 @@ def _report(results, errors: list[str], *, write, dry_run, fmt, statistics, show
         changed = [r for r in changed if r.path not in failed]
     notes = list(dict.fromkeys(n for r in changed for n in r.notes))
     if write and notes:
-        human.append("Still to do by hand:\n" + "\n".join(f"  {n}" for n in notes))
+        human.append("Still to do by hand:\n" + "\n".join(f"  {report.escape_text(n)}" for n in notes))
     if show_fixes and (write or dry_run):
         human.append(report.show_fixes(changed).rstrip("\n"))
     fixable = sum(1 for p in problems if p.fix and p.fix.applicability == "safe")

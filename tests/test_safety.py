@@ -262,3 +262,28 @@ def test_a_rule_failing_on_one_file_still_fixes_the_others(tmp_path, polyfix, mo
     assert errors == ["b/polytope.yml: error: internal error: PF003 failed (RuntimeError: boom); please report it"]
     assert (tmp_path / "a" / "polytope.yml").read_text() == GOOD_FIXED
     assert (tmp_path / "b" / "polytope.yml").read_text() == GOOD + "# boom\n"
+
+
+def test_an_owner_that_cannot_be_kept_is_reported_and_the_file_left(tmp_path, polyfix, monkeypatch):
+    target = tmp_path / "polytope.yml"
+    target.write_text(GOOD)
+    st = target.stat()
+    monkeypatch.setattr(os, "fstat", lambda fd, real=os.fstat: _other_owner(real(fd)))
+
+    def refuse(*_args):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "fchown", refuse)
+    r = polyfix(tmp_path, "--write")
+    assert r.code == 2
+    assert (f"polytope.yml: error: not written: it belongs to user {st.st_uid} (group {st.st_gid}), and a "
+            f"rewritten copy would belong to whoever runs polyfix") in r.err
+    assert target.read_text() == GOOD and target.stat().st_uid == st.st_uid
+    assert [p.name for p in tmp_path.iterdir()] == ["polytope.yml"]
+
+
+def _other_owner(st: os.stat_result) -> os.stat_result:
+    """A temporary file's stat as if the user running polyfix were someone else."""
+    fields = list(st)
+    fields[4] = st.st_uid + 1  # st_uid
+    return os.stat_result(fields)
