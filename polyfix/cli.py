@@ -7,6 +7,7 @@ cannot be read or parsed, or an internal error (one line per file; the other fil
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from pathlib import Path
 
@@ -93,6 +94,7 @@ def main(paths, dry_run, write, unsafe_fixes, exit_non_zero_on_fix, select, igno
     cli_select = (_codes(select, "--select"), _codes(ignore, "--ignore"), _codes(extend_select, "--extend-select"))
     errors: list[str] = []
     results = []
+    identities: dict[str, tuple] = {}  # file → discover.identity() when read: --write checks it again
     forced = None
     if config_file is not None:
         forced = settings.read_config(config_file, errors, explicit=True)
@@ -115,7 +117,7 @@ def main(paths, dry_run, write, unsafe_fixes, exit_non_zero_on_fix, select, igno
             formats.add(cfg.output_format)
             options = settings.options(cfg, root, cli_select, dry_run or write, unsafe_fixes, values_file, errors)
             if options is not None:
-                results.extend(_run_root(root, files, options, errors, stdin_text).values())
+                results.extend(_run_root(root, files, options, errors, stdin_text, identities).values())
     fmt = output_format or next((f for f in formats if f), None) or "text"
     results.sort(key=lambda r: r.path)
     for r in results:
@@ -125,13 +127,16 @@ def main(paths, dry_run, write, unsafe_fixes, exit_non_zero_on_fix, select, igno
     if stdin_text is not None:
         _finish_stdin(results, write, dry_run, fmt, errors, stdin_filename)
     _report(results, errors, write=write, dry_run=dry_run, fmt=fmt, statistics=statistics, show_fixes=show_fixes,
-            exit_non_zero_on_fix=exit_non_zero_on_fix)
+            exit_non_zero_on_fix=exit_non_zero_on_fix, identities=identities)
 
 
-def _report(results, errors: list[str], *, write, dry_run, fmt, statistics, show_fixes, exit_non_zero_on_fix):
+def _report(results, errors: list[str], *, write, dry_run, fmt, statistics, show_fixes, exit_non_zero_on_fix,
+            identities=None):
     """Write the fixes (with --write), print what happened in the chosen format, and exit."""
     problems = [p for r in results for p in r.problems]
     changed = [r for r in results if r.changed]
+    failed: set[str] = set()  # files --write could not write
+    unwritten = 0  # the problems their fixes would have fixed: they remain
     color = _color()
     human = []  # lines for people: on stdout with the text formats, else on stderr
     patch = ""
@@ -140,18 +145,17 @@ def _report(results, errors: list[str], *, write, dry_run, fmt, statistics, show
         if color:
             patch = report.colour_diff(patch)
     elif write:
-        for r in changed:
-            failure = _write(r)
-            if failure:
-                errors.append(f"{report.display_path(r.path)}: error: {failure}")
-            else:
-                human.append(report.fixed_line(r.path, r.fixed))
+        _remove_stale_temp_files(r.path for r in results if r.before is not None)
+        failed = _write_all(changed, identities or {}, errors, human)
+        unwritten = sum(sum(r.fixed.values()) for r in changed if r.path in failed)
+        changed = [r for r in changed if r.path not in failed]
     notes = [f"{report.display_path(r.path)}:{line}: {note}" for r in changed for line, note in r.notes]
     if write and notes:
-        human.append("Still to do by hand:\n" + "\n".join(f"  {n}" for n in notes))
+        human.append("Still to do by hand:\n" + "\n".join(f"  {report.escape_text(n)}" for n in notes))
     if show_fixes and (write or dry_run):
         human.append(report.show_fixes(changed).rstrip("\n"))
-    closing = _summary(problems, changed, "write" if write else "dry-run" if dry_run else "report", errors)
+    closing = _summary(problems, changed, "write" if write else "dry-run" if dry_run else "report", errors,
+                       unwritten, len(failed))
     listing = _listing(problems, fmt, statistics, color)
     machine = fmt not in ("text", "concise") and not statistics
     text_out = "\n".join(h for h in human if h)
@@ -170,11 +174,12 @@ def _report(results, errors: list[str], *, write, dry_run, fmt, statistics, show
     _finish(errors, bool(problems or (dry_run and changed) or (write and exit_non_zero_on_fix and changed)))
 
 
-def _summary(problems, changed, mode: str, errors: list[str]) -> str:
+def _summary(problems, changed, mode: str, errors: list[str], unwritten: int = 0, not_written: int = 0) -> str:
+    """The closing line; fixes in files that could not be written count as remaining."""
     fixable = sum(1 for p in problems if p.fix and p.fix.applicability == "safe")
     unsafe = sum(1 for p in problems if p.fix and p.fix.applicability != "safe")
     fixed = sum(sum(r.fixed.values()) for r in changed)
-    return report.summary(len(problems), fixable, unsafe, fixed, mode, len(errors))
+    return report.summary(len(problems) + unwritten, fixable, unsafe, fixed, mode, len(errors), not_written)
 
 
 def _listing(problems, fmt: str, statistics: bool, color) -> str:
@@ -229,8 +234,8 @@ def _finish_stdin(results, write: bool, dry_run: bool, fmt: str, errors: list[st
 
 
 def _finish(errors: list[str], failed: bool = False):
-    for e in errors:
-        click.echo(e, err=True)
+    for e in errors:  # one line each, whatever the file names hold
+        click.echo(report.escape_text(e), err=True)
     sys.exit(2 if errors else 1 if failed else 0)
 
 
@@ -273,13 +278,14 @@ def _memo_parse():
     return parse_once
 
 
-def _run_root(root: str, targets: list[str], options, errors: list[str], stdin_text: str | None = None) -> dict:
+def _run_root(root: str, targets: list[str], options, errors: list[str], stdin_text: str | None = None,
+              identities: dict | None = None) -> dict:
     parse = _memo_parse()
     texts: dict[str, str] = {}
     readable = []
     for t in targets:
         try:
-            texts[t] = stdin_text if stdin_text is not None else discover.read_text(t)
+            texts[t] = stdin_text if stdin_text is not None else discover.read_text(t, identities)
             readable.append(t)
         except discover.InputError as e:
             errors.append(f"{report.display_path(t)}: error: {e}")
@@ -292,47 +298,182 @@ def _run_root(root: str, targets: list[str], options, errors: list[str], stdin_t
                 except discover.InputError:
                     pass
     discover.include_closure(list(texts), texts, root, parse)
-    results = engine.run(texts, readable, root, discover.make_probe(root), options, parse)
+    results = _run_engine(texts, readable, root, discover.make_probe(root), options, parse)
+    real_root = Path(os.path.realpath(root)).as_posix()
     for r in results.values():
-        real = Path(os.path.realpath(r.path)).as_posix()
-        if r.after != r.before and not within(real, Path(os.path.realpath(root)).as_posix()):
+        if r.before is None or within(Path(os.path.realpath(r.path)).as_posix(), real_root):
+            continue
+        fixes = [p for p in r.problems if p.fix and p.fix_target == r.path]
+        if r.after != r.before or fixes:  # the same verdict in every mode: a report offers no fix --write refuses
             r.errors.append("is a link to a file outside the project: not fixed")
-            r.after = r.before
+            r.after, r.fixed = r.before, type(r.fixed)()
+            for p in fixes:
+                p.fix, p.hint = None, p.hint or "the file is a link to a file outside the project"
     return results
 
 
-def _write(r: engine.FileResult) -> str | None:
+def _run_engine(texts, targets, root, probe, options, parse) -> dict:
+    """engine.run over all the targets. If it raises, the files it raises on alone are set aside with
+    an internal error each, and the others run again without them: one odd file never stops the run."""
+    try:
+        return engine.run(texts, targets, root, probe, options, parse)
+    except Exception:  # noqa: BLE001 - found out file by file below
+        pass
+    crashed: dict[str, engine.FileResult] = {}
+    for t in targets:
+        try:
+            engine.run({t: texts[t]} if t in texts else {}, [t], root, probe, options, parse)
+        except Exception as e:  # noqa: BLE001 - this file's error, not the run's
+            crashed[t] = engine.FileResult(t, texts.get(t), texts.get(t))
+            crashed[t].errors.append(f"internal error: {type(e).__name__}: {' '.join(str(e).split())}; "
+                                     f"please report it")
+    rest = [t for t in targets if t not in crashed]
+    try:
+        results = engine.run({p: x for p, x in texts.items() if p not in crashed}, rest, root, probe, options, parse)
+    except Exception:  # noqa: BLE001 - only together do they fail: check each on its own
+        results = {}
+        for t in rest:
+            try:
+                results.update(engine.run({t: texts[t]}, [t], root, probe, options, parse))
+            except Exception as e:  # noqa: BLE001
+                results[t] = engine.FileResult(t, texts.get(t), texts.get(t))
+                results[t].errors.append(f"internal error: {type(e).__name__}: {e}; please report it")
+    return {**results, **crashed}
+
+
+def _write_all(changed, identities: dict, errors: list[str], human: list[str]) -> set[str]:
+    """Write each changed file; the paths that were not written. SIGINT/SIGTERM wait for the file
+    being written (so no rename is cut in half), then the remaining files are left as they are."""
+    import signal
+
+    caught: list[int] = []
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            previous[sig] = signal.signal(sig, lambda number, _frame: caught.append(number))
+        except ValueError:  # not the main thread: signals keep their default meaning
+            pass
+    failed: set[str] = set()
+    try:
+        for r in changed:
+            if caught:
+                failed.add(r.path)
+                continue
+            failure = _write(r, identities.get(r.path))
+            if failure:
+                failed.add(r.path)
+                errors.append(f"{report.display_path(r.path)}: error: {failure}")
+            else:
+                human.append(report.fixed_line(r.path, r.fixed))
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if caught:
+        errors.append(f"error: interrupted ({signal.Signals(caught[0]).name}): {len(failed)} file"
+                      f"{'s' * (len(failed) != 1)} left as they were")
+    return failed
+
+
+class _NotWritten(Exception):
+    """A file polyfix must not replace; the message says why."""
+
+
+def _write(r: engine.FileResult, identity: tuple | None = None) -> str | None:
     """Write one result atomically (text, then mode); a failure message, or None."""
     try:
         if r.after is not None and r.after != r.before:
             real = os.path.realpath(r.path)
-            _atomic_write(real, r.after.encode("utf-8"))
+            _atomic_write(real, r.before.encode("utf-8"), r.after.encode("utf-8"), identity)
         if r.new_mode is not None and r.new_mode != r.old_mode:
+            links = os.stat(r.path).st_nlink
+            if links > 1:  # the other names may be outside the project
+                return f"not made executable: it has {links} hard links, and chmod would change them all"
             os.chmod(r.path, r.new_mode)
             discover.record_mode_in_index(r.path, bool(r.new_mode & 0o100))
+    except _NotWritten as e:
+        return f"not written: {e}"
     except OSError as e:
         return f"not written: {e.strerror or e}"
     return None
 
 
-def _atomic_write(path: str, data: bytes) -> None:
-    """Write through a temporary file in the same folder, keeping the mode; a link is written
-    through (its target is replaced), never replaced by a file."""
+TEMP_MARK = ".polyfix-"  # temporary files are `.<name>.polyfix-<pid>-<random>.tmp`, beside <name>
+
+
+def _atomic_write(path: str, old: bytes, data: bytes, identity: tuple | None = None) -> None:
+    """Write through a temporary file in the same folder, keeping mode and owner; a link is written
+    through (its target is replaced), never replaced by a file. Nothing is written when the file
+    changed since it was read (`identity`, then its bytes): that edit would be lost."""
     import tempfile  # only when writing: it costs a noticeable part of a check's start-up
 
-    if Path(path).read_bytes() == data:
-        return
-    mode = os.stat(path).st_mode & 0o7777
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".polyfix-")
+    st = os.stat(path)
+    if not os.access(path, os.W_OK) or not st.st_mode & 0o222:
+        raise _NotWritten("the file is read-only")
+    folder, name = os.path.split(path)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}{TEMP_MARK}{os.getpid()}-", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        os.chmod(tmp, mode)
+            f.flush()
+            os.fsync(f.fileno())
+            tmp_st = os.fstat(f.fileno())
+            if (tmp_st.st_uid, tmp_st.st_gid) != (st.st_uid, st.st_gid):
+                try:
+                    os.fchown(f.fileno(), st.st_uid, st.st_gid)
+                except PermissionError:
+                    raise _NotWritten(f"it belongs to user {st.st_uid} (group {st.st_gid}), and a rewritten "
+                                      f"copy would belong to whoever runs polyfix") from None
+            os.fchmod(f.fileno(), st.st_mode & 0o7777)
+        now = os.stat(path)
+        if (identity is not None and discover.identity(now) != identity) or _read_all(path) != old:
+            raise _NotWritten("it changed since polyfix read it (run polyfix again)")
         os.replace(tmp, path)
     except BaseException:
-        if os.path.exists(tmp):
+        if os.path.lexists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _read_all(path: str) -> bytes:
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def _remove_stale_temp_files(paths) -> None:
+    """Remove the temporary files a killed polyfix left beside these files: ours by name, by owner,
+    and by a process id that no longer runs."""
+    listed: dict[str, list[str]] = {}
+    for path in paths:
+        folder, name = os.path.split(os.path.realpath(path))
+        if folder not in listed:
+            try:
+                listed[folder] = os.listdir(folder)
+            except OSError:
+                listed[folder] = []
+        prefix = f".{name}{TEMP_MARK}"
+        for entry in listed[folder]:
+            pid = entry[len(prefix):].split("-", 1)[0]
+            if not (entry.startswith(prefix) and entry.endswith(".tmp") and pid.isdigit()):
+                continue
+            full = os.path.join(folder, entry)
+            try:
+                st = os.lstat(full)
+                if stat.S_ISREG(st.st_mode) and st.st_uid == os.geteuid() and not _running(int(pid)):
+                    os.unlink(full)
+            except OSError:
+                pass
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's process: it runs
+        return True
+    return True
 
 
 if __name__ == "__main__":  # pragma: no cover

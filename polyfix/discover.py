@@ -3,6 +3,7 @@ about scripts. All the file I/O of a check lives here and in cli.py."""
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from .project import ScriptInfo, include_targets, within
@@ -45,25 +46,57 @@ def project_root(path: Path) -> str:
 
 
 def find_files(folder: Path) -> list[str]:
-    """polytope.yml / polytope.yaml below a folder, leaving out what git ignores when in a work tree."""
-    if git_root(folder):
-        import subprocess  # here: a check of named files never starts a process
-
-        try:
-            out = subprocess.run(["git", "-C", str(folder), "ls-files", "-z", "--cached", "--others",
-                                  "--exclude-standard"], capture_output=True, timeout=120)
-        except (OSError, subprocess.SubprocessError):  # no git here: walk the folder instead
-            out = None
-        if out is not None and out.returncode == 0:
-            names = [n for n in out.stdout.decode("utf-8", "surrogateescape").split("\0") if n]
-            found = [posix(folder / n) for n in names
-                     if Path(n).name in NAMES and not SKIP_DIRS & set(Path(n).parts)]
-            return sorted(f for f in set(found) if os.path.isfile(f))
+    """polytope.yml / polytope.yaml below a folder, leaving out what the work tree's `.gitignore`
+    files (and `.git/info/exclude`) ignore. The patterns are read as text, never by running git: a
+    scanned tree's git configuration (`core.fsmonitor`) could run commands."""
+    top = git_root(folder)
+    ignores = GitIgnores(top) if top else None
     found = []
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
-        found.extend(posix(Path(dirpath) / n) for n in filenames if n in NAMES)
+    for dirpath, dirnames, filenames in os.walk(os.path.abspath(folder)):
+        here = Path(dirpath)
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS
+                             and not (ignores and ignores.ignored(here / d, is_dir=True)))
+        found.extend(posix(here / n) for n in filenames
+                     if n in NAMES and not (ignores and ignores.ignored(here / n, is_dir=False)))
     return sorted(found)
+
+
+class GitIgnores:
+    """git's ignore rules for one work tree: `.git/info/exclude`, then each folder's `.gitignore`
+    from the top down; the last pattern that matches decides (as in git). Files git tracks although
+    a pattern ignores them are left out too: knowing them would mean reading git's index."""
+
+    def __init__(self, top: Path):
+        self.top = Path(os.path.abspath(top))
+        self._specs: dict[Path, object] = {}
+
+    def _spec(self, folder: Path, name: str = ".gitignore"):
+        key = folder / name
+        if key not in self._specs:
+            import pathspec  # only when a folder inside a work tree is searched
+
+            try:
+                lines = read_text(str(key)).splitlines() if key.is_file() else []
+            except InputError:
+                lines = []
+            self._specs[key] = pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+        return self._specs[key]
+
+    def ignored(self, path: Path, is_dir: bool) -> bool:
+        decision = None
+        sources = [(self.top, self._spec(self.top / ".git" / "info", "exclude"))]
+        rel_parts = path.relative_to(self.top).parts
+        for i in range(len(rel_parts)):
+            folder = self.top.joinpath(*rel_parts[:i])
+            sources.append((folder, self._spec(folder)))
+        for folder, spec in sources:
+            if spec is None:
+                continue
+            rel = path.relative_to(folder).as_posix() + ("/" if is_dir else "")
+            include = spec.check_file(rel).include
+            if include is not None:
+                decision = include
+        return bool(decision)
 
 
 def is_script(path: Path) -> bool:
@@ -74,18 +107,73 @@ def is_script(path: Path) -> bool:
     if path.parent.name == "bin":
         return True
     try:
-        with open(path, "rb") as f:
-            return f.read(2) == b"#!"
-    except OSError:
+        return _first_bytes(str(path), 2) == b"#!"
+    except (OSError, InputError):
         return False
 
 
-def read_text(path: str) -> str:
-    """A file's text, decoded as UTF-8 with line endings kept."""
+MAX_BYTES = 10 * 1024 * 1024  # a polytope file is a few kB; anything this large is not one
+
+
+def _open_regular(path: str) -> int:
+    """A descriptor on a regular file; InputError for a FIFO, device, socket or folder. Opened
+    without blocking, so a FIFO is found out instead of waited on."""
     try:
-        data = Path(path).read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as e:
         raise InputError(e.strerror or str(e)) from None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        raise InputError(f"is not a regular file ({_file_kind(st.st_mode)}): not read")
+    return fd
+
+
+def _file_kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a file"
+
+
+def _first_bytes(path: str, n: int) -> bytes:
+    fd = _open_regular(path)
+    try:
+        return os.read(fd, n)
+    finally:
+        os.close(fd)
+
+
+def identity(st: os.stat_result) -> tuple:
+    """What tells whether a file changed since it was read (the bytes are compared too)."""
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def read_text(path: str, identities: dict | None = None) -> str:
+    """A file's text, decoded as UTF-8 with line endings kept. Only regular files up to MAX_BYTES
+    are read. `identities` (when given) records the file's identity() at the time of reading."""
+    fd = _open_regular(path)
+    try:
+        st = os.fstat(fd)
+        if st.st_size > MAX_BYTES:
+            raise InputError(f"is larger than {MAX_BYTES // 2**20} MB ({st.st_size:,} bytes): not read")
+        chunks, total = [], 0
+        while total <= MAX_BYTES:  # the size may have grown since the fstat
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        if total > MAX_BYTES:
+            raise InputError(f"is larger than {MAX_BYTES // 2**20} MB: not read")
+        data = b"".join(chunks)
+    except OSError as e:
+        raise InputError(e.strerror or str(e)) from None
+    finally:
+        os.close(fd)
+    if identities is not None:
+        identities[path] = identity(st)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -139,7 +227,8 @@ def make_probe(root: str):
         if path not in seen:
             seen[path] = _probe(path)
         info = seen[path]
-        return ScriptInfo(info.exists, info.is_dir, info.mode, info.inside_root, info.first_line, info.siblings)
+        return ScriptInfo(info.exists, info.is_dir, info.mode, info.inside_root, info.first_line, info.siblings,
+                          info.regular, info.hard_links)
 
     def _probe(path: str) -> ScriptInfo:
         try:
@@ -149,11 +238,12 @@ def make_probe(root: str):
         inside = within(Path(os.path.realpath(path)).as_posix(), Path(real_root).as_posix())
         if os.path.isdir(path):
             return ScriptInfo(exists=True, is_dir=True, mode=st.st_mode & 0o7777, inside_root=inside)
+        if not stat.S_ISREG(st.st_mode):  # a FIFO would block the `#!` probe: never opened
+            return ScriptInfo(exists=True, mode=st.st_mode & 0o7777, inside_root=inside, regular=False)
         first = b""
         try:
-            with open(path, "rb") as f:
-                first = f.readline(512).rstrip(b"\n")
-        except OSError:
+            first = _first_bytes(path, 512).split(b"\n", 1)[0]
+        except (OSError, InputError):
             pass
         siblings = []
         parent = os.path.dirname(path)
@@ -161,7 +251,7 @@ def make_probe(root: str):
             siblings = sorted(f"{parent}/{n}" for n in os.listdir(parent)
                               if f"{parent}/{n}" != path and os.path.isfile(f"{parent}/{n}"))
         return ScriptInfo(exists=True, mode=st.st_mode & 0o7777, inside_root=inside, first_line=first,
-                          siblings=siblings)
+                          siblings=siblings, hard_links=st.st_nlink)
 
     return probe
 
@@ -174,11 +264,12 @@ def record_mode_in_index(path: str, executable: bool) -> None:
     folder = os.path.dirname(path)
     if not git_root(Path(folder)):
         return
+    # The tree's own configuration must run nothing: no file-system monitor, no hooks.
+    git = ["git", "-C", folder, "-c", "core.fsmonitor=false", "-c", f"core.hooksPath={os.devnull}"]
     try:
-        mode = subprocess.run(["git", "-C", folder, "config", "--get", "core.fileMode"],
-                              capture_output=True, text=True)
+        mode = subprocess.run([*git, "config", "--get", "core.fileMode"], capture_output=True, text=True)
         if mode.stdout.strip().lower() == "false":
-            subprocess.run(["git", "-C", folder, "update-index", "--chmod=" + ("+x" if executable else "-x"),
+            subprocess.run([*git, "update-index", "--chmod=" + ("+x" if executable else "-x"),
                             "--", os.path.basename(path)], capture_output=True)  # untracked: nothing to record
     except OSError:
         pass  # no git to ask: the chmod stands on its own

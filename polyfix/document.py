@@ -59,9 +59,11 @@ class Document:
         return re.sub(MASK_TOKEN, lambda m: self.placeholders.get(m.group(), m.group()), text)
 
     def line_col(self, index: int) -> tuple[int, int]:
-        """1-based line and column of a character offset."""
-        line = self.text.count("\n", 0, index) + 1
-        col = index - (self.text.rfind("\n", 0, index) + 1) + 1
+        """1-based line and column of a character offset. A line ends at LF, CRLF or a lone CR, as in YAML."""
+        line = self.text.count("\n", 0, index) + self.text.count("\r", 0, index) - self.text.count("\r\n", 0, index) + 1
+        if index > 0 and self.text[index - 1] == "\r" and self.text[index:index + 1] == "\n":
+            line -= 1  # between the CR and the LF of one line break
+        col = index - (max(self.text.rfind("\n", 0, index), self.text.rfind("\r", 0, index)) + 1) + 1
         return line, col
 
 
@@ -121,11 +123,15 @@ def parse_text(text: str) -> tuple[Any, Any]:
             finally:
                 loader.dispose()
             _check_duplicates(root)
+            _check_shape(root)
             return root, data
         except ParseError:
             raise
-        except Exception:  # noqa: BLE001 - any failure: let ruamel decide and explain
-            pass
+        except RecursionError:
+            raise ParseError("nested too deeply") from None
+        except Exception as e:  # noqa: BLE001 - any other failure: let ruamel decide and explain
+            if "maximum nesting depth" in str(e):  # ruamel would take seconds to find the same
+                raise ParseError("nested too deeply") from None
     return _parse_ruamel(text)
 
 
@@ -147,10 +153,14 @@ def _parse_ruamel(text: str) -> tuple[Any, Any]:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    import warnings
+
     yaml = YAML(typ="safe", pure=True)
     try:
-        root = yaml.compose(text)
-        data = yaml.constructor.construct_document(root) if root is not None else None
+        with warnings.catch_warnings():  # a reused anchor is valid YAML: no warning text on stderr
+            warnings.simplefilter("ignore")
+            root = yaml.compose(text)
+            data = yaml.constructor.construct_document(root) if root is not None else None
     except MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -166,8 +176,54 @@ def _parse_ruamel(text: str) -> tuple[Any, Any]:
         raise ParseError(" ".join(str(e).split())) from None
     except RecursionError:
         raise ParseError("nested too deeply") from None
+    except Exception as e:  # noqa: BLE001 - valid but unusual YAML the parser cannot hold (a list as a key,
+        # `%YAML 1.3`): this file's error, never the run's
+        raise ParseError(f"YAML polyfix cannot work on ({type(e).__name__}: {' '.join(str(e).split())})") from None
     _check_duplicates(root)
+    _check_shape(root)
     return root, data
+
+
+MAX_DEPTH = 100  # far deeper than any Polytope file; the checks and the proof of a fix stay within Python's stack
+MAX_NODES = 200_000  # nodes with every alias expanded: what a walk over the data may visit
+
+
+def _check_shape(root) -> None:
+    """Refuse what would make later walks hang or overflow: an alias inside its own anchor (a cycle),
+    nesting deeper than MAX_DEPTH, or more than MAX_NODES nodes once aliases are expanded (a
+    "billion laughs" file). One pass over each distinct node, post-order, with no recursion."""
+    if root is None:
+        return
+    size: dict[int, int] = {}  # node id → nodes below it, itself included, aliases expanded
+    depth: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack = [(root, None)]
+    while stack:
+        node, kids = stack.pop()
+        key = id(node)
+        if kids is not None:  # its children are done
+            open_nodes.discard(key)
+            size[key] = 1 + sum(size[id(k)] for k in kids)
+            depth[key] = 1 + max((depth[id(k)] for k in kids), default=0)
+            if depth[key] > MAX_DEPTH:
+                raise ParseError(f"line {node.start_mark.line + 1}: nested more than {MAX_DEPTH} levels deep")
+            if size[key] > MAX_NODES:
+                raise ParseError(f"more than {MAX_NODES:,} nodes once its aliases are expanded")
+            continue
+        if key in size:
+            continue
+        if node.id == "scalar":
+            size[key], depth[key] = 1, 1
+            continue
+        kids = [x for pair in node.value for x in pair] if node.id == "mapping" else list(node.value)
+        open_nodes.add(key)
+        stack.append((node, kids))
+        for k in kids:
+            if id(k) in open_nodes:
+                raise ParseError(f"line {k.start_mark.line + 1}: an alias used inside its own anchor "
+                                 f"(a recursive structure)")
+            if id(k) not in size:
+                stack.append((k, None))
 
 
 def _check_duplicates(root) -> None:

@@ -96,7 +96,7 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
         return info
 
     live = [p for p in targets if p in docs]
-    crashes: list[str] = []
+    crashes: list[tuple] = []  # (file, internal error)
     groups = include_groups(docs)
     scripts = probe_now if probe else None
 
@@ -133,9 +133,8 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
     # What remains fixable is judged too, so a report offers exactly the fixes --write applies.
     gate.judge([p for p in problems if p.fix], docs)
     # Otherwise the last pass applied nothing: its problems are what remains.
-    for crash in dict.fromkeys(crashes):
-        for path in live:
-            _once(results[path].errors, crash)
+    for path, crash in crashes:
+        _once(results[path].errors, crash)
     for p in problems:
         results.setdefault(p.file, _script_result(p.file, probe, modes)).problems.append(p)
         doc = docs.get(p.fix_target) if p.fix else None
@@ -325,7 +324,7 @@ def _script_result(path, probe, modes) -> FileResult:
     return FileResult(path, old_mode=old, new_mode=modes.get(path, old))
 
 
-def _check(project: Project, files: list[str], options: Options, crashes: list[str],
+def _check(project: Project, files: list[str], options: Options, crashes: list[tuple],
            ready: dict | None = None) -> list[Problem]:
     """Every selected rule's problems in `files`; `ready` holds rules' findings already made on
     this project over a superset of the files."""
@@ -341,8 +340,13 @@ def _check(project: Project, files: list[str], options: Options, crashes: list[s
                 continue
             try:
                 problems.extend(rule.check(project, files))
-            except Exception as e:  # noqa: BLE001 - a bug in one rule must not stop the others
-                crashes.append(f"internal error: {rule.CODE} failed ({type(e).__name__}: {e}); please report it")
+            except Exception:  # noqa: BLE001 - a bug in one rule must not stop the others
+                for f in files:  # nor its problems on the files it does not fail on
+                    try:
+                        problems.extend(rule.check(project, [f]))
+                    except Exception as e:  # noqa: BLE001
+                        crashes.append((f, f"internal error: {rule.CODE} failed ({type(e).__name__}: {e}); "
+                                           f"please report it"))
     for rule in RULES:  # suppressions apply to everything found so far
         if getattr(rule, "AFTER_OTHERS", False):
             problems = rule.check_after(project, files, problems, selected)

@@ -139,7 +139,8 @@ class Project:
         self._services_by_file: dict[str, dict[str, list]] = {}
         self._indexes: dict = {}
         self._scopes: dict[str, list[str]] = {}
-        self._volumes: set[str] | None = None
+        self._volumes: dict[str, set[str]] | None = None  # include group → its volume ids
+        self.claimed_volume_ids: dict[str, set[str]] = {}  # include group → ids this check's fixes chose
         self.definitions: dict[str, list[Definition]] = {f: list(_definitions(f, d)) for f, d in docs.items()}
         self._by_group: dict[str, list[Definition]] = {}
         for f, defs in self.definitions.items():
@@ -279,7 +280,7 @@ class Project:
         cache = self._services_by_file
         if file not in cache:
             cache[file] = {}
-            for node in self._mappings([self.docs[file]]):
+            for node in self._mappings([file]):
                 for svc in items(get(node, "services")):
                     sid = text_value(get(svc, "id"))
                     if sid:
@@ -313,19 +314,29 @@ class Project:
     def definition_names(self) -> set[str]:
         return {d.name for defs in self.definitions.values() for d in defs}
 
-    def volume_ids(self) -> set[str]:
-        """The ids of every `{type: volume, id: …}` in the project's files."""
+    def volume_ids(self, file: str | None = None) -> set[str]:
+        """The ids of every `{type: volume, id: …}` in the files of `file`'s include group (all files
+        when None): unrelated projects checked in one run do not share ids."""
         if self._volumes is None:
-            self._volumes = {text_value(get(n, "id")) for n in self._mappings()
-                             if text_value(get(n, "type")) == "volume" and text_value(get(n, "id"))}
-        return self._volumes
+            self._volumes = {}
+            for f in self.docs:
+                group = self._volumes.setdefault(self.groups.get(f, f), set())
+                group.update(text_value(get(n, "id")) for n in self._mappings([f])
+                             if text_value(get(n, "type")) == "volume" and text_value(get(n, "id")))
+        if file is None:
+            return set().union(*self._volumes.values())
+        return self._volumes.get(self.groups.get(file, file), set())
 
-    def _mappings(self, docs=None) -> Iterator:
-        """Every mapping node of every file (or of the given documents)."""
-        for doc in (self.docs.values() if docs is None else docs):
+    def _mappings(self, files=None) -> Iterator:
+        """Every mapping node of the files (all when None), once: an alias leads back to a node already seen."""
+        for doc in (self.docs[f] for f in files) if files is not None else self.docs.values():
             stack = [doc.root] if doc.root is not None else []
+            seen: set[int] = set()
             while stack:
                 node = stack.pop()
+                if id(node) in seen:
+                    continue
+                seen.add(id(node))
                 if is_map(node):
                     yield node
                     stack.extend(v for _k, v in entries(node))
@@ -516,6 +527,8 @@ class ScriptInfo:
     inside_root: bool = True
     first_line: bytes = b""
     siblings: list[str] = field(default_factory=list)
+    regular: bool = True  # False for a FIFO, device or socket: never opened
+    hard_links: int = 1
 
 
 def within(path: str, root: str) -> bool:

@@ -9,10 +9,20 @@ import re
 from .problem import SAFE, Problem
 
 
-def display_path(path: str) -> str:
+def relative_path(path: str) -> str:
     """A path relative to the working folder when it is below it, else as given."""
     rel = os.path.relpath(path)
     return path if rel.startswith("..") else rel
+
+
+def display_path(path: str) -> str:
+    """relative_path for text output, control characters escaped."""
+    return escape_text(relative_path(path))
+
+
+def escape_text(text: str) -> str:
+    """Control characters as escapes: a file named `a\nb: error: x` must not print a line of its own."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
 
 
 def problem_line(p: Problem, name: str | None = None) -> str:
@@ -20,7 +30,7 @@ def problem_line(p: Problem, name: str | None = None) -> str:
     mark = ""
     if p.fix:
         mark = " [*]" if p.fix.applicability == SAFE else " [unsafe fix]"
-    return f"{name or display_path(p.file)}:{p.line}:{p.col}: {p.code} {p.message}{mark}"
+    return f"{escape_text(name) if name else display_path(p.file)}:{p.line}:{p.col}: {p.code} {escape_text(p.message)}{mark}"
 
 
 def fixed_line(path: str, fixed) -> str:
@@ -50,7 +60,8 @@ def diff(path: str, before: str | None, after: str | None, old_mode: int | None,
     return "".join(out)
 
 
-def summary(problems: int, fixable: int, unsafe: int, fixed: int, mode: str, errors: int = 0) -> str:
+def summary(problems: int, fixable: int, unsafe: int, fixed: int, mode: str, errors: int = 0,
+            not_written: int = 0) -> str:
     """The closing line, worded alike in every mode: `Found …` (report), `Would fix …` (--dry-run),
     `Fixed …` (--write), then the errors listed below it, if any."""
     if mode == "report":
@@ -63,6 +74,8 @@ def summary(problems: int, fixable: int, unsafe: int, fixed: int, mode: str, err
         verb = "Would fix" if mode == "dry-run" else "Fixed"
         head = f"{verb} {_count(fixed, 'problem')}" if fixed else "Nothing to fix"
         text = f"{head}; {problems} remaining" if problems else f"{head}; no problems remain"
+        if not_written:
+            text += f"; {_count(not_written, 'file')} not written"
     if not errors:
         return text if text.endswith("!") else text + "."
     if text == "No problems found":
@@ -113,7 +126,7 @@ def as_github(problems: list[Problem]) -> str:
     """GitHub Actions workflow commands: one `::error` annotation per problem."""
     out = []
     for p in problems:
-        props = (f"title={_gh_escape(f'polyfix ({p.code})', True)},file={_gh_escape(display_path(p.file), True)},"
+        props = (f"title={_gh_escape(f'polyfix ({p.code})', True)},file={_gh_escape(relative_path(p.file), True)},"
                  f"line={p.line},col={p.col},endLine={p.end_line},endColumn={p.end_col}")
         out.append(f"::error {props}::{_gh_escape(f'{p.code} {p.message}')}\n")
     return "".join(out)
@@ -132,7 +145,7 @@ def as_sarif(problems: list[Problem], rules, version: str) -> str:
     for p in problems:
         result = {"ruleId": p.code, "level": "error", "message": {"text": p.message},
                   "locations": [{"physicalLocation": {
-                      "artifactLocation": {"uri": display_path(p.file).replace(os.sep, "/")},
+                      "artifactLocation": {"uri": relative_path(p.file).replace(os.sep, "/")},
                       "region": {"startLine": p.line, "startColumn": p.col,
                                  "endLine": max(p.end_line, p.line),
                                  "endColumn": max(p.end_col, 1)}}}]}
@@ -150,7 +163,7 @@ def as_junit(problems: list[Problem]) -> str:
 
     by_file: dict[str, list[Problem]] = {}
     for p in problems:
-        by_file.setdefault(display_path(p.file), []).append(p)
+        by_file.setdefault(relative_path(p.file), []).append(p)
     out = ['<?xml version="1.0" encoding="UTF-8"?>\n',
            f'<testsuites name="polyfix" tests="{len(problems)}" failures="{len(problems)}">\n']
     for name, found in sorted(by_file.items()):

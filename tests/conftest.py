@@ -7,6 +7,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
+
+# Property tests draw the same examples in every CI run; POLYFIX_FUZZ_EXAMPLES (see test_fuzz.py)
+# asks for a long run with fresh ones.
+settings.register_profile("fixed-seed", derandomize=True, database=None)
+settings.register_profile("long-run", derandomize=False)
+settings.load_profile("long-run" if os.environ.get("POLYFIX_FUZZ_EXAMPLES") else "fixed-seed")
 
 from polyfix.cli import main
 

@@ -175,11 +175,16 @@ def _path_of(project: Project, file: str, target) -> tuple | None:
     return None
 
 
-def _volume_id(project: Project, base: str) -> str:
-    taken = project.volume_ids()
+def _volume_id(project: Project, base: str, file: str) -> str:
+    """A volume id new to the file's project (its include group): a function of that project alone,
+    and distinct for each fix of one check, in the order the calls are found."""
+    group = project.groups.get(file, file)
+    claimed = project.claimed_volume_ids.setdefault(group, set())
+    taken = project.volume_ids(file) | claimed
     vid, n = f"{base}-data", 2
     while vid in taken:
         vid, n = f"{base}-data-{n}", n + 1
+    claimed.add(vid)
     return vid
 
 
@@ -191,7 +196,7 @@ def _add_volume(project: Project, doc, call, arg: str, service: str):
     if not is_module_base and call.owner.kind == "template" and not is_map(call.args) and _bare_or_module_only(step):
         return _wrapper_module(project, doc, call, arg, service)
     vid = _volume_id(project, text_value(get(step, "id")) if not is_module_base and text_value(get(step, "id")) else
-                     call.owner.name if is_module_base else service)
+                     call.owner.name if is_module_base else service, call.owner.file)
     volume = _volume_text(doc, vid)
     data = {"type": "volume", "scope": "project", "id": vid}
     if is_map(call.args):
@@ -247,7 +252,7 @@ def _wrapper_module(project: Project, doc, call, arg: str, service: str):
         return None  # another step waits for this one by its current id
     if reuse is not None:  # a wrapper of the built-in exists: run it (its own volume is checked on its own)
         return Fix(f"Run the wrapper module `{wrapper}`", edits=[ref_edit], sets=[(ref_path, wrapper)])
-    vid = _volume_id(project, wrapper)
+    vid = _volume_id(project, wrapper, call.owner.file)
     volume = _volume_text(doc, vid)
     data = {"id": wrapper, "module": call.ref, "args": {arg: {"type": "volume", "scope": "project", "id": vid}}}
     if modules is None:
@@ -313,7 +318,7 @@ def _check_container(project: Project, call):
         for m in covered:
             yield from _check_scope(project, get(m, "source"), env, f"the volume on `{image}`'s data folder")
         return
-    vid = _volume_id(project, text_value(get(call.args, "id")) or call.owner.name)
+    vid = _volume_id(project, text_value(get(call.args, "id")) or call.owner.name, call.owner.file)
     mount_text = "{ path: %s, source: %s }" % (data_path, _volume_text(doc, vid)) if "{ " in _volume_text(doc, vid) \
         else "{path: %s, source: %s}" % (data_path, _volume_text(doc, vid))
     data = {"path": data_path, "source": {"type": "volume", "scope": "project", "id": vid}}

@@ -84,6 +84,10 @@ def _problems_for(project: Project, script: str, word: str, node, file: str):
         return
     if info.is_dir:
         return
+    if not info.regular:
+        yield at_node(CODE, NAME, f"`cmd` runs `{word}`, but {rel} is not a regular file", file, doc, node,
+                      hint="point `cmd` at a script file")
+        return
     if not info.mode & 0o100:
         msg = f"`cmd` runs `{word}`, but {rel} is not executable"
         yield at_node(CODE, NAME, msg, file, doc, node, *_chmod(script, info))
@@ -96,7 +100,7 @@ def _problems_for(project: Project, script: str, word: str, node, file: str):
     if posixpath.basename(posixpath.dirname(script)) == "bin":
         for sibling in info.siblings:
             s = project.probe(sibling)
-            if s.exists and not s.is_dir and s.first_line.startswith(b"#!") and not s.mode & 0o100:
+            if s.exists and not s.is_dir and s.regular and s.first_line.startswith(b"#!") and not s.mode & 0o100:
                 msg = "starts with `#!` but is not executable, in a bin/ folder whose scripts `cmd` runs"
                 yield Problem(CODE, NAME, msg, sibling, 1, 1, 1, 1, *_chmod(sibling, s))
 
@@ -105,6 +109,8 @@ def _chmod(path: str, info):
     """(fix, hint) making a script executable, where the project may touch it."""
     if not info.inside_root:
         return None, "it is outside the project (or behind a link that leaves it): not touched"
+    if info.hard_links > 1:  # the other names may lie outside the project, where no path check can see them
+        return None, f"it has {info.hard_links} hard links, and chmod would change every one of them: not touched"
     mode = info.mode | 0o100 | (0o010 if info.mode & 0o040 else 0) | (0o001 if info.mode & 0o004 else 0)
     return Fix(f"chmod +x (mode {info.mode & 0o7777:04o} to {mode & 0o7777:04o})", mode=mode, target=path), ""
 

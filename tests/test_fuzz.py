@@ -1,0 +1,94 @@
+"""Mutated real files through the engine: it never raises, a file that parsed still parses after its
+fixes, and fixing is idempotent.
+
+CI runs a fixed number of examples from a fixed seed. A long run draws fresh examples:
+
+    POLYFIX_FUZZ_EXAMPLES=20000 python -m pytest -q tests/test_fuzz.py
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from polyfix import engine
+from polyfix.document import ParseError, parse
+
+from conftest import CORPUS, GOLDEN
+
+LONG_RUN = os.environ.get("POLYFIX_FUZZ_EXAMPLES")
+FUZZ = settings(max_examples=int(LONG_RUN or 300), derandomize=not LONG_RUN, deadline=None, database=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+def _seeds() -> list[str]:
+    """The golden inputs, and the corpus's polytope files where it is present."""
+    files = sorted(GOLDEN.glob("*/*/input.yml"))
+    if CORPUS.is_dir():
+        files += sorted(p for p in CORPUS.rglob("polytope.y*ml") if p.is_file() and not p.is_symlink())
+    return [p.read_bytes().decode("utf-8", "replace") for p in files]
+
+
+SEEDS = _seeds()
+FRAGMENTS = [": ", "- ", "[", "]", "{", "}", ", ", "&a ", "*a", "&b [*b]", "\n", "\r\n", "\r", "  ", "    ",
+             "# c", "'", '"', "|\n", ">-\n", "!!str ", "!!map ", "? ", "---\n", "...\n", "%YAML 1.3\n",
+             "%TAG ! tag:x,2000:\n", "\t", "{{ x }}", "{= y =}", "pt.value db-host", "#pt-value port",
+             "run-when: {after: api}", "after: {step: db}", "<<: *a", "\ufeff", "polytope/redpanda",
+             "data-volume: {type: volume, scope: job, id: x}", "cmd: ./bin/run", "[[a, b]]: c", "\\x00", "\ue000",
+             "- tool: polytope/redpanda\n", "id: x\n", "module: polytope/postgres!simple\n", "1e3", "0o17", "~"]
+
+
+@st.composite
+def mutated(draw):
+    text = draw(st.sampled_from(SEEDS))
+    for _ in range(draw(st.integers(1, 4))):
+        op = draw(st.sampled_from(["insert", "delete", "duplicate", "swap", "indent"]))
+        lines = text.splitlines(keepends=True) or [""]
+        if op == "insert":
+            at = draw(st.integers(0, len(text)))
+            text = text[:at] + draw(st.sampled_from(FRAGMENTS)) + text[at:]
+        elif op == "delete":
+            at = draw(st.integers(0, len(text)))
+            text = text[:at] + text[at + draw(st.integers(1, 12)):]
+        elif op == "duplicate":
+            i = draw(st.integers(0, len(lines) - 1))
+            text = "".join(lines[:i + 1] + lines[i:])
+        elif op == "swap":
+            i, j = draw(st.integers(0, len(lines) - 1)), draw(st.integers(0, len(lines) - 1))
+            lines[i], lines[j] = lines[j], lines[i]
+            text = "".join(lines)
+        else:
+            i = draw(st.integers(0, len(lines) - 1))
+            lines[i] = draw(st.sampled_from([" ", "  ", "\t"])) + lines[i]
+            text = "".join(lines)
+    return text
+
+
+def _fix(text: str) -> engine.FileResult:
+    path = "/project/polytope.yml"
+    options = engine.Options(fix=True, unsafe_fixes=True)
+    return engine.run({path: text}, [path], "/project", None, options)[path]
+
+
+def _parses(text: str) -> bool:
+    try:
+        parse(text)
+    except ParseError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not SEEDS, reason="no seed files")
+@FUZZ
+@given(mutated())
+def test_mutated_files_never_crash_and_fixes_hold(text):
+    result = _fix(text)  # raising is the failure
+    if _parses(text):
+        assert _parses(result.after)
+        if not result.errors:
+            again = _fix(result.after)
+            assert again.after == result.after and not again.fixed
+    else:
+        assert result.errors and result.after == text
