@@ -147,6 +147,7 @@ class Project:
         # come from it, never from what another fix added in the same run.
         self.origin: Project = self
         self.suppressed: Callable[[str, int, str], bool] = lambda file, line, code: False
+        self.after_on_service = "remove"  # how PF003 fixes a wait on a service (configuration)
 
     # ---- include groups ----
     def group_files(self, file: str) -> list[str]:

@@ -118,3 +118,18 @@ def test_fix_safety_can_be_changed_per_rule(tmp_path, polyfix):
     write(tmp_path / "polyfix.toml", "extend-safe-fixes = ['PF001']\n")
     assert polyfix(tmp_path, "--write", "--select", "PF001").code == 0  # PF009 would then give it a default
     assert "type: str\n" in (tmp_path / "polytope.yml").read_text()
+
+
+def test_after_on_service_option(tmp_path, polyfix):
+    write(tmp_path / "polytope.yml", SERVICE_AFTER)
+    write(tmp_path / "polyfix.toml", "after-on-service = 'await-false'\n")
+    assert polyfix(tmp_path, "--write").code == 0
+    text = (tmp_path / "polytope.yml").read_text()
+    assert "await: false" in text and "after" in text, text
+    write(tmp_path / "polytope.yml", SERVICE_AFTER)
+    write(tmp_path / "polyfix.toml", "after-on-service = 'remove'\n")
+    assert polyfix(tmp_path, "--write").code == 0
+    assert (tmp_path / "polytope.yml").read_text() == FIXED
+    write(tmp_path / "polyfix.toml", "after-on-service = 'keep'\n")
+    bad = polyfix(tmp_path)
+    assert bad.code == 2 and "`after-on-service` must be one of `remove`, `await-false`" in bad.err
