@@ -79,7 +79,7 @@ def _fix(project: Project, doc, d: Definition, name: str, spec, path: tuple):
     candidates = []
     if name in origin.values or doc.unmask(name) in origin.values:
         candidates.append((origin.values.get(name, origin.values.get(doc.unmask(name))), "default from the values file"))
-    passed = _passed_by_every_caller(origin, d, name)
+    passed = _passed_by_every_caller(project, d, name)  # as the file is now: PF010 may have moved args
     if passed is not None:
         candidates.append((passed, "every caller passes the same value"))
     for raw, source in candidates:
@@ -99,8 +99,7 @@ def _fix(project: Project, doc, d: Definition, name: str, spec, path: tuple):
 
 def _passed_by_every_caller(project: Project, d: Definition, name: str):
     """The one literal every call of the spec passes for `name` (there must be a call); else None."""
-    original = project.lookup(d.name, d.file, (d.kind,))
-    calls = project.callers(original) if original is not None else []
+    calls = project.callers(d)
     found = set()
     for c in calls:
         given = get(c.args, name) if is_map(c.args) else None
