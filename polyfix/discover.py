@@ -139,7 +139,8 @@ def make_probe(root: str):
         if path not in seen:
             seen[path] = _probe(path)
         info = seen[path]
-        return ScriptInfo(info.exists, info.is_dir, info.mode, info.inside_root, info.first_line, info.siblings)
+        return ScriptInfo(info.exists, info.is_dir, info.mode, info.inside_root, info.first_line, info.siblings,
+                          info.children)
 
     def _probe(path: str) -> ScriptInfo:
         try:
@@ -148,7 +149,9 @@ def make_probe(root: str):
             return ScriptInfo(exists=False)
         inside = within(Path(os.path.realpath(path)).as_posix(), Path(real_root).as_posix())
         if os.path.isdir(path):
-            return ScriptInfo(exists=True, is_dir=True, mode=st.st_mode & 0o7777, inside_root=inside)
+            children = sorted(f"{path}/{n}" for n in os.listdir(path) if os.path.isfile(f"{path}/{n}"))
+            return ScriptInfo(exists=True, is_dir=True, mode=st.st_mode & 0o7777, inside_root=inside,
+                              children=children)
         first = b""
         try:
             with open(path, "rb") as f:

@@ -471,6 +471,7 @@ class ScriptInfo:
     inside_root: bool = True
     first_line: bytes = b""
     siblings: list[str] = field(default_factory=list)
+    children: list[str] = field(default_factory=list)  # for a folder: the files directly in it
 
 
 def within(path: str, root: str) -> bool:
