@@ -10,8 +10,9 @@ from .rules import BY_CODE, BY_NAME
 CONFIG_FILES = (".polyfix.toml", "polyfix.toml", "pyproject.toml")
 _LIST_KEYS = {"select", "ignore", "extend-select", "fixable", "unfixable", "extend-safe-fixes",
               "extend-unsafe-fixes", "exclude", "extend-exclude"}
-KEYS = _LIST_KEYS | {"unsafe-fixes", "per-file-ignores", "values-file", "output-format", "stateful"}
+KEYS = _LIST_KEYS | {"unsafe-fixes", "per-file-ignores", "values-file", "output-format", "stateful", "after-on-service"}
 OUTPUT_FORMATS = ("text", "concise", "json", "json-lines", "github", "sarif", "junit")
+AFTER_ON_SERVICE = ("remove", "await-false")  # how PF003 fixes a wait on a service
 
 
 class ConfigError(Exception):
@@ -35,6 +36,7 @@ class Config:
     values_file: str | None = None
     output_format: str | None = None
     stateful: dict[str, str] = field(default_factory=dict)
+    after_on_service: str = "remove"
 
 
 def codes(selectors, where: str) -> set[str]:
@@ -84,6 +86,10 @@ def from_table(table: dict, path: str) -> Config:
             if key == "output-format" and value not in OUTPUT_FORMATS:
                 raise ConfigError(f"{where} must be one of {', '.join(OUTPUT_FORMATS)}")
             setattr(cfg, key.replace("-", "_"), value)
+        elif key == "after-on-service":
+            if value not in AFTER_ON_SERVICE:
+                raise ConfigError(f"{where} must be one of {', '.join(f'`{v}`' for v in AFTER_ON_SERVICE)}")
+            cfg.after_on_service = value
         elif key == "stateful":
             if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
                 raise ConfigError(f"{where} must map module references to the name of their volume argument")

@@ -2,6 +2,7 @@
 about scripts. All the file I/O of a check lives here and in cli.py."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import stat
 from pathlib import Path
@@ -227,8 +228,7 @@ def make_probe(root: str):
         if path not in seen:
             seen[path] = _probe(path)
         info = seen[path]
-        return ScriptInfo(info.exists, info.is_dir, info.mode, info.inside_root, info.first_line, info.siblings,
-                          info.regular, info.hard_links)
+        return dataclasses.replace(info)
 
     def _probe(path: str) -> ScriptInfo:
         try:
@@ -237,7 +237,9 @@ def make_probe(root: str):
             return ScriptInfo(exists=False)
         inside = within(Path(os.path.realpath(path)).as_posix(), Path(real_root).as_posix())
         if os.path.isdir(path):
-            return ScriptInfo(exists=True, is_dir=True, mode=st.st_mode & 0o7777, inside_root=inside)
+            children = sorted(f"{path}/{n}" for n in os.listdir(path) if os.path.isfile(f"{path}/{n}"))
+            return ScriptInfo(exists=True, is_dir=True, mode=st.st_mode & 0o7777, inside_root=inside,
+                              children=children)
         if not stat.S_ISREG(st.st_mode):  # a FIFO would block the `#!` probe: never opened
             return ScriptInfo(exists=True, mode=st.st_mode & 0o7777, inside_root=inside, regular=False)
         first = b""

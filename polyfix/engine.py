@@ -47,6 +47,7 @@ class Options:
     ignored: Callable[[str], set] | None = None  # file → codes ignored there (per-file-ignores)
     values: dict = field(default_factory=dict)  # value name → value (a values file)
     stateful: dict = field(default_factory=dict)  # module → volume argument ([tool.polyfix.stateful])
+    after_on_service: str = "remove"  # PF003's fix: "remove" the wait, or "await-false" on the service
 
 
 def parse_all(texts: dict[str, str], parser=parse) -> tuple[dict[str, Document], dict[str, str]]:
@@ -104,6 +105,7 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
         project = Project(these, groups, root, probe_fn, options.values, options.stateful)
         project.origin = origin or project
         project.suppressed = _suppressions(these)
+        project.after_on_service = options.after_on_service
         return project
 
     first = project_now(docs, None, scripts)

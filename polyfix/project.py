@@ -151,6 +151,7 @@ class Project:
         # come from it, never from what another fix added in the same run.
         self.origin: Project = self
         self.suppressed: Callable[[str, int, str], bool] = lambda file, line, code: False
+        self.after_on_service = "remove"  # how PF003 fixes a wait on a service (configuration)
 
     # ---- include groups ----
     def group_files(self, file: str) -> list[str]:
@@ -529,6 +530,7 @@ class ScriptInfo:
     siblings: list[str] = field(default_factory=list)
     regular: bool = True  # False for a FIFO, device or socket: never opened
     hard_links: int = 1
+    children: list[str] = field(default_factory=list)  # for a folder: the files directly in it
 
 
 def within(path: str, root: str) -> bool:

@@ -96,7 +96,7 @@ def options(cfg: config.Config, root: str, cli_select, fix: bool, unsafe_fixes, 
     unsafe = unsafe_fixes if unsafe_fixes is not None else bool(cfg.unsafe_fixes)
     return engine.Options(fix=fix, unsafe_fixes=unsafe, select=frozenset(chosen), fixable=frozenset(fixable),
                           ignored=ignored if ignores else None, values=values, stateful=cfg.stateful,
-                          safety=safety)
+                          safety=safety, after_on_service=cfg.after_on_service)
 
 
 def _values(values_file: Path | None, root: str, errors: list[str]) -> dict | None:

@@ -82,7 +82,7 @@ def test_unfixable_reports_without_fixing(tmp_path, polyfix):
 def test_unsafe_fixes_and_values_file_keys(tmp_path, polyfix):
     write(tmp_path / "polytope.yml", VALUE_PASSED)
     write(tmp_path / "polyfix.toml", "unsafe-fixes = true\n")
-    polyfix(tmp_path, "--write")
+    polyfix(tmp_path, "--write", "--select", "PF001")  # PF009 would then give it the caller's value
     assert "type: str\n" in (tmp_path / "polytope.yml").read_text()
     write(tmp_path / "polytope.yml", VALUE)
     write(tmp_path / "polyfix.toml", "values-file = 'settings/values.yaml'\n")
@@ -116,5 +116,20 @@ def test_fix_safety_can_be_changed_per_rule(tmp_path, polyfix):
     assert polyfix(tmp_path, "--write", "--unsafe-fixes").code == 0
     write(tmp_path / "polytope.yml", VALUE_PASSED)
     write(tmp_path / "polyfix.toml", "extend-safe-fixes = ['PF001']\n")
-    assert polyfix(tmp_path, "--write").code == 0
+    assert polyfix(tmp_path, "--write", "--select", "PF001").code == 0  # PF009 would then give it a default
     assert "type: str\n" in (tmp_path / "polytope.yml").read_text()
+
+
+def test_after_on_service_option(tmp_path, polyfix):
+    write(tmp_path / "polytope.yml", SERVICE_AFTER)
+    write(tmp_path / "polyfix.toml", "after-on-service = 'await-false'\n")
+    assert polyfix(tmp_path, "--write").code == 0
+    text = (tmp_path / "polytope.yml").read_text()
+    assert "await: false" in text and "after" in text, text
+    write(tmp_path / "polytope.yml", SERVICE_AFTER)
+    write(tmp_path / "polyfix.toml", "after-on-service = 'remove'\n")
+    assert polyfix(tmp_path, "--write").code == 0
+    assert (tmp_path / "polytope.yml").read_text() == FIXED
+    write(tmp_path / "polyfix.toml", "after-on-service = 'keep'\n")
+    bad = polyfix(tmp_path)
+    assert bad.code == 2 and "`after-on-service` must be one of `remove`, `await-false`" in bad.err

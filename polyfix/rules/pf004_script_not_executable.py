@@ -9,7 +9,8 @@ What it does
     `./`-paths that only exist there. It reports a script that is not executable, that does not
     exist, or that has no `#!` line (or one ending in CRLF); and every file directly in the same
     `bin/` folder that starts with `#!` but is not executable. A `cmd` that works around missing bits
-    with `chmod` at start-up (`bash -c "chmod +x ./bin/* && ./bin/run"`) is reported too.
+    with `chmod` at start-up (`bash -c "chmod +x ./bin/* && ./bin/run"`) is reported too, and so is
+    each file its `chmod` covers (the glob resolved in the `code:` folder) that is not executable.
 
 Why
     `cmd: ./bin/run` executes the file directly: without its execute bit the container fails with
@@ -29,15 +30,23 @@ Fix (safe)
     (0644 becomes 0755). Nothing outside the project root is touched, nor anything reached through a
     symlink that leaves it. A missing script or a missing `#!` line is only reported: which
     interpreter a script wants is not certain from outside it.
+
+    The chmod workaround: the files it covers get `chmod +x` (safe), and `cmd` becomes the plain
+    command it wraps (`./bin/run`, **unsafe**: the workaround also fixes modes lost later, for
+    example on a file system that drops them), offered only where that script exists in the
+    project. A glob in a folder name, or a `chmod` that does not add `x`, is left alone.
 """
 from __future__ import annotations
 
+import fnmatch
+import json
 import posixpath
 import re
 
 from .. import builtins
 from ..document import get, is_map, is_scalar, is_seq, items, text_value
-from ..problem import Fix, Problem, at_node
+from ..edits import Edit
+from ..problem import UNSAFE, Fix, Problem, at_node
 from ..project import UNRESOLVED, Env, Project, within
 from ..refs import is_code, is_js, param_ref
 
@@ -60,10 +69,8 @@ def check(project: Project, files) -> list:
             if file not in targets:
                 continue
             if re.search(r"\bchmod\b", text_value(node) or ""):
-                msg = ("`cmd` runs `chmod` to make scripts executable at every start: give them their execute "
-                       "bit in git instead (polyfix --write does, for the scripts it finds) and drop the workaround")
-                p = at_node(CODE, NAME, msg, file, project.docs[file], node, hint="edit the cmd by hand")
-                problems.setdefault((p.file, p.line, p.col, p.message), p)
+                for p in _workaround(project, base, node, file):
+                    problems.setdefault((p.file, p.line, p.col, p.message), p)
             word = _script_word(node)
             if word is None or base is None:
                 continue
@@ -73,6 +80,66 @@ def check(project: Project, files) -> list:
                 problems.setdefault((p.file, p.line, p.col, p.message), p)  # several cmds, one script
     # A script that a cmd runs is reported at that cmd, not again as a bin/ sibling.
     return [p for p in problems.values() if p.file in project.docs or p.file not in referenced]
+
+
+_CHMOD = re.compile(r"""\bchmod\s+(?:-[A-Za-z]+\s+)*(\S+)\s+([^&;|"']+)""")
+_WRAPPED = re.compile(r"""\s*(?:bash|sh)\s+-c\s+(["'])\s*chmod\s[^&;|"']+&&\s*([^"'&;|$`<>]+?)\s*\1\s*""")
+
+
+def _workaround(project: Project, base: str | None, node, file: str):
+    """A cmd that runs `chmod` at start-up: the scripts it covers that are not executable (each with
+    its chmod), and the workaround itself (with the plain command as an unsafe fix)."""
+    doc = project.docs[file]
+    covered = _covered(project, base, text_value(node)) if base else None
+    fix, hint = None, "edit the cmd by hand"
+    plain = _WRAPPED.fullmatch(text_value(node))
+    word = _script_word_of(plain.group(2)) if plain else None
+    if word and covered is not None:
+        script = project.probe(posixpath.normpath(posixpath.join(base, word)))
+        path = next((p for n, p, _k, _parent in doc.scalars() if n is node), None)
+        if script.exists and not script.is_dir and script.inside_root and path is not None:
+            new = plain.group(2)
+            text = new if re.fullmatch(r"[A-Za-z0-9_./][A-Za-z0-9_./ =-]*", new) else json.dumps(new)
+            fix = Fix(f"Run `{new}` without the chmod", UNSAFE,
+                      edits=[Edit(node.start_mark.index, node.end_mark.index, text)], sets=[(path, new)])
+            hint = ""
+    msg = ("`cmd` runs `chmod` to make scripts executable at every start: give them their execute "
+           "bit in git instead (polyfix --write does, for the scripts it finds) and drop the workaround")
+    yield at_node(CODE, NAME, msg, file, doc, node, fix, hint)
+    for script in covered or []:
+        info = project.probe(script)
+        if info.exists and not info.is_dir and not info.mode & 0o100:
+            rel = posixpath.relpath(script, project.root)
+            msg = f"`cmd` runs `chmod` on {rel} at every start: it is not executable in the project"
+            yield at_node(CODE, NAME, msg, file, doc, node, *_chmod(script, info))
+
+
+def _covered(project: Project, base: str, cmd: str) -> list[str] | None:
+    """The files a `chmod` in a cmd makes executable, its operands (a glob only in the last part)
+    resolved in the folder the cmd runs in; None when they cannot be read."""
+    out = []
+    for mode, operands in _CHMOD.findall(cmd):
+        if not re.fullmatch(r"[ugoa]*\+[rwxX]*x[rwxX]*|[0-7]*[1357][0-7]{2}", mode):
+            continue
+        for word in operands.split():
+            folder, name = posixpath.split(posixpath.normpath(posixpath.join(base, word)))
+            if word.startswith(("/", "~")) or "$" in word or re.search(r"[*?\[]", folder):
+                return None
+            if not within(folder, project.root):
+                continue
+            if re.search(r"[*?\[]", name):
+                listing = project.probe(folder).children
+                out += [f for f in listing if fnmatch.fnmatchcase(posixpath.basename(f), name)
+                        and (name.startswith(".") or not posixpath.basename(f).startswith("."))]
+            else:
+                out.append(posixpath.join(folder, name))
+    return out
+
+
+def _script_word_of(command: str) -> str | None:
+    parts = command.split()
+    word = parts[0] if parts else None
+    return word if word and "/" in word and not word.startswith(("/", "~")) else None
 
 
 def _problems_for(project: Project, script: str, word: str, node, file: str):
