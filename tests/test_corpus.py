@@ -16,10 +16,12 @@ from polyfix.rules import VALIDATORS
 
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the shared corpus is not at {CORPUS}")
 
-# What a line removed or changed by a fix may hold (PF001 references, PF003 orderings; PF004 changes
-# no text), and what a line a fix adds may hold (rewritten references, declarations).
-REMOVED = re.compile(r"pt\.value|#pt-value|run-when|after|step:|^\s*$")
-ADDED = re.compile(r"pt\.param|pt\.input|#pt-param|^\s*(- )?id: |^\s*type: |^\s*(params|inputs):$|^\s*[^:#]+:$")
+# What a line removed or changed by a fix may hold (PF001 references, PF003 orderings, PF008 step
+# ids and `module:` keys; PF004 changes no text), and what a line a fix adds may hold (rewritten
+# references, declarations, PF008's `- module: X` and bare `- X` steps).
+REMOVED = re.compile(r"pt\.value|#pt-value|run-when|after|step:|^\s*$|^\s*(- )?(id|module): [\w.!/@-]+\s*$")
+ADDED = re.compile(r"pt\.param|pt\.input|#pt-param|^\s*(- )?id: |^\s*type: |^\s*(params|inputs):$|^\s*[^:#]+:$"
+                   r"|^\s*- (module: )?[\w.!/@-]+\s*$")
 
 
 def _configs(root: Path) -> dict[Path, bytes]:
