@@ -59,7 +59,7 @@ def check(project: Project, files) -> list:
     problems = []
     for file in files:
         doc = project.docs[file]
-        awaited = _awaited_names(project, file)
+        awaited = awaited_names(project, file)
         for run in project.run_lists(file):
             if run.owner.kind != "template":
                 continue
@@ -73,7 +73,7 @@ def check(project: Project, files) -> list:
     return problems
 
 
-def _awaited_names(project: Project, file: str) -> set:
+def awaited_names(project: Project, file: str) -> set:
     """The step ids that some `after` in the file's include group names (in any run list: an id
     used as a name elsewhere is a convention worth keeping)."""
     names = set()
