@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .document import is_map, is_scalar, is_seq
+from .document import get, is_map, is_scalar, is_seq
 
 
 @dataclass(frozen=True, order=True)
@@ -222,3 +222,30 @@ def add_entry(text: str, mapping, key: str, value_text: str) -> Edit | None:
         return None
     col = mapping.value[0][0].start_mark.column
     return insert_after(text, mapping, [f"{' ' * col}{key}: {value_text}"])
+
+
+def list_item_layout(text: str, root, key: str) -> tuple[str, int, int] | None:
+    """How a new item of the block sequence under the top-level `key` is laid out: (the `  - ` before
+    its first line, the column of its content, the indent of what it nests), copied from the first
+    item, or from the file's layout when `key` is missing. None for other layouts (a flow list, a
+    first item that is not a block mapping)."""
+    seq = get(root, key)
+    if seq is None:
+        top = root.value[0][0].start_mark.column
+        pad = " " * (top + seq_offset(root))
+        return pad + "- ", len(pad) + 2, 2
+    prefix = item_prefix(text, seq)
+    first = seq.value[0] if is_seq(seq) and seq.value else None
+    if prefix is None or not is_map(first) or first.flow_style:
+        return None
+    return prefix, len(prefix), indent_width(first)
+
+
+def add_list_item(text: str, root, key: str, lines: list[str]) -> Edit | None:
+    """Append an item, its lines laid out with `list_item_layout`, to the block sequence under the
+    top-level `key`; a missing `key:` is added after the last top-level entry."""
+    seq = get(root, key)
+    if seq is None:
+        return insert_after(text, root, [" " * root.value[0][0].start_mark.column + f"{key}:"] + lines)
+    return insert_after(text, seq, lines)
+

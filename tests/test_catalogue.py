@@ -21,7 +21,7 @@ modules:
   - id: web
     module: polytope/node
 """
-GOOD_FIXED = GOOD.replace("{ module: web, run-when: { after: api } }", "{ module: web }")
+GOOD_FIXED = GOOD.replace("- { module: web, run-when: { after: api } }", "- web")  # PF003, then PF008
 REDPANDA = "tools:\n  s:\n    run:\n      - tool: polytope/redpanda\n"
 
 

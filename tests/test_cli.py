@@ -14,12 +14,13 @@ templates:
     run:
       - api
       - id: web
-        module: web
+        module: web-app
         run-when: {after: api}
+      - { id: web-preview, module: web-app }
 modules:
   - id: api
     module: polytope/python
-  - id: web
+  - id: web-app
     module: polytope/node
 """
 FIXED = SERVICE_AFTER.replace("        run-when: {after: api}\n", "")
@@ -212,7 +213,7 @@ def test_the_example_project_shows_every_rule(tmp_path, polyfix):
     project = copy_tree(REPO / "examples", tmp_path / "examples")
     report = polyfix(project)
     assert {line.split(": ")[1].split()[0] for line in report.out.splitlines() if ": PF" in line} == {
-        "PF001", "PF002", "PF003", "PF004", "PF024", "PF025"}
+        "PF001", "PF002", "PF003", "PF004", "PF008", "PF024", "PF025"}
     fixed = polyfix(project, "--write", "--unsafe-fixes")
     left = [line for line in fixed.out.splitlines() if ": PF" in line]
     # `stack` runs `api` without args: a param without a default would stop it, so the gate keeps

@@ -17,9 +17,11 @@ from polyfix.rules import VALIDATORS
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the shared corpus is not at {CORPUS}")
 
 # What a line removed or changed by a fix may hold (PF001 references, PF003 orderings, PF004's chmod
-# workaround), and what a line a fix adds may hold (rewritten references, declarations, the plain cmd).
-REMOVED = re.compile(r"pt\.value|#pt-value|run-when|after|step:|chmod|^\s*$")
-ADDED = re.compile(r"pt\.param|pt\.input|#pt-param|^\s*(- )?id: |^\s*type: |^\s*(params|inputs):$|^\s*[^:#]+:$|^\s*cmd: ")
+# workaround, PF008 step ids and `module:` keys), and what a line a fix adds may hold (rewritten
+# references, declarations, the plain cmd, PF008's `- module: X` and bare `- X` steps).
+REMOVED = re.compile(r"pt\.value|#pt-value|run-when|after|step:|chmod|^\s*$|^\s*(- )?(id|module): [\w.!/@-]+\s*$")
+ADDED = re.compile(r"pt\.param|pt\.input|#pt-param|^\s*(- )?id: |^\s*type: |^\s*(params|inputs):$|^\s*[^:#]+:$|^\s*cmd: "
+                   r"|^\s*- (module: )?[\w.!/@-]+\s*$")
 
 
 def _configs(root: Path) -> dict[Path, bytes]:

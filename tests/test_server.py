@@ -19,9 +19,10 @@ templates:
   - id: stack
     run:
       - api
-      - id: web
+      - id: web-main
         module: web
         run-when: {after: api}
+      - { id: web-preview, module: web }   # web runs twice: the ids are needed
 modules:
   - id: api
     module: polytope/python

@@ -53,7 +53,8 @@ import re
 
 from .. import builtins
 from ..document import entries, get, is_map, is_scalar, is_seq, items, text_value, walk
-from ..edits import Edit, add_entry, content_end, indent_width, insert_after, item_prefix, seq_offset
+from ..edits import (Edit, add_entry, add_list_item, content_end, indent_width, insert_after, item_prefix,
+                     list_item_layout, seq_offset)
 from ..problem import Fix, at_node
 from ..project import UNRESOLVED, Env, Project
 
@@ -255,24 +256,14 @@ def _wrapper_module(project: Project, doc, call, arg: str, service: str):
     vid = _volume_id(project, wrapper, call.owner.file)
     volume = _volume_text(doc, vid)
     data = {"id": wrapper, "module": call.ref, "args": {arg: {"type": "volume", "scope": "project", "id": vid}}}
-    if modules is None:
-        top_col = root.value[0][0].start_mark.column
-        pad = " " * (top_col + seq_offset(root))
-        spec = (_block_volume_lines(doc, arg, vid, len(pad) + 4, 2)
-                or [f"{pad}    {arg}: {volume}"])
-        add = insert_after(text, root, [f"{' ' * top_col}modules:", f"{pad}- id: {wrapper}",
-                                        f"{pad}  module: {call.ref}", f"{pad}  args:", *spec])
-        sets = [(("modules",), [data])]
-    else:
-        prefix, first = item_prefix(text, modules), modules.value[0]
-        if prefix is None or not is_map(first) or first.flow_style:
-            return None
-        col, step = first.start_mark.column, indent_width(first)
-        spec = (_block_volume_lines(doc, arg, vid, col + step, step)
-                or [f"{' ' * (col + step)}{arg}: {volume}"])
-        add = insert_after(text, modules, [f"{prefix}id: {wrapper}", f"{' ' * col}module: {call.ref}",
-                                           f"{' ' * col}args:", *spec])
-        sets = [(("modules", len(modules.value)), data)]
+    layout = list_item_layout(text, root, "modules")
+    if layout is None:
+        return None
+    prefix, col, step = layout
+    spec = _block_volume_lines(doc, arg, vid, col + step, step) or [f"{' ' * (col + step)}{arg}: {volume}"]
+    add = add_list_item(text, root, "modules", [f"{prefix}id: {wrapper}", f"{' ' * col}module: {call.ref}",
+                                                 f"{' ' * col}args:", *spec])
+    sets = [(("modules",), [data])] if modules is None else [(("modules", len(modules.value)), data)]
     if add is None:
         return None
     return Fix(f"Run a wrapper module `{wrapper}` with `{arg}: {volume}`"

@@ -1,0 +1,224 @@
+"""PF007 module-in-template: a template step carries a module's data instead of running a module.
+
+What it does
+    Finds template run steps that run a built-in with its `args:` written in the step
+    (`{module: polytope/python, args: {...}}`), and, in the `tools:` format, steps of a stack tool
+    (a tool that runs more than one step) that run a built-in long-running service with the args
+    that describe it (`image`, `cmd`, `code`, `services`, `env`, `mounts`, `entrypoint`) inline.
+
+Why
+    Templates read best as a short list of what runs, with the module data in modules: a named
+    module can be run again, reached by its name from other steps and checked on its own, and the
+    template shows at a glance what the stack is made of.
+
+Example
+    templates:
+      - id: stack
+        run:
+          - module: polytope/python
+            args: { image: python:3.12, cmd: ./bin/run }
+            run-when: { after: init }
+
+    becomes
+
+    templates:
+      - id: stack
+        run:
+          - module: python
+            run-when: { after: init }
+    modules:
+      - id: python
+        module: polytope/python
+        args: { image: python:3.12, cmd: ./bin/run }
+
+Fix (safe)
+    Templates: the step's `args:` move, byte for byte (comments included, re-indented), into a new
+    module at the end of `modules:` (created when missing), and the step runs that module by name.
+    Its name is the step's `id` when it has one, else the id of the service the args declare, else
+    the built-in's service name (`postgres`, `python`), made unique with `-2`, `-3`. The step keeps
+    `run-when` and everything else, and its `id` only where an `after` names it; a step left with
+    nothing else becomes the bare entry `- <name>`. All steps moved in a file share one fix. Not fixed (reported only): args that read the template's params
+    (`pt.param x`, `params.x`): the new module would need those params declared; a layout polyfix
+    does not rewrite (a flow `modules:` list, a line that starts left of its args). Steps in the
+    `tools:` format are reported only: move them into a tool of their own.
+"""
+from __future__ import annotations
+
+import re
+
+from .. import builtins
+from ..builtins import SERVICE
+from ..document import entries, get, is_map, is_seq, items, text_value
+from ..edits import Edit, add_list_item, content_end, delete_entry, list_item_layout
+from ..problem import Fix, at_node
+from ..project import Project, step_id
+from ..refs import has_reference
+from .pf008_verbose_template import awaited_names
+
+CODE = "PF007"
+NAME = "module-in-template"
+
+_SERVICE_ARGS = {"image", "cmd", "code", "services", "env", "mounts", "entrypoint"}
+_READS_PARAMS = re.compile(r"pt\.param|#pt-param|pt\.input|params")
+
+
+def check(project: Project, files) -> list:
+    problems = []
+    for file in files:
+        doc = project.docs[file]
+        moves: list = []  # (problem, plan) of the steps moved by this file's one fix
+        names: set = set()  # module names given in this file
+        for run in project.run_lists(file):
+            template = run.owner.kind == "template"
+            if not template and len(run.steps) < 2:
+                continue
+            for i, step in enumerate(run.steps):
+                ref_node = get(step, "module" if template else "tool")
+                ref, args = text_value(ref_node), get(step, "args")
+                if not ref or not builtins.is_builtin(ref) or not is_map(args) or not args.value:
+                    continue
+                if not template and (builtins.base_kind(ref) != SERVICE or not _defines_service(args)):
+                    continue  # scaffolds, one-shot jobs and a built-in given only a volume stay
+                if template:
+                    plan, why = _plan(project, doc, run, i, step, ref_node, args, names)
+                    msg = (f"step runs `{ref}` with its args written in template `{run.owner.name}`: "
+                           f"module data belongs in a module of `modules:`, run by name")
+                    if why:
+                        msg += f" ({why})"
+                else:
+                    plan, why = None, "move the step into a tool of its own, and run that tool here"
+                    msg = (f"stack tool `{run.owner.name}` runs `{ref}` with its args inline: "
+                           f"the service could be a tool of its own")
+                problem = at_node(CODE, NAME, msg, file, doc, step, hint=why)
+                problems.append(problem)
+                if plan:
+                    names.add(plan["name"])
+                    moves.append((problem, plan))
+        _share_fix(doc, moves)
+    return problems
+
+
+def _share_fix(doc, moves: list) -> None:
+    """One fix for every step moved in a file: the new modules go to the same place, so fixes of
+    their own would collide there and need a pass each."""
+    if not moves:
+        return
+    layout = list_item_layout(doc.text, doc.root, "modules")
+    modules = get(doc.root, "modules")
+    prefix, col, _step = layout
+    lines, edits, deletes, sets, datas = [], [], [], [], []
+    for _problem, plan in moves:
+        lines += [f"{prefix}id: {plan['name']}", f"{' ' * col}module: {plan['ref']}"]
+        lines += [" " * col + line if line else "" for line in plan["args"]]
+        edits += plan["edits"]
+        deletes += plan["deletes"]
+        sets += plan["sets"]
+        datas.append(plan["data"])
+    add = add_list_item(doc.text, doc.root, "modules", lines)
+    if add is None:
+        for problem, _plan in moves:
+            problem.hint = "polyfix does not rewrite this layout"
+        return
+    if modules is None:
+        sets.append((("modules",), datas))
+    else:
+        sets += [(("modules", len(modules.value) + k), d) for k, d in enumerate(datas)]
+    names = ", ".join(f"`{plan['name']}`" for _p, plan in moves)
+    fix = Fix(f"Move the args into modules ({names}) and run them by name", edits=edits + [add],
+              deletes=deletes, sets=sets)
+    for problem, _plan in moves:
+        problem.fix, problem.hint = fix, ""
+
+
+def _plan(project: Project, doc, run, i: int, step, ref_node, args, names: set):
+    """(how the step's args move into a new module, why they cannot)."""
+    text = doc.text
+    keys = [text_value(k) for k, _v in entries(step)]
+    args_key = entries(step)[keys.index("args")][0]
+    start, end = args_key.start_mark.index, content_end(args)
+    line_end = text.find("\n", end)
+    rest = text[end:] if line_end < 0 else text[end:line_end]
+    if rest.strip().startswith("#"):
+        end += len(rest.rstrip("\r"))  # the comment ending the args goes with them
+    source = text[start:end]
+    if _READS_PARAMS.search(source):
+        return None, "its args read the template's params: move them by hand and declare those params"
+    modules = get(doc.root, "modules")
+    if list_item_layout(text, doc.root, "modules") is None or modules is not None and not is_seq(modules):
+        return None, "polyfix does not rewrite this `modules:` layout"
+    lines = source.split("\n")
+    moved = [lines[0].rstrip("\r")]  # relative to the new module's column
+    key_col = args_key.start_mark.column
+    for line in lines[1:]:
+        line = line.rstrip("\r")
+        if not line.strip():
+            moved.append("")
+        elif len(line) - len(line.lstrip(" ")) <= key_col:
+            return None, "a line of its args starts left of them"
+        else:
+            moved.append(line[key_col:])
+    ref = text_value(ref_node)
+    name = _module_name(project, run, i, step, ref, args, names)
+    ident = get(step, "id")
+    path = run.owner.path + ("run", i)
+    if ident is None and ref in _awaited(run):
+        return None, f"a step waits for `{ref}`: give the step that id by hand"
+    drop_id = ident is not None and (text_value(ident) == name
+                                     or text_value(ident) not in awaited_names(project, run.owner.file))
+    left = set(keys) - {"args", "module"} - ({"id"} if drop_id else set())
+    outside = text[step.start_mark.index:start] + text[end:content_end(step)]
+    if not left and "#" not in outside:  # nothing else in the step: it becomes the bare entry `- name`
+        edits, deletes, sets = [Edit(step.start_mark.index, content_end(step), name)], [], [(path, name)]
+    else:
+        edits = [Edit(ref_node.start_mark.index, ref_node.end_mark.index, name),
+                 delete_entry(text, step, keys.index("args"))]
+        deletes, sets = [path + ("args",)], [(path + ("module",), name)]
+        if drop_id:
+            edits.append(delete_entry(text, step, keys.index("id")))
+            deletes.append(path + ("id",))
+        if None in edits:
+            return None, "polyfix does not rewrite this layout"
+    data = {"id": name, "module": ref, "args": _data_at(doc.data, path + ("args",))}
+    return {"name": name, "ref": text[ref_node.start_mark.index:ref_node.end_mark.index], "args": moved,
+            "edits": edits, "deletes": deletes, "sets": sets, "data": data}, ""
+
+
+def _module_name(project: Project, run, i: int, step, ref: str, args, names: set) -> str:
+    """The step's id, else the id of the one service its args declare, else the built-in's
+    hostname or name (`redpanda-console`, `python`): the first that names no definition, no other
+    step and no module this rule names, else the first made unique with `-2`, `-3`."""
+    taken = {d.name for f in project.group_files(run.owner.file) for d in project.definitions.get(f, [])}
+    taken |= {step_id(s) for j, s in enumerate(run.steps) if j != i} | names
+    taken |= _awaited(run) - {step_id(step)}  # a wait for a step that is not there stays unmet
+    services = items(get(args, "services"))
+    fallback = builtins.SERVICE_HOSTS.get(builtins.normalise(ref)) or ref.rsplit("/", 1)[-1].replace("!", "-")
+    candidates = [text_value(get(step, "id")),
+                  text_value(get(services[0], "id")) if len(services) == 1 else None,
+                  text_value(get(args, "service-id")), text_value(get(args, "id")), fallback]
+    ok = [c for c in candidates if c and not has_reference(c) and re.fullmatch(r"[a-z0-9_-]+", c)]
+    for c in ok:
+        if c not in taken:
+            return c
+    base, n = (ok[0] if ok else "module"), 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def _defines_service(args) -> bool:
+    """Whether a tool step's args describe the service itself (what it runs), not only a volume or
+    an id given to a built-in."""
+    return any(text_value(k) in _SERVICE_ARGS for k, _v in entries(args))
+
+
+def _awaited(run) -> set:
+    names = set()
+    for s in run.steps:
+        names.add(text_value(get(get(s, "run-when"), "after")))
+    return names
+
+
+def _data_at(data, path: tuple):
+    for p in path:
+        data = data[p]
+    return data

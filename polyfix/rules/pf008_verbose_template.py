@@ -1,0 +1,191 @@
+"""PF008 verbose-template: a template says more than it needs to.
+
+What it does
+    In the `templates:` format, finds
+    - a run step whose `id` is the name of the module it runs (`{id: api, module: api}`), or an `id`
+      nothing needs: the module runs once in that run list, no `run-when: {after: …}` or `after:`
+      of the file (or of the files it includes) names the id, and the template holds no code;
+    - a step that is `{module: X}` and nothing else, which is the bare entry `- X`;
+    - a template param that nothing in the template uses (no `pt.param x`, `#pt-param x`,
+      `{pt.param x}`, nor the name anywhere else in the template).
+
+Why
+    A step's id is the name of the module it runs unless it says otherwise; an explicit id is only
+    needed to run one module twice in a run list, or to name a different step for `after`. Templates
+    are easier to read when they list what they run and nothing more: the module data belongs in
+    modules, and a template's params are its interface, so an unused one misleads its callers.
+
+Example
+    templates:
+      - id: stack
+        params:
+          - { id: unused, type: str }     # read nowhere
+        run:
+          - { id: api, module: api }
+          - module: web
+
+    becomes
+
+    templates:
+      - id: stack
+        run:
+          - api
+          - web
+
+Fix (safe)
+    Removes the `id:` entry, writes a `{module: X}` step as `- X` (both in one edit where a step has
+    both), and removes the unused param (the `params:` key when it was the only one). Steps keep
+    their ids: an id is removed only where the step's id stays the same, or where nothing refers to
+    it. Not fixed: a param that a caller passes in its `args:` (remove it there too), and params of a
+    template holding code (`#pt-js …`), which may read params in ways polyfix cannot follow. The
+    `tools:` format is not checked: whether a tool step may be a bare name is not documented.
+"""
+from __future__ import annotations
+
+import re
+
+from .. import builtins
+from ..document import entries, get, is_map, is_scalar, items, text_value
+from ..edits import Edit, content_end, delete_entry, delete_item
+from ..problem import Fix, at_node
+from ..project import Project, step_id, step_target
+from ..refs import CODE_PREFIXES, has_reference
+
+CODE = "PF008"
+NAME = "verbose-template"
+
+
+def check(project: Project, files) -> list:
+    problems = []
+    for file in files:
+        doc = project.docs[file]
+        awaited = awaited_names(project, file)
+        for run in project.run_lists(file):
+            if run.owner.kind != "template":
+                continue
+            for i, step in enumerate(run.steps):
+                found = _check_step(doc, run, i, step, awaited)
+                if found:
+                    problems.append(found)
+        for d in project.definitions.get(file, []):
+            if d.kind == "template":
+                problems.extend(_unused_params(project, doc, d))
+    return problems
+
+
+def awaited_names(project: Project, file: str) -> set:
+    """The step ids that some `after` in the file's include group names (in any run list: an id
+    used as a name elsewhere is a convention worth keeping)."""
+    names = set()
+    for f in project.group_files(file):
+        for run in project.run_lists(f):
+            for s in run.steps:
+                names.add(text_value(get(get(s, "run-when"), "after")))
+                after = get(s, "after")
+                for entry in items(after) or [after]:
+                    names.add(text_value(get(entry, "step")))
+    return names
+
+
+def _check_step(doc, run, i: int, step, awaited: set):
+    if not is_map(step):
+        return None
+    module = get(step, "module")
+    ref = text_value(module)
+    if not ref or has_reference(ref) or not is_scalar(module):
+        return None
+    if builtins.is_builtin(ref) and is_map(get(step, "args")) and get(step, "args").value:
+        return None  # PF007 moves the whole step into a module
+    keys = [text_value(k) for k, _v in entries(step)]
+    ident = get(step, "id")
+    path = run.owner.path + ("run", i)
+    drop_id = ident is not None and _id_unneeded(doc, run, i, text_value(ident), ref, awaited)
+    if ident is not None and not drop_id:
+        return None
+    if keys == ["module"] or sorted(keys) == ["id", "module"]:
+        span = doc.text[step.start_mark.index:content_end(step)]
+        fix = None
+        if "#" not in span:  # a comment inside would be lost
+            source = doc.text[module.start_mark.index:module.end_mark.index]
+            fix = Fix(f"Write the step as `- {ref}`", edits=[Edit(step.start_mark.index, content_end(step), source)],
+                      sets=[(path, ref)])
+        what = f"`{{module: {ref}}}` is the same step as the bare entry `- {ref}`"
+        if drop_id:
+            what = f"{_why_id(ident, ref)}, and the step is then the bare entry `- {ref}`"
+        return at_node(CODE, NAME, what, run.owner.file, doc, step, fix,
+                       hint="" if fix else "a comment is in the way: write it by hand")
+    if not drop_id:
+        return None
+    index = keys.index("id")
+    edit = delete_entry(doc.text, step, index)
+    fix = Fix("Remove the step's `id`", edits=[edit], deletes=[path + ("id",)]) if edit else None
+    return at_node(CODE, NAME, _why_id(ident, ref), run.owner.file, doc, ident, fix,
+                   hint="" if fix else "remove the `id` by hand")
+
+
+
+def _why_id(ident, ref: str) -> str:
+    name = text_value(ident)
+    if name == ref:
+        return f"step id `{name}` is the name of the module it runs: the id adds nothing"
+    return f"step id `{name}` is not needed: `{ref}` runs once in this run list and nothing refers to `{name}`"
+
+
+def _id_unneeded(doc, run, i: int, name: str | None, ref: str, awaited: set) -> bool:
+    """Whether the step keeps its meaning without its `id`."""
+    if name is None:
+        return False
+    if name == ref:
+        return True
+    others = [s for j, s in enumerate(run.steps) if j != i]
+    if any(step_target(s)[0] == ref or step_id(s) in (ref, name) for s in others):
+        return False  # the module runs twice, or the ids would clash: the id is needed
+    if name in awaited:
+        return False
+    for s in run.steps:
+        after = get(get(s, "run-when"), "after")
+        if after is not None and text_value(after) is None:
+            return False  # an ordering polyfix cannot read could name it
+    owner = doc.text[run.owner.node.start_mark.index:content_end(run.owner.node)]
+    if any(p in owner for p in CODE_PREFIXES):
+        return False  # code could name the step
+    return True
+
+
+def _unused_params(project: Project, doc, d):
+    params = get(d.node, "params")
+    specs = items(params)
+    if not specs:
+        return
+    text = doc.text
+    start, end = d.node.start_mark.index, content_end(d.node)
+    rest = text[start:params.start_mark.index] + "\n" + text[content_end(params):end]
+    key_node = next(k for k, v in entries(d.node) if v is params)
+    rest = rest.replace(text[key_node.start_mark.index:key_node.end_mark.index], "", 1)
+    if any(p in text[start:end] for p in CODE_PREFIXES):
+        return
+    for j, spec in enumerate(specs):
+        name = text_value(get(spec, "id"))
+        if not name or _mentions(rest, name):
+            continue
+        passed = [c for c in project.callers(d) if get(c.args, name) is not None or not is_map(c.args) and c.args is not None]
+        path = d.path + ("params",)
+        fix = None
+        if not passed:
+            if len(specs) == 1:
+                index = next(k for k, (key, _v) in enumerate(entries(d.node)) if key is key_node)
+                edit = delete_entry(text, d.node, index)
+                fix = Fix("Remove `params:`", edits=[edit], deletes=[path]) if edit else None
+            else:
+                edit = delete_item(text, params, j)
+                fix = Fix(f"Remove the param `{name}`", edits=[edit], deletes=[path + (j,)]) if edit else None
+        msg = f"template `{d.name}` declares the param `{name}`, which nothing in it uses"
+        hint = "remove it, and the args that pass it" if passed else ("" if fix else "remove it by hand")
+        if passed:
+            msg += f" (a caller passes it: remove it there too)"
+        yield at_node(CODE, NAME, msg, d.file, doc, get(spec, "id") or spec, fix, hint=hint)
+
+
+def _mentions(text: str, name: str) -> bool:
+    camel = re.sub(r"[-_](\w)", lambda m: m.group(1).upper(), name)
+    return any(re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", text) for n in {name, camel})
