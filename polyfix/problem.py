@@ -40,6 +40,7 @@ class Problem:
     end_col: int
     fix: Fix | None = None
     hint: str = ""  # why there is no fix, when there is none
+    secret: tuple[str, str] | None = None  # (name, value) of a secret literal: never printed (PF005)
 
     @property
     def fix_target(self) -> str:
