@@ -17,9 +17,11 @@ from polyfix.rules import VALIDATORS
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the shared corpus is not at {CORPUS}")
 
 # What a line removed or changed by a fix may hold (PF001 references, PF003 orderings, PF005 secrets:
-# under a secret's name, on an env entry's `value:` line, inside URLs and commands; PF004 changes no
-# text), and what a line a fix adds may hold (rewritten references, declarations).
-REMOVED = re.compile(r"pt\.value|#pt-value|run-when|after|step:|^\s*$|(?i:password|secret|token|_key\b)|://[^/@\s]+@|^\s*(- )?value: ")
+# under a secret's name, on an env entry's `value:` line, inside URLs and commands; PF006 endpoints: a
+# URL or a host; PF004 changes no text), and what a line a fix adds may hold (rewritten references,
+# declarations).
+REMOVED = re.compile(r"pt\.value|#pt-value|run-when|after|step:|^\s*$|(?i:password|secret|token|_key\b)|://[^/@\s]+@"
+                     r"|^\s*(- )?value: |://|localhost|_(URL|URI|ENDPOINT|ORIGIN|HOST|HOSTNAME|PORT)\b")
 ADDED = re.compile(r"pt\.param|pt\.input|#pt-param|pt\.secret|#pt-secret|^\s*(- )?id: |^\s*type: |^\s*(params|inputs):$|^\s*[^:#]+:$")
 
 
