@@ -7,6 +7,7 @@ cannot be read or parsed, or an internal error (one line per file; the other fil
 from __future__ import annotations
 
 import os
+import re
 import stat
 import sys
 from pathlib import Path
@@ -141,7 +142,7 @@ def _report(results, errors: list[str], *, write, dry_run, fmt, statistics, show
     human = []  # lines for people: on stdout with the text formats, else on stderr
     patch = ""
     if dry_run:
-        patch = "".join(report.diff(r.path, r.before, r.after, r.old_mode, r.new_mode) for r in changed)
+        patch = "".join(_diff(r, _terminal()) for r in changed)
         if color:
             patch = report.colour_diff(patch)
     elif write:
@@ -149,15 +150,23 @@ def _report(results, errors: list[str], *, write, dry_run, fmt, statistics, show
         failed = _write_all(changed, identities or {}, errors, human)
         unwritten = sum(sum(r.fixed.values()) for r in changed if r.path in failed)
         changed = [r for r in changed if r.path not in failed]
-    notes = [f"{report.display_path(r.path)}:{line}: {note}" for r in changed for line, note in r.notes]
+    machine = fmt not in ("text", "concise") and not statistics
+    shown = _terminal(err=machine)  # a secret's value only ever in the `pt secret set` line, on a terminal
+    notes, secret_notes = [], set()
+    for r in changed:
+        for line, note in r.notes:
+            note = _secret_note(note, r.secrets, shown)
+            if note.startswith("pt secret set ") and (r.path, note) in secret_notes:
+                continue  # one line per secret to set
+            secret_notes.add((r.path, note))
+            notes.append(f"{report.display_path(r.path)}:{line}: {note}")
     if write and notes:
         human.append("Still to do by hand:\n" + "\n".join(f"  {report.escape_text(n)}" for n in notes))
     if show_fixes and (write or dry_run):
         human.append(report.show_fixes(changed).rstrip("\n"))
     closing = _summary(problems, changed, "write" if write else "dry-run" if dry_run else "report", errors,
                        unwritten, len(failed))
-    listing = _listing(problems, fmt, statistics, color)
-    machine = fmt not in ("text", "concise") and not statistics
+    listing = report.mask(_listing(problems, fmt, statistics, color), _secrets(results))
     text_out = "\n".join(h for h in human if h)
     if dry_run:
         click.echo(patch, nl=False, color=color)
@@ -201,6 +210,32 @@ def _listing(problems, fmt: str, statistics: bool, color) -> str:
     return "".join(line + "\n" for line in lines)
 
 
+def _terminal(err: bool = False) -> bool:
+    return (sys.stderr if err else sys.stdout).isatty()
+
+
+def _secrets(results) -> set[str]:
+    return {v for r in results for v in r.secrets.values()}
+
+
+def _diff(r: engine.FileResult, terminal: bool, name: str | None = None) -> str:
+    """One file's diff; secret literals masked unless it goes to a terminal; `name` replaces the path."""
+    if terminal:
+        return report.diff(r.path, r.before, r.after, r.old_mode, r.new_mode, name)
+    return report.diff(r.path, report.masked_lines(r.before, r.secrets_before),
+                       report.masked_lines(r.after, r.secrets_after), r.old_mode, r.new_mode, name)
+
+
+def _secret_note(note: str, secrets: dict[str, str], shown: bool) -> str:
+    """`pt secret set NAME <value>` with the value PF005 took out of the file, on a terminal only."""
+    import shlex
+
+    m = re.fullmatch(r"pt secret set (\S+) <value>", note)
+    if not shown or not m or m.group(1) not in secrets:
+        return note
+    return f"pt secret set {m.group(1)} {shlex.quote(secrets[m.group(1)])}"
+
+
 def _color() -> bool | None:
     """Colour on a terminal only; NO_COLOR turns it off, FORCE_COLOR on (no-color.org, force-color.org)."""
     if os.environ.get("NO_COLOR"):
@@ -219,17 +254,19 @@ def _finish_stdin(results, write: bool, dry_run: bool, fmt: str, errors: list[st
         _finish(errors)
     closing = _summary(problems, [result] if result.changed else [], "write" if write else "dry-run" if dry_run else "report",
                        errors)
-    lines = "".join(report.problem_line(p, name if p.file == result.path else None) + "\n" for p in problems)
+    lines = report.mask("".join(report.problem_line(p, name if p.file == result.path else None) + "\n"
+                                for p in problems), _secrets(results))
     if write:
         click.echo(result.after, nl=False)
         click.echo(lines + closing, err=True)
     elif dry_run:
-        click.echo(report.diff(result.path, result.before, result.after, None, None, name), nl=False)
+        result.old_mode = result.new_mode = None
+        click.echo(_diff(result, _terminal(), name), nl=False)
         click.echo(lines + closing, err=True)
     elif fmt in ("text", "concise"):
         click.echo(lines + ("" if fmt == "concise" else closing), nl=fmt != "concise" or not lines)
     else:
-        click.echo(_listing(problems, fmt, False, None), nl=False)
+        click.echo(report.mask(_listing(problems, fmt, False, None), _secrets(results)), nl=False)
     _finish(errors, bool(problems) or (dry_run and result.after != result.before))
 
 

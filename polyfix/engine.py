@@ -31,6 +31,11 @@ class FileResult:
     fixed: Counter = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
     notes: list[tuple[int, str]] = field(default_factory=list)  # (line, what the user must still do there)
+    secrets: dict[str, str] = field(default_factory=dict)  # secret name → the literal PF005 found (never printed)
+    # (first line, last line, literal) of each secret literal, in the text before and after fixing:
+    # where output masks it
+    secrets_before: list[tuple[int, int, str]] = field(default_factory=list)
+    secrets_after: list[tuple[int, int, str]] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -120,8 +125,9 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
         project, ready = unused.pop() if unused else (project_now(docs, first, scripts), {})
         return _check(project, live, options, crashes, ready)
 
-    for _ in range(MAX_PASSES if options.fix else 1):
+    for n in range(MAX_PASSES if options.fix else 1):
         problems = check_now()
+        _keep_secrets(problems, results, first=n == 0)
         if not options.fix:
             break
         allowed = [p for p in problems if p.fix and (p.fix.applicability == SAFE or options.unsafe_fixes)]
@@ -139,12 +145,23 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
         _once(results[path].errors, crash)
     for p in problems:
         results.setdefault(p.file, _script_result(p.file, probe, modes)).problems.append(p)
+        if p.secret and p.file in results:
+            results[p.file].secrets_after.append((p.line, p.end_line, p.secret[1]))
         doc = docs.get(p.fix_target) if p.fix else None
         if doc is not None:  # edits as rows and columns, for machine-readable output
             p.fix.located = [(*doc.line_col(e.start), *doc.line_col(e.end), doc.unmask(e.text)) for e in p.fix.edits]
     for path, mode in modes.items():
         results[path].new_mode = mode
     return results
+
+
+def _keep_secrets(problems: list[Problem], results: dict[str, FileResult], first: bool) -> None:
+    """Remember the secret literals found (a fixed one is gone from later passes), for masking."""
+    for p in problems:
+        if p.secret and p.file in results:
+            results[p.file].secrets.setdefault(*p.secret)
+            if first:
+                results[p.file].secrets_before.append((p.line, p.end_line, p.secret[1]))
 
 
 class _Gate:

@@ -43,6 +43,7 @@ class Problem:
     # The specs a runtime error is about, as (file, top-level path) such as ("/p/polytope.yml",
     # ("tools", "api")): the spec it stands in, and the one it calls. The gate blames fixes by it.
     involves: frozenset = frozenset()
+    secret: tuple[str, str] | None = None  # (name, value) of a secret literal: never printed (PF005)
 
     @property
     def fix_target(self) -> str:

@@ -60,6 +60,32 @@ def diff(path: str, before: str | None, after: str | None, old_mode: int | None,
     return "".join(out)
 
 
+MASK = "****"
+
+
+def mask(text: str, secrets) -> str:
+    """The text with each secret literal replaced by MASK where it stands as a value: not inside a
+    longer name, not as a key (`password: …`), not as a name quoted in a message (`password`)."""
+    values = sorted({v.strip() for v in secrets if v and v.strip()}, key=len, reverse=True)
+    if not values or not text:
+        return text
+    alts = "|".join(re.escape(v) for v in values)
+    return re.sub(rf"(?<![\w.\-`/])(?:{alts})(?![\w.\-`/]|:(?:\s|$))", MASK, text)
+
+
+def masked_lines(text: str | None, spans) -> str | None:
+    """The text with each secret masked on the lines where it stands ((first line, last line,
+    literal) spans; a multi-line literal line by line)."""
+    if text is None or not spans:
+        return text
+    lines = text.splitlines(keepends=True)
+    for first, last, literal in spans:
+        pieces = [piece.strip() for piece in literal.splitlines() if piece.strip()]
+        for i in range(first - 1, min(last, len(lines))):
+            lines[i] = mask(lines[i], pieces)
+    return "".join(lines)
+
+
 def summary(problems: int, fixable: int, unsafe: int, fixed: int, mode: str, errors: int = 0,
             not_written: int = 0) -> str:
     """The closing line, worded alike in every mode: `Found …` (report), `Would fix …` (--dry-run),

@@ -17,11 +17,15 @@ from polyfix.rules import VALIDATORS
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the shared corpus is not at {CORPUS}")
 
 # What a line removed or changed by a fix may hold (PF001 references, PF003 orderings, PF004's chmod
-# workaround, PF008 step ids and `module:` keys), and what a line a fix adds may hold (rewritten
-# references, declarations, the plain cmd, PF008's `- module: X` and bare `- X` steps).
-REMOVED = re.compile(r"pt\.value|#pt-value|run-when|after|step:|chmod|^\s*$|^\s*(- )?(id|module): [\w.!/@-]+\s*$")
-ADDED = re.compile(r"pt\.param|pt\.input|#pt-param|^\s*(- )?id: |^\s*type: |^\s*(params|inputs):$|^\s*[^:#]+:$|^\s*cmd: "
-                   r"|^\s*- (module: )?[\w.!/@-]+\s*$")
+# workaround, PF005 secrets: under a secret's name, on an env entry's `value:` line, inside URLs and
+# commands; PF006 endpoints: a URL or a host; PF008 step ids and `module:` keys), and what a line a fix
+# adds may hold (rewritten references, declarations, the plain cmd, PF008's `- module: X` and bare
+# `- X` steps).
+REMOVED = re.compile(r"pt\.value|#pt-value|run-when|after|step:|chmod|^\s*$|^\s*(- )?(id|module): [\w.!/@-]+\s*$"
+                     r"|(?i:password|secret|token|_key\b)|://[^/@\s]+@|^\s*(- )?value: |://|localhost"
+                     r"|_(URL|URI|ENDPOINT|ORIGIN|HOST|HOSTNAME|PORT)\b")
+ADDED = re.compile(r"pt\.param|pt\.input|#pt-param|pt\.secret|#pt-secret|^\s*(- )?id: |^\s*type: |^\s*(params|inputs):$"
+                   r"|^\s*[^:#]+:$|^\s*cmd: |^\s*- (module: )?[\w.!/@-]+\s*$")
 
 
 def _configs(root: Path) -> dict[Path, bytes]:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CORPUS, REPO, copy_tree
+from polyfix import cli
 
 PROJECTS = [pytest.param(REPO / "examples", id="examples"),
             pytest.param(CORPUS, id="corpus", marks=pytest.mark.skipif(
@@ -40,7 +41,7 @@ def _changed_lines(before: dict[str, str], after: dict[str, str]) -> list[str]:
 
 @pytest.mark.parametrize("source", PROJECTS)
 @pytest.mark.parametrize("unsafe", [False, True], ids=["safe", "unsafe"])
-def test_report_dry_run_write_and_selection_agree(source, unsafe, tmp_path, polyfix):
+def test_report_dry_run_write_and_selection_agree(source, unsafe, tmp_path, polyfix, monkeypatch):
     flags = ["--unsafe-fixes"] if unsafe else []
     work = copy_tree(source, tmp_path / "p")
     run = lambda *args: polyfix(work, *args)  # noqa: E731
@@ -49,7 +50,11 @@ def test_report_dry_run_write_and_selection_agree(source, unsafe, tmp_path, poly
         "PF001 offers the same fixes whatever else runs"
     offered = sum(1 for r in everything if r["fix"] and (unsafe or r["fix"]["applicability"] == "safe"))
 
+    piped = run("--dry-run", *flags)  # secret literals masked (PF005)
+    monkeypatch.setattr(cli, "_terminal", lambda err=False: True)  # the diff as a terminal shows it
     dry = run("--dry-run", *flags)
+    monkeypatch.undo()
+    assert len(piped.out.splitlines()) == len(dry.out.splitlines()), "masking changes no line of the diff but its secrets"
     before = _files(work)
     wrote = run("--write", *flags)
     after = _files(work)

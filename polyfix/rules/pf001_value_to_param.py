@@ -62,11 +62,13 @@ Fix
 """
 from __future__ import annotations
 
-import json
 import re
 
+from ..declare import declaration, hash_style
+from ..declare import use_inputs as _use_inputs
+from ..declare import declared as _declared, prefers_inputs as _file_prefers_inputs
 from ..document import entries, get, is_map, is_scalar, is_seq, items, text_value, value
-from ..edits import Edit, eol_of, indent_width, insert_after, item_prefix, seq_offset
+from ..edits import Edit
 from ..problem import SAFE, UNSAFE, Fix, at_node
 from ..project import Definition, Project
 from ..refs import is_code
@@ -81,7 +83,6 @@ _INTERP = rf"\{{\s*pt\.value\s+({_NAME})\s*\}}"
 _CODE_READ = rf"""\(pt/value\s+["']({_NAME})["']\)|\bpt\.value\(\s*["']({_NAME})["']\s*\)"""
 _INT_KEYS = {"port", "expose-as", "max-restarts"}
 _SKIP_KEYS = {"info", "params", "inputs", "name", "id"}
-_PLAIN = r"[A-Za-z_\ue000-\uefff][A-Za-z0-9_./\-\ue000-\uefff]*"
 
 
 class _Ref:
@@ -145,15 +146,8 @@ def _env_port(mapping) -> bool:
     return bool(name) and (name.upper() == "PORT" or name.upper().endswith("_PORT"))
 
 
-def _file_prefers_inputs(definitions) -> bool:
-    uses_inputs = any(get(d.node, "inputs") is not None for d in definitions)
-    uses_params = any(get(d.node, "params") is not None for d in definitions)
-    return uses_inputs and not uses_params
-
-
 def _problems_for(project: Project, file, doc, d: Definition, refs, prefers_inputs):
-    params, inputs = get(d.node, "params"), get(d.node, "inputs")
-    use_inputs = is_map(inputs) or (inputs is None and params is None and prefers_inputs and d.kind == "tool")
+    use_inputs = _use_inputs(d, prefers_inputs)
     declared = _declared(d)
     # A suppressed place is reported (so its comment counts as used) but left out of every fix.
     fixable = [r for r in refs if not project.suppressed(file, doc.line_col(r.node.start_mark.index)[0], CODE)]
@@ -195,12 +189,6 @@ def _problems_for(project: Project, file, doc, d: Definition, refs, prefers_inpu
     return out
 
 
-def _declared(d: Definition) -> set[str]:
-    out = {text_value(get(p, "id")) for p in items(get(d.node, "params"))}
-    out |= {text_value(k) for k, _v in entries(get(d.node, "inputs"))}
-    return {n for n in out if n}
-
-
 def _type_and_default(origin: Project, file: str, doc, name: str, is_int: bool):
     """The param's type and default, from the values file, else from the project as it was read."""
     default = origin.values.get(doc.unmask(name)) if origin.values else None
@@ -239,10 +227,10 @@ def _fix(project, doc, d: Definition, refs, names, declared, use_inputs, safety)
     edits, sets = [], []
     kind = "input" if use_inputs else "param"
     # A file written in the older `"#pt-param x"` style keeps it for whole references.
-    hash_style = kind == "param" and text.count("#pt-param ") > text.count("pt.param ")
+    hashed = kind == "param" and hash_style(text)
 
     def replacement(prefix: str, whole: bool) -> str:
-        return "#pt-param" if prefix == "#pt-value" or (whole and hash_style) else f"pt.{kind}"
+        return "#pt-param" if prefix == "#pt-value" or (whole and hashed) else f"pt.{kind}"
 
     for r in refs:
         raw = text[r.node.start_mark.index:r.node.end_mark.index]
@@ -258,7 +246,7 @@ def _fix(project, doc, d: Definition, refs, names, declared, use_inputs, safety)
     new_names = [n for n in dict.fromkeys(n for r in refs for n in r.names) if n not in declared]
     notes = []
     if new_names:
-        decl = _declaration(doc, d, [(n, *names[n]) for n in new_names], use_inputs)
+        decl = declaration(doc, d, [(n, *names[n]) for n in new_names], use_inputs)
         if decl is None:
             return None
         edit, decl_sets = decl
@@ -272,100 +260,3 @@ def _fix(project, doc, d: Definition, refs, names, declared, use_inputs, safety)
     return Fix(message, safety, edits=edits, sets=sets, notes=notes)
 
 
-def _declaration(doc, d: Definition, new: list[tuple], use_inputs: bool):
-    """(the edit declaring params/inputs, the data it adds), in the file's style; None when the
-    layout is not one polyfix can extend safely."""
-    text = doc.text
-    if d.node.flow_style:
-        return None
-    key = "inputs" if use_inputs else "params"
-    existing = get(d.node, key)
-    key_col = d.node.value[0][0].start_mark.column
-    if existing is not None and not (is_seq(existing) if key == "params" else is_map(existing)):
-        return None
-    if use_inputs:
-        data = {n: {"type": _type_data(t, v)} for n, t, v in new}
-        if existing is None:
-            ind = indent_width(d.node)
-            lines = [f"{key}:"] + [line for n, t, v in new for line in
-                                   (f"{' ' * ind}{n}:", f"{' ' * 2 * ind}type: {_type_text(t, v)}")]
-            edit = _insert_key(text, d, key_col, lines)
-            return (edit, [(d.path + (key,), data)]) if edit else None
-        if existing.flow_style or not existing.value:
-            return None
-        col = existing.value[0][0].start_mark.column
-        inner = indent_width(existing)
-        edit = insert_after(text, existing, [line for n, t, v in new for line in
-                                             (f"{' ' * col}{n}:", f"{' ' * (col + inner)}type: {_type_text(t, v)}")])
-        return (edit, [(d.path + (key, n), entry) for n, entry in data.items()]) if edit else None
-    new_items = [{"id": n, "type": _type_data(t, v)} for n, t, v in new]
-    if existing is None:
-        dash = seq_offset(d.node, None)  # the lists nearest to the new one: the spec's own, else the file's
-        dash = seq_offset(doc.root) if dash is None else dash
-        lines = [f"{key}:"] + [line for n, t, v in new for line in
-                               (f"{' ' * dash}- id: {n}", f"{' ' * (dash + 2)}type: {_type_text(t, v)}")]
-        edit = _insert_key(text, d, key_col, lines)
-        return (edit, [(d.path + (key,), new_items)]) if edit else None
-    count = len(existing.value)
-    sets = [(d.path + (key, count + i), item) for i, item in enumerate(new_items)]
-    if existing.flow_style:
-        end = existing.end_mark.index - 1  # the closing `]`
-        if text[end] != "]":
-            return None
-        flow = ", ".join(f"{{id: {n}, type: {_type_text(t, v)}}}" for n, t, v in new)
-        return Edit(end, end, (", " if count else "") + flow), sets
-    prefix, first = item_prefix(text, existing), existing.value[0]
-    if prefix is None:
-        return None
-    if is_map(first) and first.flow_style:
-        lines = [f"{prefix}{{id: {n}, type: {_type_text(t, v)}}}" for n, t, v in new]
-    else:
-        col = first.start_mark.column
-        lines = [line for n, t, v in new for line in (f"{prefix}id: {n}", f"{' ' * col}type: {_type_text(t, v)}")]
-    edit = insert_after(text, existing, lines)
-    return (edit, sets) if edit else None
-
-
-def _insert_key(text: str, d: Definition, key_col: int, lines: list[str]) -> Edit | None:
-    """Insert a new key's lines before `args:`/`run:` (where the corpus declares params), else after
-    the spec's last line."""
-    eol = eol_of(text)
-    for anchor in ("args", "run"):
-        for k, _v in entries(d.node):
-            if text_value(k) == anchor:
-                ls = text.rfind("\n", 0, k.start_mark.index) + 1
-                if not text[ls:k.start_mark.index].strip():
-                    ls = _above_comments(text, ls)
-                    return Edit(ls, ls, "".join(" " * key_col + line + eol for line in lines))
-    return insert_after(text, d.node, [" " * key_col + line for line in lines])
-
-
-def _above_comments(text: str, ls: int) -> int:
-    """The start of the comment lines right above a line: they belong to it, so new lines go above."""
-    while ls > 0:
-        prev = text.rfind("\n", 0, ls - 1) + 1
-        if not text[prev:ls].strip().startswith("#"):
-            break
-        ls = prev
-    return ls
-
-
-def _type_data(typ: str, default):
-    return typ if default is None else ["default", typ, default]
-
-
-def _type_text(typ: str, default) -> str:
-    if default is None:
-        return typ
-    return f"[default, {typ}, {_scalar(default)}]"
-
-
-def _scalar(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    s = str(v)
-    if re.fullmatch(_PLAIN, s) and s.lower() not in ("true", "false", "null", "yes", "no", "on", "off", "y", "n"):
-        return s
-    return json.dumps(s, ensure_ascii=False)

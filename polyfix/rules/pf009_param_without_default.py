@@ -34,7 +34,7 @@ from ..edits import Edit
 from ..problem import Fix, at_node
 from ..project import Definition, Project, is_required
 from ..refs import has_reference
-from .pf001_value_to_param import _scalar
+from ..declare import yaml_scalar
 
 CODE = "PF009"
 NAME = "param-without-default"
@@ -88,9 +88,9 @@ def _fix(project: Project, doc, d: Definition, name: str, spec, path: tuple):
             text = doc.text[typ.start_mark.index:typ.end_mark.index]
             if "\n" in text:
                 return None, ""
-            new = f"[default, {text}, {_scalar(default)}]"
+            new = f"[default, {text}, {yaml_scalar(default)}]"
             type_data = value(typ) if is_scalar(typ) else doc_data(doc, path + ("type",))
-            fix = Fix(f"Give `{name}` the default {_scalar(default)}",
+            fix = Fix(f"Give `{name}` the default {yaml_scalar(default)}",
                       edits=[Edit(typ.start_mark.index, typ.end_mark.index, new)],
                       sets=[(path + ("type",), ["default", type_data, default])])
             return fix, source

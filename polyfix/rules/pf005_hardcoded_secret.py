@@ -1,0 +1,240 @@
+"""PF005 hardcoded-secret: a password, token or key written into the spec instead of a secret.
+
+What it does
+    Finds literal secrets in modules, templates and tools: the value of an env variable or an
+    argument whose name holds a secret (`*PASSWORD*`, `*SECRET*`, `*TOKEN*`, `*API_KEY*`, a
+    `password:` argument of a built-in such as `polytope/curity` or couchbase's `!init-cluster`, and
+    `*_KEY` when the value looks like a key: long, with letters and digits); a password inside a URL
+    (`postgres://user:pass@host`); a token on a command line (`--authtoken=…`,
+    `ngrok config add-authtoken …`, `--token`, `--password`, `--api-key`); a secret-named param's
+    default (reported only). Skipped: an empty string (people blank a secret so a stack starts
+    before it is set), references (`pt.secret x`, `pt.param x`, `${VAR}`), code (`#pt-js …`) and
+    documented placeholders (`...`, `xxx`, `<your-key>`, `changeme`, `your-api-key`, `TODO`).
+    Names such as `TOKEN_ENDPOINT` or `API_KEY_ID` end in a word that is not a secret: skipped.
+
+Why
+    A secret in `polytope.yml` is in every clone and in the repository's history, and it is the same
+    in every environment. Polytope keeps secrets in its secret store (`pt secret set NAME VALUE`),
+    out of the files; a spec reads one with `pt.secret NAME`.
+
+Example
+    env:
+      - { name: COUCHBASE_PASSWORD, value: 'cb-dev-pw' }
+
+    becomes
+
+    env:
+      - { name: COUCHBASE_PASSWORD, value: pt.secret couchbase-password }
+
+    and `--write` on a terminal prints `pt secret set couchbase-password cb-dev-pw`, the one line to run.
+
+Fix
+    **Unsafe** (the run needs the secret to be set first): the literal becomes `pt.secret <name>`
+    (`"#pt-secret <name>"` in a file written in that style); inside a URL or command only the secret
+    part becomes `{pt.secret <name>}`. The name is the variable or argument in kebab case
+    (`CLIENT_SECRET` → `client-secret`); a bare `password`/`token` argument is prefixed with the
+    module it configures (`couchbase-password`, `curity-password`); one name never stands for two
+    different values in a project. Block scalars and param defaults are reported only.
+
+    The value never appears in polyfix's output except in that `pt secret set` line, and that only
+    on a terminal (elsewhere it reads `<value>`): it is masked in every report format and in
+    `--dry-run` diffs that do not go to a terminal.
+"""
+from __future__ import annotations
+
+import re
+
+from ..declare import hash_style, whole_reference
+from ..document import get, is_map, items, text_value, value
+from ..edits import Edit
+from ..problem import UNSAFE, Fix, at_node
+from ..project import Project
+from ..refs import has_reference, is_code
+
+CODE = "PF005"
+NAME = "hardcoded-secret"
+
+_SECRET_WORDS = re.compile(r"PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|"
+                           r"AUTH_?KEY")
+# A last word that makes the name about something else than the secret itself (TOKEN_ENDPOINT).
+_NOT_SECRET_END = {"ENDPOINT", "URL", "URI", "HOST", "HOSTNAME", "PORT", "PATH", "FILE", "DIR", "TYPE", "METHOD",
+                   "NAME", "ID", "USER", "USERNAME", "EXPIRY", "EXPIRES", "TTL", "LIFETIME", "LENGTH", "HEADER",
+                   "ALGORITHM", "ALG", "ENABLED", "REQUIRED", "PREFIX", "FIELD", "COOKIE", "ISSUER", "AUDIENCE"}
+_KEYLIKE = re.compile(r"(?=.*[0-9])(?=.*[A-Za-z])[A-Za-z0-9+/=_.\-]{16,}")
+_PLACEHOLDER = re.compile(r"\.\.\.|…|x{3,}|\*{3,}|<[^<>]+>|^\s*(?:change[-_ ]?me|replace[-_ ]?me|todo|tbd|placeholder|"
+                          r"dummy|example|none|null|your[-_ ].*|your[A-Z].*|insert[-_ ].*)\s*$", re.I)
+_URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@{}]+:([^@\s/{}]+)@")
+_CMD_TOKEN = re.compile(r"(?:--(?:auth-?token|token|password|api-?key)[= ]|add-authtoken\s+)([^\s\"'{}]+)")
+_CMD_FLAG = re.compile(r"--(auth-?token|token|password|api-?key)=?$|^add-authtoken$")
+
+
+class _Found:
+    def __init__(self, node, path, secret, name, whole, what):
+        self.node, self.path, self.secret, self.name, self.whole, self.what = node, path, secret, name, whole, what
+
+
+def check(project: Project, files) -> list:
+    problems = []
+    for file in files:
+        doc = project.docs[file]
+        found = [f for d in project.definitions[file] for f in _secrets_in(doc, d)]
+        if not found:
+            continue
+        names = _unique_names(project, file, found)
+        hashed = hash_style(doc.text, ("param", "secret", "value"))
+        for f in found:
+            name = names[id(f)]
+            fix = None if f.whole is None else _fix(doc, f, name, hashed)
+            msg = f"{f.what} is a hard-coded secret: keep it in the secret store and use `pt.secret {name}`"
+            hint = "" if fix else f"run `pt secret set {name} <value>` and use the secret by hand"
+            p = at_node(CODE, NAME, msg, file, doc, f.node, fix, hint=hint)
+            p.secret = (name, f.secret)
+            problems.append(p)
+    return problems
+
+
+def _secrets_in(doc, d):
+    """The secret literals below a definition, in document order (found once per document)."""
+    memo = doc.memo.setdefault(CODE, {})
+    if d.path not in memo:
+        memo[d.path] = _find(doc, d)
+    return memo[d.path]
+
+
+def _find(doc, d):
+    out = []
+    for node, path, key, parent in doc.scalars(d.path):
+        rel = path[len(d.path):]
+        if not rel or rel[0] == "info" or not isinstance(node.value, str) or is_code(node.value):
+            continue
+        v = value(node)
+        if not isinstance(v, str) or not v.strip():
+            continue  # "" blanks a secret on purpose; numbers and booleans are settings
+        if rel[0] in ("params", "inputs"):
+            if key == "default" or (len(rel) >= 4 and rel[-2] == "type" and rel[-1] == 2):
+                pid = rel[1] if rel[0] == "inputs" else text_value(get(_at(d.node, rel[:2]), "id"))
+                if isinstance(pid, str) and _secret_name(pid, v) and not _skipped(v):
+                    out.append(_Found(node, path, v, _kebab(pid), None, f"the default of param `{pid}`"))
+            continue
+        env_name = text_value(get(parent, "name")) if key == "value" and is_map(parent) else None
+        if env_name is None and isinstance(key, str) and len(rel) >= 2 and rel[-2] == "env":
+            env_name = key  # env as a mapping
+        label = env_name or (key if isinstance(key, str) else None)
+        if label and _secret_name(label, v) and not _skipped(v):
+            what = f"env `{label}`" if env_name else f"`{label}`"
+            out.append(_Found(node, path, v, _secret_id(label, d, rel), True, what))
+            continue
+        if has_reference(v) and not _URL_PASSWORD.search(v):
+            continue
+        m = _URL_PASSWORD.search(v)
+        if m and not _skipped(m.group(1)) and not re.fullmatch(r"\$\{?\w+\}?", m.group(1)):
+            base = re.sub(r"[-_](URL|URI|DSN|CONNECTION[-_]STRING)$", "", label or "", flags=re.I)
+            name = _kebab(base) + "-password" if base else _context(d, rel) + "-password"
+            where = f"env `{label}`" if env_name else f"`{label}`" if label else "a string"
+            what = f"the password in the URL of {where}"
+            out.append(_Found(node, path, m.group(1), name, False, what))
+            continue
+        if "cmd" in rel:
+            m = _CMD_TOKEN.search(v)
+            token = m.group(1) if m else None
+            if token is None and isinstance(key, int) and key > 0:  # a list cmd: [--token, X]
+                prev = text_value(items(_at(d.node, rel[:-1]))[key - 1])
+                if prev and _CMD_FLAG.search(prev):
+                    token = v.strip()
+            if token and not _skipped(token) and not token.startswith("$"):
+                flag = re.search(r"auth-?token|token|password|api-?key", (m.group(0) if m else prev) or "")
+                program = re.match(r"\s*(?:\S*/)?([a-z][a-z0-9-]*)\s", v) if m else None
+                kind = flag.group(0).replace("-", "") if flag else "token"
+                name = f"{program.group(1) if program else _context(d, rel)}-{kind}"
+                out.append(_Found(node, path, token, name, token == v.strip(), "the token on this command line"))
+    return out
+
+
+def _at(node, rel):
+    for part in rel:
+        node = items(node)[part] if isinstance(part, int) else get(node, part)
+    return node
+
+
+def _secret_name(label: str, v: str) -> bool:
+    name = re.sub(r"[^A-Za-z0-9]+", "_", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", label)).upper().strip("_")
+    if name.rsplit("_", 1)[-1] in _NOT_SECRET_END:
+        return False
+    if _SECRET_WORDS.search(name):
+        return True
+    return (name == "KEY" or name.endswith("_KEY")) and bool(_KEYLIKE.fullmatch(v.strip()))
+
+
+def _skipped(v: str) -> bool:
+    """References, documented placeholders and scaffold placeholders (`{{ db-password }}`, masked
+    while parsing) are no secrets."""
+    s = v.strip()
+    return (not s or has_reference(s) or bool(_PLACEHOLDER.search(s)) or bool(re.search("[\ue000-\uefff]", s))
+            or bool(re.fullmatch(r"\$\{?[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}?", s)))
+
+
+def _kebab(label: str) -> str:
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1-\2", label)
+    return re.sub(r"[^a-z0-9]+", "-", s.lower()).strip("-")
+
+
+_GENERIC = {"password", "passwd", "secret", "token", "api-key", "apikey", "key", "auth-token", "access-key",
+            "private-key", "admin-password", "root-password", "client-secret"}
+
+
+def _secret_id(label: str, d, rel) -> str:
+    name = _kebab(label)
+    return f"{_context(d, rel)}-{name}" if name in _GENERIC and "." not in label and "_" not in label else name
+
+
+def _context(d, rel) -> str:
+    """What a bare `password` configures: the module or tool that the nearest step (or the module
+    itself) runs, as a short name (`polytope/couchbase!init-cluster` → `couchbase`), else the spec."""
+    node, ref = d.node, None
+    for part in (None, *rel):
+        if part is not None:
+            node = items(node)[part] if isinstance(part, int) else get(node, part)
+        if is_map(node):
+            ref = text_value(get(node, "module")) or text_value(get(node, "tool")) or ref
+    short = ref.split("@", 1)[0].split("!", 1)[0].rsplit("/", 1)[-1] if ref else ""
+    return _kebab(short) or _kebab(d.name)
+
+
+def _unique_names(project: Project, file: str, found) -> dict:
+    """id(found) → its secret name. One name never stands for two values in the file's include
+    group: where it would, each value's name is prefixed with the spec where that value first
+    appears (places with the same value share one name)."""
+    first_owner: dict[str, dict[str, str]] = {}  # name → value → the spec where it first appears
+    for other in project.group_files(file):
+        for d in project.definitions.get(other, []):
+            for f in _secrets_in(project.docs[other], d):
+                first_owner.setdefault(f.name, {}).setdefault(f.secret, _kebab(d.name))
+    out = {}
+    for f in found:
+        owners = first_owner[f.name]
+        out[id(f)] = f.name if len(owners) == 1 else f"{owners[f.secret]}-{f.name}"
+    return out
+
+
+def _fix(doc, f: _Found, name: str, hashed: bool) -> Fix | None:
+    node = f.node
+    if node.style in ("|", ">"):
+        return None
+    raw = doc.text[node.start_mark.index:node.end_mark.index]
+    if "\n" in raw:
+        return None  # a folded line: leave it to a human
+    if f.whole:
+        new_raw = whole_reference("secret", name, hashed)
+        new_value = f"#pt-secret {name}" if hashed else f"pt.secret {name}"
+    else:
+        if raw.count(f.secret) != 1 or node.value.count(f.secret) != 1:
+            return None
+        ref = f"{{pt.secret {name}}}"
+        new_value = node.value.replace(f.secret, ref)
+        if node.style in ('"', "'"):
+            new_raw = raw.replace(f.secret, ref)
+        else:  # quoted: a plain `{` would start a flow mapping
+            new_raw = '"' + new_value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    edit = Edit(node.start_mark.index, node.end_mark.index, new_raw)
+    return Fix(f"Use `pt.secret {name}`", UNSAFE, edits=[edit], sets=[(f.path, new_value)],
+               notes=[(f"pt secret set {name} <value>", node.start_mark.index)])

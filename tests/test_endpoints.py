@@ -1,0 +1,51 @@
+"""PF006 on the corpus, and with the other rules on one spec."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import CORPUS, copy_tree
+from test_cli import write
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the shared corpus is not at {CORPUS}")
+def test_corpus_endpoints(tmp_path, polyfix):
+    work = copy_tree(CORPUS, tmp_path / "c")
+    found = [line for line in polyfix(work, "--select", "PF006").out.splitlines() if ": PF006 " in line]
+    assert len(found) == 164 and all(line.endswith("[*]") for line in found)
+    assert sum("`localhost` is the developer's machine" in line for line in found) == 163
+    fixed = polyfix(work, "--select", "PF006", "--write")
+    assert "Fixed 164 problems; no problems remain." in fixed.out and fixed.err == ""
+
+
+def test_with_pf001_and_pf005_on_one_spec(tmp_path, polyfix):
+    write(tmp_path / "polytope.yml", """\
+tools:
+  web:
+    run:
+      - tool: polytope/node
+        args:
+          env:
+            - { name: REACT_APP_API_URL, value: http://localhost:8080/api }
+            - { name: API_TOKEN, value: 'tok-1234567890abcdef' }
+            - { name: LOG_LEVEL, value: pt.value log-level }
+""")
+    write(tmp_path / "config" / "values.yml", "log-level: info\n")
+    r = polyfix(tmp_path, "--write", "--unsafe-fixes")
+    assert "fixed polytope.yml (PF001, PF005, PF006)" in r.out, r.out
+    assert (tmp_path / "polytope.yml").read_text() == """\
+tools:
+  web:
+    params:
+      - id: react-app-api-url
+        type: [default, str, "http://localhost:8080/api"]
+      - id: log-level
+        type: [default, str, info]
+    run:
+      - tool: polytope/node
+        args:
+          env:
+            - { name: REACT_APP_API_URL, value: pt.param react-app-api-url }
+            - { name: API_TOKEN, value: pt.secret api-token }
+            - { name: LOG_LEVEL, value: pt.param log-level }
+"""
+    assert "fixed " not in polyfix(tmp_path, "--write", "--unsafe-fixes").out

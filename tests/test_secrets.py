@@ -1,0 +1,119 @@
+"""PF005: a secret's value appears in no output but the `pt secret set` line on a terminal."""
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from conftest import CORPUS, copy_tree
+from polyfix import cli
+from test_cli import write
+
+SPEC = """\
+tools:
+  agent:
+    run:
+      - tool: polytope/node
+        args:
+          env:
+            - { name: CLIENT_SECRET, value: 'Password1' }
+            - { name: DATABASE_URL, value: "postgres://app:hunter2@postgres:5432/app" }
+            - { name: CLIENT_ID, value: spa-client }
+  identity:
+    run:
+      - tool: polytope/curity
+        args:
+          password: curity-admin-pw
+"""
+VALUES = ("Password1", "hunter2", "curity-admin-pw")
+
+
+@pytest.fixture
+def project(tmp_path):
+    write(tmp_path / "polytope.yml", SPEC)
+    return tmp_path
+
+
+def _shows_no_value(text: str) -> bool:
+    return not any(v in text for v in VALUES)
+
+
+@pytest.mark.parametrize("fmt", ["text", "concise", "json", "json-lines", "github", "sarif", "junit"])
+def test_reports_show_no_value(project, polyfix, fmt):
+    r = polyfix(project, "--output-format", fmt, "--unsafe-fixes")
+    assert r.code == 1 and r.out.count("PF005") >= 3, r.out
+    assert _shows_no_value(r.out + r.err)
+
+
+def test_json_offers_the_unsafe_fix(project, polyfix):
+    records = json.loads(polyfix(project, "--output-format", "json").out)
+    secret = next(x for x in records if x["location"]["row"] == 7)
+    assert secret["code"] == "PF005" and secret["fix"]["applicability"] == "unsafe"
+    assert [e["content"] for e in secret["fix"]["edits"]] == ["pt.secret client-secret"]
+    ET.fromstring(polyfix(project, "--output-format", "junit").out)  # still XML
+
+
+def test_dry_run_to_a_pipe_is_masked(project, polyfix):
+    r = polyfix(project, "--dry-run", "--unsafe-fixes")
+    assert "-            - { name: CLIENT_SECRET, value: '****' }" in r.out.splitlines()
+    assert "+            - { name: CLIENT_SECRET, value: pt.secret client-secret }" in r.out.splitlines()
+    assert '-            - { name: DATABASE_URL, value: "postgres://app:****@postgres:5432/app" }' in r.out.splitlines()
+    assert "-          password: ****" in r.out.splitlines()
+    assert _shows_no_value(r.out + r.err)
+    assert (project / "polytope.yml").read_text() == SPEC
+
+
+def test_dry_run_on_a_terminal_shows_the_file(project, polyfix, monkeypatch):
+    monkeypatch.setattr(cli, "_terminal", lambda err=False: True)
+    monkeypatch.setenv("NO_COLOR", "1")
+    r = polyfix(project, "--dry-run", "--unsafe-fixes")
+    assert "-            - { name: CLIENT_SECRET, value: 'Password1' }" in r.out.splitlines()
+
+
+def test_write_prints_the_command_only_on_a_terminal(project, polyfix, monkeypatch):
+    piped = polyfix(project, "--write", "--unsafe-fixes")
+    assert "polytope.yml:7: pt secret set client-secret <value>" in piped.out
+    assert _shows_no_value(piped.out + piped.err)
+    write(project / "polytope.yml", SPEC)
+    monkeypatch.setattr(cli, "_terminal", lambda err=False: True)
+    shown = polyfix(project, "--write", "--unsafe-fixes")
+    lines = [line.strip() for line in shown.out.splitlines()]
+    assert "polytope.yml:7: pt secret set client-secret Password1" in lines
+    assert "polytope.yml:8: pt secret set database-password hunter2" in lines
+    assert "polytope.yml:14: pt secret set curity-password curity-admin-pw" in lines
+    assert "pt.secret client-secret" in (project / "polytope.yml").read_text()
+    assert _shows_no_value((project / "polytope.yml").read_text())
+
+
+def test_one_command_per_secret(tmp_path, polyfix, monkeypatch):
+    twice = SPEC + "  agent-local:\n    run:\n      - tool: polytope/node\n        args:\n" \
+                   "          env:\n            - { name: CLIENT_SECRET, value: 'Password1' }\n"
+    write(tmp_path / "polytope.yml", twice)
+    monkeypatch.setattr(cli, "_terminal", lambda err=False: True)
+    out = polyfix(tmp_path, "--write", "--unsafe-fixes").out
+    assert out.count("pt secret set client-secret 'Password1'") + out.count("pt secret set client-secret Password1") == 1
+
+
+def test_stdin_dry_run_is_masked(project, polyfix):
+    from click.testing import CliRunner
+
+    r = CliRunner().invoke(cli.main, ["--stdin-filename", str(project / "polytope.yml"), "--dry-run", "--unsafe-fixes", "-"],
+                           input=SPEC)
+    assert "pt.secret client-secret" in r.stdout and _shows_no_value(r.stdout + r.stderr)
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the shared corpus is not at {CORPUS}")
+def test_corpus_secrets_reported_and_never_shown(tmp_path, polyfix):
+    work = copy_tree(CORPUS, tmp_path / "c")
+    report = polyfix(work, "--select", "PF005")
+    found = [line for line in report.out.splitlines() if ": PF005 " in line]
+    assert len(found) == 164
+    assert sum(line.endswith("[unsafe fix]") for line in found) == 163
+    literals = ("Password1", "fda91643fce9af565bdc34cd965b48da75d1f5bd8846bf0910dd6d7b10f06dfe",
+                "4199f540d7086ef5e8723faa5201060fc262e08b15b105d409f81446f5a87345", "2lNPPr0rDYIkgWguxWsX5CE6kcb")
+    for fmt in ("json", "sarif", "junit", "github"):
+        out = polyfix(work, "--select", "PF005", "--output-format", fmt).out
+        assert not any(v in out for v in literals), fmt
+    dry = polyfix(work, "--select", "PF005", "--dry-run", "--unsafe-fixes")
+    assert dry.out.count("\n+") >= 163 and not any(v in dry.out + dry.err for v in literals)
