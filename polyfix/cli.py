@@ -270,7 +270,8 @@ def _run_root(root: str, targets: list[str], options, errors: list[str], stdin_t
                 except discover.InputError:
                     pass
     discover.include_closure(list(texts), texts, root, parse)
-    results = engine.run(texts, readable, root, discover.make_probe(root), options, parse)
+    reader = discover.make_reader(root) if stdin_text is None else None  # stdin: only that one file is ours to fix
+    results = engine.run(texts, readable, root, discover.make_probe(root), options, parse, reader)
     for r in results.values():
         real = Path(os.path.realpath(r.path)).as_posix()
         if r.after != r.before and not within(real, Path(os.path.realpath(root)).as_posix()):

@@ -1,7 +1,8 @@
 """check → fix → verify, until nothing more applies. Pure: texts in, results out.
 
-The file system is reached only through `probe` (what PF004 needs to know of scripts), which the
-CLI supplies; mode changes are recorded in the results, never applied here.
+The file system is reached only through `probe` (what PF004 needs to know of scripts) and `read`
+(the text of a project file, for the Python PF011 reads), which the CLI supplies; mode changes and
+new Python texts are recorded in the results, never applied here.
 """
 from __future__ import annotations
 
@@ -78,9 +79,10 @@ def include_groups(docs: dict[str, Document]) -> dict[str, str]:
 
 
 def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[str], ScriptInfo] | None,
-        options: Options, parser=parse) -> dict[str, FileResult]:
+        options: Options, parser=parse, read: Callable[[str], str | None] | None = None) -> dict[str, FileResult]:
     """Check (and with options.fix, fix) the target files; `texts` also holds context files.
-    `parser` may be a memoised `document.parse` (the CLI parses includes before this)."""
+    `parser` may be a memoised `document.parse` (the CLI parses includes before this).
+    `read` gives a project file's text, or None (missing, unreadable, outside the project)."""
     docs, parse_errors = parse_all(texts, parser)
     results: dict[str, FileResult] = {}
     for path in targets:
@@ -88,6 +90,10 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
         if path in parse_errors:
             results[path].errors.append(parse_errors[path])
     modes: dict[str, int] = {}
+    code: dict[str, str] = {}  # Python file → its text after this run's fixes
+
+    def read_now(path: str) -> str | None:
+        return code[path] if path in code else read(path)
 
     def probe_now(path: str) -> ScriptInfo:
         info = probe(path)
@@ -99,12 +105,13 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
     crashes: list[str] = []
     groups = include_groups(docs)
     def check_now() -> list[Problem]:
-        project = Project(docs, groups, root, probe_now if probe else None, options.values, options.stateful)
+        project = Project(docs, groups, root, probe_now if probe else None, options.values, options.stateful,
+                          read_now if read else None)
         return _check(project, live, options, crashes)
 
     for _ in range(MAX_PASSES if options.fix else 1):
         problems = check_now()
-        if not options.fix or not _apply_fixes(problems, docs, results, modes, probe_now, options):
+        if not options.fix or not _apply_fixes(problems, docs, results, modes, probe_now, options, (code, read)):
             break
     else:  # the last pass still fixed something: what remains is unknown, and a bug
         for path in live:
@@ -115,6 +122,8 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
         for path in live:
             _once(results[path].errors, crash)
     for p in problems:
+        if p.file not in results and read and p.file.endswith(".py"):
+            results[p.file] = FileResult(p.file, read(p.file), read(p.file))
         results.setdefault(p.file, _script_result(p.file, probe, modes)).problems.append(p)
         doc = docs.get(p.fix_target) if p.fix else None
         if doc is not None:  # edits as rows and columns, for machine-readable output
@@ -161,7 +170,7 @@ def _check(project: Project, files: list[str], options: Options, crashes: list[s
     return problems
 
 
-def _apply_fixes(problems, docs, results, modes, probe_now, options) -> bool:
+def _apply_fixes(problems, docs, results, modes, probe_now, options, code_and_read) -> bool:
     """Apply one pass of fixes; True when anything changed."""
     allowed = [p for p in problems if p.fix and (p.fix.applicability == SAFE or options.unsafe_fixes)]
     changed = False
@@ -182,7 +191,42 @@ def _apply_fixes(problems, docs, results, modes, probe_now, options) -> bool:
             by_file.setdefault(p.fix_target, []).append(p)
     for path, fixes in by_file.items():
         changed |= _fix_file(path, fixes, docs, results[path])
+    code, read = code_and_read
+    by_code: dict[str, list[Problem]] = {}
+    for p in allowed:
+        if p.fix.python is not None and p.fix.edits and read is not None:
+            by_code.setdefault(p.fix_target, []).append(p)
+    for path, fixes in by_code.items():
+        original = read(path)
+        result = results.setdefault(path, FileResult(path, original, original))
+        changed |= _fix_code(path, fixes, code, original if path not in code else code[path], result)
     return changed
+
+
+def _fix_code(path: str, fixes: list[Problem], code: dict[str, str], text: str | None, result: FileResult) -> bool:
+    """Apply the fixes to a Python file, when they prove to change only what they promise (see
+    verify.check_python). Problems sharing one fix object share its edits; fixes that overlap
+    wait for the next pass."""
+    if text is None:
+        return False
+    chosen: list = []
+    for p in fixes:
+        if all(p.fix is not c for c in chosen) and not any(overlaps(c.edits, p.fix.edits) for c in chosen):
+            chosen.append(p.fix)
+    after = apply_edits(text, [e for f in chosen for e in f.edits])
+    failure = verify.check_python(text, after, {w for f in chosen for w in f.python.wrappers},
+                                  sum(f.python.wraps for f in chosen), [s for f in chosen for s in f.python.inserts])
+    if failure is not None:
+        _once(result.errors, f"internal error: {fixes[0].code} fix of {len(chosen)} change(s) dropped: {failure}")
+        return False
+    if after == text:
+        return False
+    code[path] = result.after = after
+    for p in fixes:
+        if any(p.fix is c for c in chosen):
+            result.fixed[p.code] += 1
+            result.notes.extend(n for n in p.fix.notes if n not in result.notes)
+    return True
 
 
 def _fix_file(path: str, fixes: list[Problem], docs, result: FileResult) -> bool:
