@@ -386,7 +386,9 @@ def _string(node) -> str | None:
 def _host_in(call: cst.Call, hosts: set[str], any: bool) -> str | None:
     """The in-job hostname a call's string arguments name (a URL, `host:port`, or a `host=`);
     with `any`, also a hostname that is not a known service."""
-    for arg in call.args:
+    # One level into nested calls too: `connect(os.environ.get("DATABASE_URL", "postgresql://…"))`.
+    args = [*call.args, *(a for arg in call.args if isinstance(arg.value, cst.Call) for a in arg.value.args)]
+    for arg in args:
         text = _string(arg.value)
         if not text:
             continue
@@ -439,7 +441,9 @@ class RetryConnects(CodemodCommand):
         for style in ("stdlib", "async"):
             name = HELPER if style == "stdlib" else ASYNC_HELPER
             if style in styles and name not in defined:
-                helper = cst.parse_module(HELPER_SOURCE[style]).body[0]  # two blank lines above it, as PEP 8 has it
+                # In the file's line endings: the docstring's line break is inside a string token.
+                source = HELPER_SOURCE[style].replace("\n", tree.default_newline)
+                helper = cst.parse_module(source).body[0]  # two blank lines above it, as PEP 8 has it
                 helpers.append(helper.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()]))
                 self.inserted.append(HELPER_SOURCE[style])
         for library in ("tenacity", "backoff"):
