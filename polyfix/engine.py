@@ -128,9 +128,17 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
         doc = docs.get(p.fix_target) if p.fix else None
         if doc is not None:  # edits as rows and columns, for machine-readable output
             p.fix.located = [(*doc.line_col(e.start), *doc.line_col(e.end), doc.unmask(e.text)) for e in p.fix.edits]
+        elif p.fix and p.fix.python is not None and read:
+            text = read_now(p.fix_target) or ""
+            p.fix.located = [(*_line_col(text, e.start), *_line_col(text, e.end), e.text) for e in p.fix.edits]
     for path, mode in modes.items():
         results[path].new_mode = mode
     return results
+
+
+def _line_col(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column of an offset in a text."""
+    return text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1
 
 
 def _script_result(path, probe, modes) -> FileResult:

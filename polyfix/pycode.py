@@ -108,9 +108,12 @@ class Finding:
 
 @dataclass
 class Scan:
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # within this file alone (see startup_findings)
     imports: list[tuple[int, str]] = field(default_factory=list)  # (relative level, dotted name)
     libraries: set[str] = field(default_factory=set)  # top-level packages imported
+    scopes: dict = field(default_factory=dict)  # None (module level) or function name → _Scope
+    startup: set[str] = field(default_factory=set)  # names of the startup/lifespan handlers
+    imported: dict[str, tuple[int, str, str]] = field(default_factory=dict)  # local name → (level, module, name)
 
 
 def scan(text: str, hosts: set[str]) -> Scan | None:
@@ -123,10 +126,44 @@ def scan(text: str, hosts: set[str]) -> Scan | None:
     wrapper = MetadataWrapper(module)
     calls = _Calls(module, hosts)
     wrapper.visit(calls)
-    out = Scan(imports=calls.imports, libraries=calls.libraries)
-    for fn, site in _startup_sites(calls):
-        out.findings.append(site)
-    out.findings.sort(key=lambda f: (f.line, f.col))
+    out = Scan(imports=calls.imports, libraries=calls.libraries, scopes=calls.scopes, startup=calls.startup,
+               imported=calls.imported)
+    out.findings = startup_findings({"": out}, lambda _file, _level, _module: None)[""]
+    return out
+
+
+def startup_findings(scans: dict[str, Scan], resolve) -> dict[str, list[Finding]]:
+    """File → the connections without retry that run at start-up: module-level code (every file
+    is imported at start-up), the startup/lifespan handlers, and the functions these call by name,
+    in the same file or imported with `from module import name`. `resolve(file, level, module)`
+    is the file a module of an import in `file` loads, or None."""
+
+    def target(file: str, name: str):
+        if name in scans[file].scopes:
+            return file, name
+        level, module, original = scans[file].imported.get(name, (0, "", ""))
+        found = resolve(file, level, module) if original else None
+        return (found, original) if found in scans and original in scans[found].scopes else None
+
+    queue = [(f, None, False) for f in scans]
+    queue += [(*t, False) for f in scans for n in sorted(scans[f].startup) if (t := target(f, n))]
+    reached: set[tuple] = set()
+    out: dict[str, list[Finding]] = {f: [] for f in scans}
+    while queue:
+        file, name, retried = queue.pop(0)
+        if (file, name, retried) in reached:
+            continue
+        reached.add((file, name, retried))
+        scope = scans[file].scopes[name]
+        retried = retried or scope.retried
+        for callee, here in scope.callees:
+            t = target(file, callee)
+            if t is not None:
+                queue.append((*t, retried or here))
+        if not retried:
+            out[file] += [s.finding for s in scope.sites if not s.retried and s.finding not in out[file]]
+    for findings in out.values():
+        findings.sort(key=lambda f: (f.line, f.col))
     return out
 
 
@@ -161,6 +198,7 @@ class _Calls(cst.CSTVisitor):
         self.stack: list = []  # enclosing defs, classes and lambdas
         self.imports: list[tuple[int, str]] = []
         self.libraries: set[str] = set()
+        self.imported: dict[str, tuple[int, str, str]] = {}
 
     # ---- where we are ----
     def _scope(self) -> _Scope | None:
@@ -208,7 +246,11 @@ class _Calls(cst.CSTVisitor):
         self.imports.append((level, base))
         if not isinstance(node.names, cst.ImportStar):
             for alias in node.names:  # `from pkg import mod` may name a submodule
-                self.imports.append((level, f"{base}.{alias.name.value}" if base else alias.name.value))
+                name = self.module.code_for_node(alias.name)
+                self.imports.append((level, f"{base}.{name}" if base else name))
+                local = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name
+                if not self.stack:
+                    self.imported[local] = (level, base, name)
 
     # ---- calls ----
     def visit_Assign(self, node):
@@ -318,28 +360,6 @@ class _Calls(cst.CSTVisitor):
         text = self.module.code_for_node(target)
         return (any(n.split(".")[0] in RETRY_LIBRARIES for n in names)
                 or text.split(".")[-1] in ("retry", "retry_async"))
-
-
-def _startup_sites(calls: _Calls):
-    """(scope name, finding) for the connections without retry that run at start-up: module-level
-    code, the startup/lifespan handlers, and the module-level functions they call (by name)."""
-    reached: set[tuple] = set()
-    queue = [(None, False)] + [(name, False) for name in sorted(calls.startup) if name in calls.scopes]
-    while queue:
-        name, retried = queue.pop(0)
-        if (name, retried) in reached:
-            continue
-        reached.add((name, retried))
-        scope = calls.scopes[name]
-        retried = retried or scope.retried
-        for callee, here in scope.callees:
-            if callee in calls.scopes and callee is not None:
-                queue.append((callee, retried or here))
-        if not retried:
-            for site in scope.sites:
-                if not site.retried:
-                    yield name, site.finding
-    # A site yielded twice (reached from two places) is the same finding object.
 
 
 def _is_startup_decorator(decorator) -> bool:

@@ -157,3 +157,21 @@ def test_a_yaml_only_run_does_not_import_libcst(tmp_path):
     (tmp_path / "api" / "main.py").write_text("print('hi')\n")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert "libcst loaded: True" in out, "the check above can tell"
+
+
+def test_start_up_follows_functions_imported_from_other_files():
+    db = pycode.scan("import psycopg\ndef init():\n    psycopg.connect()\ndef lazy():\n    psycopg.connect()\n", set())
+    files = {"db": "db.py"}
+
+    def resolve(file, level, module):
+        return files.get(module)
+
+    def lines(main_code):
+        main = pycode.scan(main_code, set())
+        return [f.line for f in pycode.startup_findings({"main.py": main, "db.py": db}, resolve)["db.py"]]
+
+    assert lines("from db import init as setup\nsetup()\n") == [3]
+    assert lines("from db import init\nfrom fastapi import FastAPI\napp = FastAPI(on_startup=[init])\n") == [3]
+    assert lines("from db import init, lazy\n") == [], "imported, never called at start-up"
+    assert lines("import time\nfrom db import init\nwhile True:\n    try:\n        init()\n        break\n"
+                 "    except OSError:\n        time.sleep(1)\n") == [], "retried by the caller in another file"

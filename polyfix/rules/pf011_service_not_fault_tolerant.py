@@ -73,7 +73,8 @@ def check(project: Project, files) -> list:
     targets = set(files)
     hosts = set(project.service_ids()) | set(builtins.DEFAULT_PORTS)
     scans: dict[str, object] = {}  # file → pycode.Scan (or None: does not parse)
-    runners: dict[str, tuple] = {}  # file → (who runs it, the service's files)
+    found: dict[str, dict] = {}  # file → (line, col) → (finding, who runs it)
+    libraries: dict[str, set] = {}  # file → the packages its services' code imports
     for call in project.calls:
         if call.owner.file not in targets or not builtins.is_command_runner(call.ref):
             continue
@@ -85,28 +86,34 @@ def check(project: Project, files) -> list:
             entries += _entries(project, base, _cmd_text(node), 0)
         if not entries:
             continue
-        closure = _closure(project, base, dict.fromkeys(entries), scans, hosts)
+        from .. import pycode
+
+        closure = {f: scans[f] for f in _closure(project, base, dict.fromkeys(entries), scans, hosts) if scans.get(f)}
+        used = set().union(*(c.libraries for c in closure.values()))
         who = f"{call.owner.kind} `{call.owner.name}` in {posixpath.relpath(call.owner.file, project.root)}"
-        for f in closure:
-            runners.setdefault(f, (who, closure))
+
+        def resolve(file, level, module):
+            return next(iter(_import_files(project, base, file, level, module)), None)
+
+        for f, findings in pycode.startup_findings(closure, resolve).items():
+            libraries.setdefault(f, set()).update(used)
+            for finding in findings:
+                found.setdefault(f, {}).setdefault((finding.line, finding.col), (finding, who))
     problems = []
-    for path, (who, closure) in runners.items():
-        found = scans.get(path)
-        if found is None or not found.findings:
-            continue
-        libraries = set().union(*(scans[f].libraries for f in closure if scans.get(f)))
-        problems += _problems(project, path, found, who, libraries)
+    for path in sorted(found):
+        problems += _problems(project, path, sorted(found[path].values(), key=lambda fw: (fw[0].line, fw[0].col)),
+                              libraries[path])
     return problems
 
 
-def _problems(project: Project, path: str, found, who: str, libraries: set[str]) -> list[Problem]:
+def _problems(project: Project, path: str, found: list, libraries: set[str]) -> list[Problem]:
     from .. import pycode
 
     sync_style = next((lib for lib in pycode.RETRY_LIBRARIES if lib in libraries), "stdlib")
-    targets = {(f.line, f.col): ("async" if f.awaited else sync_style) for f in found.findings if f.fixable}
+    targets = {(f.line, f.col): ("async" if f.awaited else sync_style) for f, _who in found if f.fixable}
     fix = _fix(project.read(path), targets, path) if targets else None
     out = []
-    for f in found.findings:
+    for f, who in found:
         msg = f"{f.what} connects to {f.service} at start-up without retry (run by {who})"
         hint = "" if f.fixable else "wrap the connection in a retry by hand (an `async with` or an un-awaited coroutine)"
         out.append(Problem(CODE, NAME, msg, path, f.line, f.col, f.end_line, f.end_col,
@@ -254,6 +261,18 @@ def _module_files(project, roots: list[str], dotted: str, main: bool = False) ->
     return []
 
 
+def _import_files(project, base: str, path: str, level: int, name: str) -> list[str]:
+    """The project files an import in `path` loads, the module itself first: relative to the
+    file's package, else from the code folder or the file's own folder (where `python path.py`
+    looks)."""
+    folder = posixpath.dirname(path)
+    if level:
+        for _ in range(level - 1):
+            folder = posixpath.dirname(folder)
+        return _module_files(project, [folder], name) if name else []
+    return _module_files(project, [base, folder], name)
+
+
 def _closure(project, base: str, files: dict, scans: dict, hosts: set) -> list[str]:
     """The entry files and every project module they import, transitively."""
     from .. import pycode
@@ -267,16 +286,8 @@ def _closure(project, base: str, files: dict, scans: dict, hosts: set) -> list[s
         found = scans[path]
         if found is None:
             continue
-        folder = posixpath.dirname(path)
         for level, name in found.imports:
-            if level:
-                root = folder
-                for _ in range(level - 1):
-                    root = posixpath.dirname(root)
-                targets = _module_files(project, [root], name) if name else []
-            else:
-                targets = _module_files(project, [base, folder], name)
-            for t in targets:
+            for t in _import_files(project, base, path, level, name):
                 if t not in files:
                     files[t] = None
                     queue.append(t)
