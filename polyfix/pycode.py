@@ -467,9 +467,7 @@ class RetryConnects(CodemodCommand):
                 helpers.append(helper.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()]))
                 self.inserted.append(HELPER_SOURCE[style])
         for library in ("tenacity", "backoff"):
-            if library in styles:
-                if not _imports_module(tree, library):
-                    self.inserted.append(HELPER_SOURCE[library])
+            if library in styles:  # added after this, by the codemod's import pass, when missing
                 AddImportsVisitor.add_needed_import(self.context, library)
         if helpers:
             at = _after_imports(tree)
@@ -524,4 +522,7 @@ def rewrite(text: str, targets: dict[tuple[int, int], str]) -> Rewrite | None:
     result = transform_module(command, text)
     if not isinstance(result, TransformSuccess) or command.wrapped != len(targets):
         return None
-    return Rewrite(result.code, command.inserted, command.wrapped)
+    before, after = cst.parse_module(text), cst.parse_module(result.code)
+    added = [HELPER_SOURCE[lib] for lib in ("tenacity", "backoff")
+             if _imports_module(after, lib) and not _imports_module(before, lib)]
+    return Rewrite(result.code, command.inserted + added, command.wrapped)

@@ -175,3 +175,60 @@ def test_start_up_follows_functions_imported_from_other_files():
     assert lines("from db import init, lazy\n") == [], "imported, never called at start-up"
     assert lines("import time\nfrom db import init\nwhile True:\n    try:\n        init()\n        break\n"
                  "    except OSError:\n        time.sleep(1)\n") == [], "retried by the caller in another file"
+
+
+SERVICE = ("modules:\n  - id: api\n    module: polytope/python\n"
+           "    args: {code: {type: host, path: ./api}, cmd: python main.py}\n")
+CONNECT = "import psycopg\nconn = psycopg.connect('postgresql://postgres/app')\n"
+
+
+def _service(root, main: str):
+    (root / "api").mkdir(parents=True)
+    (root / "polytope.yml").write_text(SERVICE)
+    (root / "api" / "main.py").write_text(main, newline="")
+    return root
+
+
+def test_a_file_with_a_byte_order_mark_is_reported_not_fixed(tmp_path, polyfix):
+    project = _service(tmp_path / "p", "\ufeff" + CONNECT)
+    before = (project / "api" / "main.py").read_bytes()
+    done = polyfix(project, "--select", "PF011", "--write", "--unsafe-fixes")
+    assert "api/main.py:2:8: PF011 `psycopg.connect()` connects to `postgres`" in done.out
+    assert "fixed" not in done.out and (project / "api" / "main.py").read_bytes() == before
+    assert done.code == 1 and done.err == "", "reported without a fix, not dropped as an internal error"
+    record = polyfix(project, "--select", "PF011", "--output-format", "json")
+    assert '"hint": "the file starts with a byte order mark' in record.out
+
+
+def test_code_reached_through_a_link_that_leaves_the_project_is_not_read(tmp_path, polyfix):
+    project = _service(tmp_path / "p", "import db\n")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "db.py").write_text(CONNECT)
+    (project / "api" / "db.py").symlink_to(tmp_path / "elsewhere" / "db.py")
+    assert polyfix(project, "--select", "PF011").code == 0
+    (project / "api" / "db.py").unlink()
+    (project / "api" / "db.py").write_text(CONNECT)
+    assert "api/db.py:2:8: PF011" in polyfix(project, "--select", "PF011").out, "the same file inside is read"
+
+
+def test_vendored_code_is_not_read(tmp_path, polyfix):
+    for folder, found in (("vendor", False), ("shared", True)):
+        project = _service(tmp_path / folder, f"from {folder} import lib\n")
+        (project / "api" / folder).mkdir()
+        (project / "api" / folder / "__init__.py").write_text("")
+        (project / "api" / folder / "lib.py").write_text(CONNECT)
+        report = polyfix(project, "--select", "PF011")
+        assert (f"api/{folder}/lib.py:2:8: PF011" in report.out) == found, report.out
+
+
+def test_the_fix_is_unsafe_and_keeps_every_other_byte(tmp_path, polyfix):
+    main = "#!/usr/bin/env python\r\n# -*- coding: utf-8 -*-\r\n" + CONNECT.replace("\n", "\r\n") + "x  =  1   # odd spacing\r\n"
+    project = _service(tmp_path / "p", main)
+    safe = polyfix(project, "--select", "PF011", "--write")
+    assert "fixed" not in safe.out and (project / "api" / "main.py").read_bytes().decode() == main
+    polyfix(project, "--select", "PF011", "--write", "--unsafe-fixes")
+    after = (project / "api" / "main.py").read_bytes().decode()
+    assert after.startswith("#!/usr/bin/env python\r\n# -*- coding: utf-8 -*-\r\nimport psycopg\r\n")
+    assert after.endswith("conn = _polyfix_retry(lambda: psycopg.connect('postgresql://postgres/app'))\r\n"
+                          "x  =  1   # odd spacing\r\n")
+    assert "\n" not in after.replace("\r\n", "")

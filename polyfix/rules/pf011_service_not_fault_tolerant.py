@@ -10,7 +10,8 @@ What it does
     nothing outside the project is read). In that code it reports each call that opens a connection
     to another service on the start-up path: module-level code, `if __name__ == "__main__":`, FastAPI
     or Starlette `startup` handlers and `lifespan` functions, and the module-level functions these
-    call by name. The calls are psycopg/psycopg2/asyncpg `connect` and pools, SQLAlchemy engines'
+    call by name, in the same file or imported from another file of the service
+    (`from .db import init_db`). The calls are psycopg/psycopg2/asyncpg `connect` and pools, SQLAlchemy engines'
     `connect()`/`begin()`/`metadata.create_all(engine)`, the first call on a redis client, couchbase
     `Cluster`, kafka-python producers, consumers and admin clients, aiokafka's `start()`, pika and
     aio-pika connections, temporalio `Client.connect`, and `requests`/`httpx` calls to a URL whose
@@ -111,31 +112,32 @@ def _problems(project: Project, path: str, found: list, libraries: set[str]) -> 
 
     sync_style = next((lib for lib in pycode.RETRY_LIBRARIES if lib in libraries), "stdlib")
     targets = {(f.line, f.col): ("async" if f.awaited else sync_style) for f, _who in found if f.fixable}
-    fix = _fix(project.read(path), targets, path) if targets else None
+    text = project.read(path) or ""
+    fix, why = _fix(text, targets, path) if targets else (None, "")
     out = []
     for f, who in found:
         msg = f"{f.what} connects to {f.service} at start-up without retry (run by {who})"
-        hint = "" if f.fixable else "wrap the connection in a retry by hand (an `async with` or an un-awaited coroutine)"
+        hint = why if f.fixable else "wrap it in a retry by hand: a lambda cannot carry an `async with` or an un-awaited coroutine"
         out.append(Problem(CODE, NAME, msg, path, f.line, f.col, f.end_line, f.end_col,
-                           fix if f.fixable else None, hint or ("" if fix else "the codemod could not wrap it")))
+                           fix if f.fixable else None, "" if fix and f.fixable else hint))
     return out
 
 
-def _fix(text: str, targets: dict, path: str) -> Fix | None:
+def _fix(text: str, targets: dict, path: str) -> tuple[Fix | None, str]:
     """One fix for all the flagged calls of a file (its problems share it): the codemod's output as
-    line edits on the text."""
+    line edits on the text; or None and why not."""
     from .. import pycode
 
-    if text.startswith("\ufeff"):
-        return None  # libcst does not keep a byte order mark: leave such a file alone
+    if text.startswith("\ufeff"):  # libcst drops a byte order mark: leave such a file alone
+        return None, "the file starts with a byte order mark, which the codemod would drop: wrap the call by hand"
     done = pycode.rewrite(text, targets)
     if done is None:
-        return None
+        return None, "the codemod could not wrap it: wrap the call by hand"
     styles = frozenset(pycode.WRAPPERS[s] for s in targets.values())
     change = PythonChange(styles, done.wrapped, tuple(done.inserted))
     n = done.wrapped
     return Fix(f"wrap {n} start-up connection{'s' * (n != 1)} in a retry", UNSAFE,
-               edits=_line_edits(text, done.text), target=path, python=change)
+               edits=_line_edits(text, done.text), target=path, python=change), ""
 
 
 def _line_edits(before: str, after: str) -> list[Edit]:
