@@ -71,9 +71,9 @@ class TestRetryConnects(CodemodTest):
     HELPERS = {style: "\n\n" + pycode.HELPER_SOURCE[style].strip("\n") + "\n" for style in ("stdlib", "async")}
 
     def test_wraps_only_the_target_and_inserts_the_helper_once(self):
-        before = ("'Docs.'\nimport psycopg\n# the shared connection\n"
+        before = ("'Docs.'\nimport psycopg\n# the pooled connection\n"
                   "a = psycopg.connect('postgresql://postgres/a')   # trailing comment\nb = psycopg.connect('b')\n")
-        after = ("'Docs.'\nimport psycopg\n" + self.HELPERS["stdlib"] + "# the shared connection\n"
+        after = ("'Docs.'\nimport psycopg\n" + self.HELPERS["stdlib"] + "# the pooled connection\n"
                  "a = _polyfix_retry(lambda: psycopg.connect('postgresql://postgres/a'))   # trailing comment\n"
                  "b = psycopg.connect('b')\n")
         self.assertCodemod(before, after, targets={(4, 5): "stdlib"})
@@ -212,7 +212,7 @@ def test_code_reached_through_a_link_that_leaves_the_project_is_not_read(tmp_pat
 
 
 def test_vendored_code_is_not_read(tmp_path, polyfix):
-    for folder, found in (("vendor", False), ("shared", True)):
+    for folder, found in (("vendor", False), ("mylib", True)):
         project = _service(tmp_path / folder, f"from {folder} import lib\n")
         (project / "api" / folder).mkdir()
         (project / "api" / folder / "__init__.py").write_text("")
