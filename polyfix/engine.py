@@ -111,7 +111,7 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
 
     for _ in range(MAX_PASSES if options.fix else 1):
         problems = check_now()
-        if not options.fix or not _apply_fixes(problems, docs, results, modes, probe_now, options, (code, read)):
+        if not options.fix or not _apply_fixes(problems, docs, results, modes, probe_now, options, code, read):
             break
     else:  # the last pass still fixed something: what remains is unknown, and a bug
         for path in live:
@@ -122,8 +122,6 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
         for path in live:
             _once(results[path].errors, crash)
     for p in problems:
-        if p.file not in results and read and p.file.endswith(".py"):
-            results[p.file] = FileResult(p.file, read(p.file), read(p.file))
         results.setdefault(p.file, _script_result(p.file, probe, modes)).problems.append(p)
         doc = docs.get(p.fix_target) if p.fix else None
         if doc is not None:  # edits as rows and columns, for machine-readable output
@@ -178,7 +176,7 @@ def _check(project: Project, files: list[str], options: Options, crashes: list[s
     return problems
 
 
-def _apply_fixes(problems, docs, results, modes, probe_now, options, code_and_read) -> bool:
+def _apply_fixes(problems, docs, results, modes, probe_now, options, code, read) -> bool:
     """Apply one pass of fixes; True when anything changed."""
     allowed = [p for p in problems if p.fix and (p.fix.applicability == SAFE or options.unsafe_fixes)]
     changed = False
@@ -199,15 +197,15 @@ def _apply_fixes(problems, docs, results, modes, probe_now, options, code_and_re
             by_file.setdefault(p.fix_target, []).append(p)
     for path, fixes in by_file.items():
         changed |= _fix_file(path, fixes, docs, results[path])
-    code, read = code_and_read
     by_code: dict[str, list[Problem]] = {}
     for p in allowed:
         if p.fix.python is not None and p.fix.edits and read is not None:
             by_code.setdefault(p.fix_target, []).append(p)
     for path, fixes in by_code.items():
-        original = read(path)
-        result = results.setdefault(path, FileResult(path, original, original))
-        changed |= _fix_code(path, fixes, code, original if path not in code else code[path], result)
+        result = results.setdefault(path, FileResult(path))
+        if result.before is None:  # first fixed here (or known so far only as a script PF004 chmods)
+            result.before = result.after = read(path)
+        changed |= _fix_code(path, fixes, code, code.get(path, result.before), result)
     return changed
 
 
