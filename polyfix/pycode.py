@@ -199,6 +199,7 @@ class _Calls(cst.CSTVisitor):
         self.imports: list[tuple[int, str]] = []
         self.libraries: set[str] = set()
         self.imported: dict[str, tuple[int, str, str]] = {}
+        self.used: set[tuple] = set()  # (scope, client) pairs whose first connecting call was seen
 
     # ---- where we are ----
     def _scope(self) -> _Scope | None:
@@ -324,6 +325,10 @@ class _Calls(cst.CSTVisitor):
             return None
         (service, methods) = client[0]
         if (methods is None and method not in _NOT_CONNECTING) or (methods and method in methods):
+            used = (scope.name, self.module.code_for_node(receiver))
+            if used in self.used:  # once the first call got through, the server is up
+                return None
+            self.used.add(used)
             return client[2] or service
         return None
 

@@ -23,7 +23,8 @@ def _found(code: str) -> list[tuple[int, str]]:
     ("import psycopg\nconn = psycopg.connect('postgresql://postgres/app')\n", [(2, "`psycopg.connect()`")]),
     ("import psycopg2 as pg\nif __name__ == '__main__':\n    pg.connect(host='postgres')\n", [(3, "`pg.connect()`")]),
     ("from kafka import KafkaProducer\ndef main():\n    KafkaProducer()\nmain()\n", [(3, "`KafkaProducer()`")]),
-    ("import redis\nr = redis.Redis()\nr.ping()\nr.get('x')\n", [(3, "`r.ping()`"), (4, "`r.get()`")]),
+    ("import redis\nr = redis.Redis()\nr.ping()\nr.get('x')\ndef f():\n    r.get('y')\n    r.get('z')\nf()\n",
+     [(3, "`r.ping()`"), (6, "`r.get()`")]),  # the first call in each function
     ("import redis\nr = redis.Redis(retry_on_timeout=True)\nr.ping()\n", []),  # a client option that retries
     ("import redis\nr = redis.Redis()\np = r.pipeline()\n", []),  # does not connect
     ("from sqlalchemy import create_engine\ncreate_engine('x').connect()\n", [(2, "`create_engine('x').connect()`")]),
@@ -232,3 +233,43 @@ def test_the_fix_is_unsafe_and_keeps_every_other_byte(tmp_path, polyfix):
     assert after.endswith("conn = _polyfix_retry(lambda: psycopg.connect('postgresql://postgres/app'))\r\n"
                           "x  =  1   # odd spacing\r\n")
     assert "\n" not in after.replace("\r\n", "")
+
+
+class _Files:
+    """What `_entries` needs of a project: its root and a reader."""
+
+    def __init__(self, files: dict[str, str]):
+        self.root = "/p"
+        self.files = {f"/p/{name}": text for name, text in files.items()}
+
+    def read(self, path):
+        return self.files.get(path)
+
+
+@pytest.mark.parametrize("cmd, expected", [
+    ("python main.py", ["main.py"]),
+    ("python3 -u -X dev main.py", ["main.py"]),
+    ("python -m app", ["app/__main__.py"]),
+    ("python -m uvicorn app.main:app --port 80", ["app/main.py"]),
+    ("uv run --frozen uvicorn app.main:app", ["app/main.py"]),
+    ("poetry run python main.py", ["main.py"]),
+    ("gunicorn -w 2 -k uvicorn.workers.UvicornWorker app.main:app", ["app/main.py"]),
+    ("fastapi run", ["main.py"]),
+    ("fastapi dev app --reload", ["app/main.py"]),
+    ("bash -c 'pip install -r requirements.txt && exec python main.py'", ["main.py"]),
+    ("PORT=80 exec python main.py > log 2>&1 &", ["main.py"]),
+    ("./bin/run", ["app/main.py"]),  # a shell script's lines
+    ("./bin/worker", ["bin/worker"]),  # a Python script itself
+    ("python missing.py", []),
+    ("node server.js", []),
+    ("#pt-js 'python ' + 'main.py'", []),
+    ("python .venv/lib/tool.py", []),
+])
+def test_the_entries_a_cmd_runs(cmd, expected):
+    from polyfix.rules import pf011_service_not_fault_tolerant as pf011
+
+    project = _Files({"main.py": "", "app/__init__.py": "", "app/__main__.py": "", "app/main.py": "",
+                      "bin/run": "#!/bin/sh\nset -e\nuv sync\nexec uvicorn app.main:app --host 0.0.0.0\n",
+                      "bin/worker": "#!/usr/bin/env python3\nprint('work')\n", ".venv/lib/tool.py": ""})
+    found = pf011._entries(project, "/p", cmd, 0)
+    assert [f.removeprefix("/p/") for f in found] == expected

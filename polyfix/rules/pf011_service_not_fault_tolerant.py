@@ -4,18 +4,19 @@ What it does
     Reads the Python code that `polytope/python` modules, and containers whose `cmd` runs Python,
     execute. The entry is found from the `cmd` (through `pt.param` defaults and callers' args) and
     the module's `code:` source: a Python script the cmd runs, or a `python path.py`,
-    `python -m pkg.mod`, `uvicorn pkg.mod:app`, `gunicorn pkg.mod:app` or `fastapi run path` line in
-    the cmd or in a shell script it runs; then every module that entry imports from the code folder,
-    transitively (virtualenvs, `node_modules`, `site-packages` and vendored folders are skipped, and
-    nothing outside the project is read). In that code it reports each call that opens a connection
-    to another service on the start-up path: module-level code, `if __name__ == "__main__":`, FastAPI
-    or Starlette `startup` handlers and `lifespan` functions, and the module-level functions these
-    call by name, in the same file or imported from another file of the service
-    (`from .db import init_db`). The calls are psycopg/psycopg2/asyncpg `connect` and pools, SQLAlchemy engines'
-    `connect()`/`begin()`/`metadata.create_all(engine)`, the first call on a redis client, couchbase
-    `Cluster`, kafka-python producers, consumers and admin clients, aiokafka's `start()`, pika and
-    aio-pika connections, temporalio `Client.connect`, and `requests`/`httpx` calls to a URL whose
-    host is a service of the project. A call counts as retried inside a loop that catches the
+    `python -m pkg.mod`, `uvicorn pkg.mod:app`, `gunicorn pkg.mod:app` or `fastapi run path` line
+    in the cmd or in a shell script it runs (also after `uv run`, `poetry run` and the like); then
+    every module that entry imports from the code folder, transitively (virtualenvs,
+    `node_modules`, `site-packages` and vendored folders are skipped, and nothing outside the
+    project is read). In that code it reports each call that opens a connection to another service
+    on the start-up path: module-level code, `if __name__ == "__main__":`, FastAPI or Starlette
+    `startup` handlers and `lifespan` functions, and the module-level functions these call by
+    name, in the same file or imported from another file of the service
+    (`from .db import init_db`). The calls are psycopg/psycopg2/asyncpg `connect` and pools,
+    SQLAlchemy engines' `connect()`/`begin()`/`metadata.create_all(engine)`, the first call on a
+    redis client (in each function), couchbase `Cluster`, kafka-python producers, consumers and
+    admin clients, aiokafka's `start()`, pika and aio-pika connections, temporalio
+    `Client.connect`, and `requests`/`httpx` calls to a URL whose host is a service of the project. A call counts as retried inside a loop that catches the
     failure (`try`) and sleeps, inside a function with a retry decorator (tenacity `@retry`,
     `backoff.on_exception`, or any decorator named `retry`) or called from such a place, or with a
     retry option (`retry=`, `retries=`, `max_retries=` …). Code in request handlers, nested
@@ -48,6 +49,7 @@ Fix (unsafe)
 from __future__ import annotations
 
 import difflib
+import itertools
 import posixpath
 import re
 import shlex
@@ -65,6 +67,7 @@ _SKIP_DIRS = {".venv", "venv", "env", ".env", "node_modules", "site-packages", "
               "third_party", "__pypackages__", ".git", ".tox", "build", "dist"}
 _PYTHON = re.compile(r"python(\d+(\.\d+)?)?$")
 _SERVERS = {"uvicorn", "gunicorn", "hypercorn"}
+_RUNNERS = {"uv", "poetry", "pipenv", "pdm", "hatch"}  # `uv run uvicorn …` runs what follows
 _MAX_FILES = 500
 
 
@@ -166,13 +169,11 @@ def _entries(project: Project, base: str, text: str, depth: int) -> list[str]:
     if depth > 3 or text.lstrip().startswith("#pt-"):  # code strings are not commands
         return []
     out = []
-    for line in re.split(r"\n|;|&&|\|\|", text):
-        try:
-            words = shlex.split(line, comments=True)
-        except ValueError:
-            continue
+    for words in _commands(text):
         while words and (re.match(r"^\w+=", words[0]) or words[0] in ("exec", "env", "nohup")):
             words = words[1:]
+        if len(words) > 1 and words[0] in _RUNNERS and words[1] == "run":
+            words = list(itertools.dropwhile(lambda w: w.startswith("-"), words[2:]))
         if not words:
             continue
         prog = posixpath.basename(words[0])
@@ -186,6 +187,27 @@ def _entries(project: Project, base: str, text: str, depth: int) -> list[str]:
             out += _fastapi(project, base, words[2:])
         elif "/" in words[0] or words[0].endswith(".py"):
             out += _script(project, base, words[0], depth)
+    return out
+
+
+def _commands(text: str) -> list[list[str]]:
+    """The simple commands of a shell text, as words: one per line and per `;`, `&&`, `||`, `|`
+    or `&` outside quotes."""
+    out = []
+    for line in text.splitlines():
+        lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|<>")
+        lexer.whitespace_split = True
+        try:
+            tokens = list(lexer)
+        except ValueError:  # an unclosed quote
+            continue
+        words: list[str] = []
+        for token in tokens + [";"]:
+            if token and set(token) <= set(";&|"):
+                out.append(words)
+                words = []
+            else:
+                words.append(token)
     return out
 
 
