@@ -6,6 +6,7 @@ load it. `scan` finds the calls that open a connection to another service on the
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -13,7 +14,7 @@ from urllib.parse import urlsplit
 import libcst as cst
 from libcst.codemod import CodemodCommand, CodemodContext, transform_module, TransformSuccess
 from libcst.codemod.visitors import AddImportsVisitor
-from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider, QualifiedNameProvider
+from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
 # Calls that connect when they are made: qualified name → what they connect to.
 CONNECTS = {
@@ -118,7 +119,13 @@ class Scan:
 
 def scan(text: str, hosts: set[str]) -> Scan | None:
     """The start-up connections without retry in one file, and what it imports; None when the
-    text does not parse. `hosts` are the in-job hostnames an HTTP call may name."""
+    text does not parse. `hosts` are the in-job hostnames an HTTP call may name. Remembered: a
+    --write checks again after each pass, and most files have not changed (do not mutate it)."""
+    return _scan(text, frozenset(hosts))
+
+
+@functools.lru_cache(maxsize=512)
+def _scan(text: str, hosts: frozenset) -> Scan | None:
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError:
@@ -187,7 +194,7 @@ class _Scope:
 class _Calls(cst.CSTVisitor):
     """Every call in the module-level code and in module-level functions, with what it connects to."""
 
-    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ParentNodeProvider)
+    METADATA_DEPENDENCIES = (PositionProvider, ParentNodeProvider)
 
     def __init__(self, module: cst.Module, hosts: set[str]):
         super().__init__()
@@ -200,6 +207,10 @@ class _Calls(cst.CSTVisitor):
         self.libraries: set[str] = set()
         self.imported: dict[str, tuple[int, str, str]] = {}
         self.used: set[tuple] = set()  # (scope, client) pairs whose first connecting call was seen
+        # Local name → the dotted name it was imported as. libcst's QualifiedNameProvider does this
+        # through a full scope analysis, which costs seconds on a large file; shadowing an imported
+        # name is rare enough in start-up code to ignore.
+        self.aliases: dict[str, str] = {}
 
     # ---- where we are ----
     def _scope(self) -> _Scope | None:
@@ -238,6 +249,10 @@ class _Calls(cst.CSTVisitor):
             name = self.module.code_for_node(alias.name)
             self.imports.append((0, name))
             self.libraries.add(name.split(".")[0])
+            if alias.asname and isinstance(alias.asname.name, cst.Name):
+                self.aliases[alias.asname.name.value] = name
+            else:
+                self.aliases[name.split(".")[0]] = name.split(".")[0]
 
     def visit_ImportFrom(self, node):
         level = len(node.relative)
@@ -250,6 +265,8 @@ class _Calls(cst.CSTVisitor):
                 name = self.module.code_for_node(alias.name)
                 self.imports.append((level, f"{base}.{name}" if base else name))
                 local = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name
+                if level == 0 and base:
+                    self.aliases[local] = f"{base}.{name}"
                 if not self.stack:
                     self.imported[local] = (level, base, name)
 
@@ -297,7 +314,19 @@ class _Calls(cst.CSTVisitor):
         scope.sites.append(_Site(finding, retried or _has_retry_option(node)))
 
     def _names(self, node) -> set[str]:
-        return {q.name for q in self.get_metadata(QualifiedNameProvider, node.func, set())}
+        """The qualified name a call's function has through the imports (`pg.connect` after
+        `import psycopg2 as pg` is `psycopg2.connect`), as a set: empty when it is no dotted name."""
+        return self._qualified(node.func)
+
+    def _qualified(self, node) -> set[str]:
+        parts = []
+        while isinstance(node, cst.Attribute):
+            parts.append(node.attr.value)
+            node = node.value
+        if not isinstance(node, cst.Name):
+            return set()
+        head = self.aliases.get(node.value, node.value)
+        return {".".join([head, *reversed(parts)])}
 
     def _lazy(self, call: cst.Call):
         return next((LAZY[n] for n in self._names(call) if n in LAZY), None)
@@ -361,7 +390,7 @@ class _Calls(cst.CSTVisitor):
     def _is_retry(self, decorator) -> bool:
         """tenacity's `@retry(...)`, backoff's `@backoff.on_exception(...)`, or any decorator named retry."""
         target = decorator.func if isinstance(decorator, cst.Call) else decorator
-        names = {q.name for q in self.get_metadata(QualifiedNameProvider, target, set())}
+        names = self._qualified(target)
         text = self.module.code_for_node(target)
         return (any(n.split(".")[0] in RETRY_LIBRARIES for n in names)
                 or text.split(".")[-1] in ("retry", "retry_async"))
