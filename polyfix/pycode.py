@@ -466,8 +466,10 @@ class RetryConnects(CodemodCommand):
 
     DESCRIPTION = "Wrap start-up connections in a retry (polyfix PF011)."
 
-    def __init__(self, context: CodemodContext, targets: dict[tuple[int, int], str]):
-        """`targets` maps (line, 1-based column) of a call to its wrapper style (a WRAPPERS key)."""
+    def __init__(self, context: CodemodContext, targets: dict[tuple[int, int, int, int], str]):
+        """`targets` maps the span of a call (line, column, end line, end column; columns 1-based)
+        to its wrapper style (a WRAPPERS key). The whole span, because `f(x).g()` and `f(x)` start
+        at the same place."""
         super().__init__(context)
         self.targets = targets
         self.inserted: list[str] = []  # what was added besides the wrapped calls (HELPER_SOURCE values)
@@ -482,7 +484,7 @@ class RetryConnects(CodemodCommand):
         class _Wrap(cst.CSTTransformer):
             def leave_Call(self, original, updated):
                 pos = positions.get(original)
-                style = pos and outer.targets.get((pos.start.line, pos.start.column + 1))
+                style = pos and outer.targets.get((pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1))
                 if not style:
                     return updated
                 styles.add(style)
@@ -550,7 +552,7 @@ class Rewrite:
     wrapped: int
 
 
-def rewrite(text: str, targets: dict[tuple[int, int], str]) -> Rewrite | None:
+def rewrite(text: str, targets: dict[tuple[int, int, int, int], str]) -> Rewrite | None:
     """Run the codemod on one file; None when it fails or wraps fewer calls than asked."""
     command = RetryConnects(CodemodContext(), targets)
     result = transform_module(command, text)

@@ -67,6 +67,13 @@ def test_scan_lists_imports_and_refuses_broken_code():
     assert pycode.scan("def (:\n", set()) is None
 
 
+def _span(code: str, call: str) -> tuple[int, int, int, int]:
+    """The span of the first occurrence of a one-line call in the code."""
+    before = code[:code.index(call)]
+    line, col = before.count("\n") + 1, len(before) - before.rfind("\n")
+    return line, col, line, col + len(call)
+
+
 class TestRetryConnects(CodemodTest):
     TRANSFORM = pycode.RetryConnects
     HELPERS = {style: "\n\n" + pycode.HELPER_SOURCE[style].strip("\n") + "\n" for style in ("stdlib", "async")}
@@ -77,35 +84,40 @@ class TestRetryConnects(CodemodTest):
         after = ("'Docs.'\nimport psycopg\n" + self.HELPERS["stdlib"] + "# the pooled connection\n"
                  "a = _polyfix_retry(lambda: psycopg.connect('postgresql://postgres/a'))   # trailing comment\n"
                  "b = psycopg.connect('b')\n")
-        self.assertCodemod(before, after, targets={(4, 5): "stdlib"})
+        self.assertCodemod(before, after, targets={_span(before, "psycopg.connect('postgresql://postgres/a')"): "stdlib"})
 
     def test_awaited_calls_get_the_async_helper(self):
         before = "import asyncpg\nasync def main():\n    conn = await asyncpg.connect()\n"
         after = ("import asyncpg\n" + self.HELPERS["async"] +
                  "async def main():\n    conn = await _polyfix_retry_async(lambda: asyncpg.connect())\n")
-        self.assertCodemod(before, after, targets={(3, 18): "async"})
+        self.assertCodemod(before, after, targets={_span(before, "asyncpg.connect()"): "async"})
 
     def test_tenacity_adds_its_import_and_no_helper(self):
         before = "import pika\nc = pika.BlockingConnection()\n"
         after = ("import pika\nimport tenacity\n\nc = tenacity.Retrying(stop=tenacity.stop_after_delay(60), "
                  "wait=tenacity.wait_exponential(max=5), reraise=True)(lambda: pika.BlockingConnection())\n")
-        self.assertCodemod(before, after, targets={(2, 5): "tenacity"})
+        self.assertCodemod(before, after, targets={_span(before, "pika.BlockingConnection()"): "tenacity"})
 
     def test_an_existing_helper_is_reused(self):
         before = "import psycopg\n" + self.HELPERS["stdlib"] + "b = psycopg.connect()\n"
-        line = before.count("\n")
         after = "import psycopg\n" + self.HELPERS["stdlib"] + "b = _polyfix_retry(lambda: psycopg.connect())\n"
-        self.assertCodemod(before, after, targets={(line, 5): "stdlib"})
+        self.assertCodemod(before, after, targets={_span(before, "psycopg.connect()"): "stdlib"})
+
+    def test_a_call_on_a_call_wraps_only_the_one_asked_for(self):
+        before = "from sqlalchemy import create_engine\nc = create_engine('x').connect()\n"
+        after = ("from sqlalchemy import create_engine\n" + self.HELPERS["stdlib"] +
+                 "c = _polyfix_retry(lambda: create_engine('x').connect())\n")
+        self.assertCodemod(before, after, targets={_span(before, "create_engine('x').connect()"): "stdlib"})
 
 
 def test_rewrite_keeps_crlf_and_every_other_byte():
     text = "import psycopg\r\n\r\nx = 1  # one\r\nconn = psycopg.connect(\r\n    'dsn',\r\n)\r\ny = 2\r\n"
-    done = pycode.rewrite(text, {(4, 8): "stdlib"})
+    done = pycode.rewrite(text, {(4, 8, 6, 2): "stdlib"})
     assert done.wrapped == 1 and done.inserted == [pycode.HELPER_SOURCE["stdlib"]]
     assert "\r\nconn = _polyfix_retry(lambda: psycopg.connect(\r\n    'dsn',\r\n))\r\ny = 2\r\n" in done.text
     assert done.text.startswith("import psycopg\r\n") and "\nx = 1  # one\r\n" in done.text
     assert "\n" not in done.text.replace("\r\n", "")
-    assert pycode.rewrite(text, {(9, 1): "stdlib"}) is None, "a target that is not a call: no rewrite"
+    assert pycode.rewrite(text, {(4, 8, 4, 20): "stdlib"}) is None, "a target that is not a call: no rewrite"
 
 
 WRAP = frozenset({pycode.WRAPPERS["stdlib"]})

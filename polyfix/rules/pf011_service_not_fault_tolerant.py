@@ -90,7 +90,7 @@ def check(project: Project, files) -> list:
             entries += _entries(project, base, _cmd_text(node), 0)
         if not entries:
             continue
-        from .. import pycode
+        from .. import pycode  # only now: it loads libcst, which a run without Python code must not pay for
 
         closure = {f: scans[f] for f in _closure(project, base, dict.fromkeys(entries), scans, hosts) if scans.get(f)}
         used = set().union(*(c.libraries for c in closure.values()))
@@ -114,7 +114,8 @@ def _problems(project: Project, path: str, found: list, libraries: set[str]) -> 
     from .. import pycode
 
     sync_style = next((lib for lib in pycode.RETRY_LIBRARIES if lib in libraries), "stdlib")
-    targets = {(f.line, f.col): ("async" if f.awaited else sync_style) for f, _who in found if f.fixable}
+    targets = {(f.line, f.col, f.end_line, f.end_col): ("async" if f.awaited else sync_style)
+               for f, _who in found if f.fixable}
     text = project.read(path) or ""
     fix, why = _fix(text, targets, path) if targets else (None, "")
     out = []
