@@ -335,7 +335,8 @@ def _run_root(root: str, targets: list[str], options, errors: list[str], stdin_t
                 except discover.InputError:
                     pass
     discover.include_closure(list(texts), texts, root, parse)
-    results = _run_engine(texts, readable, root, discover.make_probe(root), options, parse)
+    reader = discover.make_reader(root) if stdin_text is None else None  # stdin: only that one file is ours to fix
+    results = _run_engine(texts, readable, root, discover.make_probe(root), options, parse, reader)
     real_root = Path(os.path.realpath(root)).as_posix()
     for r in results.values():
         if r.before is None or within(Path(os.path.realpath(r.path)).as_posix(), real_root):
@@ -349,29 +350,29 @@ def _run_root(root: str, targets: list[str], options, errors: list[str], stdin_t
     return results
 
 
-def _run_engine(texts, targets, root, probe, options, parse) -> dict:
+def _run_engine(texts, targets, root, probe, options, parse, reader=None) -> dict:
     """engine.run over all the targets. If it raises, the files it raises on alone are set aside with
     an internal error each, and the others run again without them: one odd file never stops the run."""
     try:
-        return engine.run(texts, targets, root, probe, options, parse)
+        return engine.run(texts, targets, root, probe, options, parse, reader)
     except Exception:  # noqa: BLE001 - found out file by file below
         pass
     crashed: dict[str, engine.FileResult] = {}
     for t in targets:
         try:
-            engine.run({t: texts[t]} if t in texts else {}, [t], root, probe, options, parse)
+            engine.run({t: texts[t]} if t in texts else {}, [t], root, probe, options, parse, reader)
         except Exception as e:  # noqa: BLE001 - this file's error, not the run's
             crashed[t] = engine.FileResult(t, texts.get(t), texts.get(t))
             crashed[t].errors.append(f"internal error: {type(e).__name__}: {' '.join(str(e).split())}; "
                                      f"please report it")
     rest = [t for t in targets if t not in crashed]
     try:
-        results = engine.run({p: x for p, x in texts.items() if p not in crashed}, rest, root, probe, options, parse)
+        results = engine.run({p: x for p, x in texts.items() if p not in crashed}, rest, root, probe, options, parse, reader)
     except Exception:  # noqa: BLE001 - only together do they fail: check each on its own
         results = {}
         for t in rest:
             try:
-                results.update(engine.run({t: texts[t]}, [t], root, probe, options, parse))
+                results.update(engine.run({t: texts[t]}, [t], root, probe, options, parse, reader))
             except Exception as e:  # noqa: BLE001
                 results[t] = engine.FileResult(t, texts.get(t), texts.get(t))
                 results[t].errors.append(f"internal error: {type(e).__name__}: {e}; please report it")

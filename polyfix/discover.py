@@ -258,6 +258,24 @@ def make_probe(root: str):
     return probe
 
 
+def make_reader(root: str):
+    """The text of a file inside the project (PF011 reads the Python a service runs), or None when
+    it is missing, not UTF-8, or lies outside the project (itself or through a link)."""
+    real_root = Path(os.path.realpath(root)).as_posix()
+    seen: dict[str, str | None] = {}
+
+    def read(path: str) -> str | None:
+        if path not in seen:
+            real = Path(os.path.realpath(path)).as_posix()
+            try:
+                seen[path] = read_text(path) if within(real, real_root) and os.path.isfile(real) else None
+            except InputError:
+                seen[path] = None
+        return seen[path]
+
+    return read
+
+
 def record_mode_in_index(path: str, executable: bool) -> None:
     """Where git keeps modes only in the index (core.fileMode=false, e.g. on some Windows or mounted
     file systems), a chmod alone changes nothing git sees: record it with `git update-index`."""

@@ -1,7 +1,8 @@
 """check → fix → verify, until nothing more applies. Pure: texts in, results out.
 
-The file system is reached only through `probe` (what PF004 needs to know of scripts), which the
-CLI supplies; mode changes are recorded in the results, never applied here.
+The file system is reached only through `probe` (what PF004 needs to know of scripts) and `read`
+(the text of a project file, for the Python PF011 reads), which the CLI supplies; mode changes and
+new Python texts are recorded in the results, never applied here.
 """
 from __future__ import annotations
 
@@ -84,9 +85,10 @@ def include_groups(docs: dict[str, Document]) -> dict[str, str]:
 
 
 def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[str], ScriptInfo] | None,
-        options: Options, parser=parse) -> dict[str, FileResult]:
+        options: Options, parser=parse, read: Callable[[str], str | None] | None = None) -> dict[str, FileResult]:
     """Check (and with options.fix, fix) the target files; `texts` also holds context files.
-    `parser` may be a memoised `document.parse` (the CLI parses includes before this)."""
+    `parser` may be a memoised `document.parse` (the CLI parses includes before this).
+    `read` gives a project file's text, or None (missing, unreadable, outside the project)."""
     docs, parse_errors = parse_all(texts, parser)
     results: dict[str, FileResult] = {}
     for path in targets:
@@ -94,6 +96,10 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
         if path in parse_errors:
             results[path].errors.append(parse_errors[path])
     modes: dict[str, int] = {}
+    code: dict[str, str] = {}  # Python file → its text after this run's fixes
+
+    def read_now(path: str) -> str | None:
+        return code[path] if path in code else read(path)
 
     def probe_now(path: str) -> ScriptInfo:
         info = probe(path)
@@ -107,7 +113,8 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
     scripts = probe_now if probe else None
 
     def project_now(these: dict[str, Document], origin: Project | None, probe_fn=None) -> Project:
-        project = Project(these, groups, root, probe_fn, options.values, options.stateful)
+        project = Project(these, groups, root, probe_fn, options.values, options.stateful,
+                          read_now if read and probe_fn else None)
         project.origin = origin or project
         project.suppressed = _suppressions(these)
         project.after_on_service = options.after_on_service
@@ -132,7 +139,7 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
             break
         allowed = [p for p in problems if p.fix and (p.fix.applicability == SAFE or options.unsafe_fixes)]
         gate.judge(allowed, docs)
-        if not _apply_fixes(problems, docs, results, modes, probe_now, options):
+        if not _apply_fixes(problems, docs, results, modes, probe_now, options, code, read):
             break
     else:  # the last pass still fixed something: what remains is unknown, and a bug
         for path in live:
@@ -150,6 +157,9 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
         doc = docs.get(p.fix_target) if p.fix else None
         if doc is not None:  # edits as rows and columns, for machine-readable output
             p.fix.located = [(*doc.line_col(e.start), *doc.line_col(e.end), doc.unmask(e.text)) for e in p.fix.edits]
+        elif p.fix and p.fix.python is not None and read:
+            text = read_now(p.fix_target) or ""
+            p.fix.located = [(*_line_col(text, e.start), *_line_col(text, e.end), e.text) for e in p.fix.edits]
     for path, mode in modes.items():
         results[path].new_mode = mode
     return results
@@ -337,6 +347,11 @@ def _non_overlapping(fixes: list[Problem]) -> list[Problem]:
     return chosen
 
 
+def _line_col(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column of an offset in a text."""
+    return text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
 def _script_result(path, probe, modes) -> FileResult:
     """The result of a file known only through the probe (a script)."""
     old = probe(path).mode if probe else None
@@ -386,7 +401,7 @@ def _check(project: Project, files: list[str], options: Options, crashes: list[t
     return problems
 
 
-def _apply_fixes(problems, docs, results, modes, probe_now, options) -> bool:
+def _apply_fixes(problems, docs, results, modes, probe_now, options, code, read) -> bool:
     """Apply one pass of fixes; True when anything changed."""
     allowed = [p for p in problems if p.fix and (p.fix.applicability == SAFE or options.unsafe_fixes)]
     changed = False
@@ -407,7 +422,42 @@ def _apply_fixes(problems, docs, results, modes, probe_now, options) -> bool:
             by_file.setdefault(p.fix_target, []).append(p)
     for path, fixes in by_file.items():
         changed |= _fix_file(path, fixes, docs, results[path])
+    by_code: dict[str, list[Problem]] = {}
+    for p in allowed:
+        if p.fix.python is not None and p.fix.edits and read is not None:
+            by_code.setdefault(p.fix_target, []).append(p)
+    for path, fixes in by_code.items():
+        result = results.setdefault(path, FileResult(path))
+        if result.before is None:  # first fixed here (or known so far only as a script PF004 chmods)
+            result.before = result.after = read(path)
+        changed |= _fix_code(path, fixes, code, code.get(path, result.before), result)
     return changed
+
+
+def _fix_code(path: str, fixes: list[Problem], code: dict[str, str], text: str | None, result: FileResult) -> bool:
+    """Apply the fixes to a Python file, when they prove to change only what they promise (see
+    verify.check_python). Problems sharing one fix object share its edits; fixes that overlap
+    wait for the next pass."""
+    if text is None:
+        return False
+    chosen: list = []
+    for p in fixes:
+        if all(p.fix is not c for c in chosen) and not any(overlaps(c.edits, p.fix.edits) for c in chosen):
+            chosen.append(p.fix)
+    after = apply_edits(text, [e for f in chosen for e in f.edits])
+    failure = verify.check_python(text, after, {w for f in chosen for w in f.python.wrappers},
+                                  sum(f.python.wraps for f in chosen), [s for f in chosen for s in f.python.inserts])
+    if failure is not None:
+        _once(result.errors, f"internal error: {fixes[0].code} fix of {len(chosen)} change(s) dropped: {failure}")
+        return False
+    if after == text:
+        return False
+    code[path] = result.after = after
+    for p in fixes:
+        if any(p.fix is c for c in chosen):
+            result.fixed[p.code] += 1
+            result.notes.extend(n for n in p.fix.notes if n not in result.notes)
+    return True
 
 
 def _fix_file(path: str, fixes: list[Problem], docs, result: FileResult) -> bool:

@@ -10,7 +10,8 @@ SAFE, UNSAFE = "safe", "unsafe"
 
 @dataclass
 class Fix:
-    """Text edits on one file plus what they do to its data, or a new mode for a script.
+    """Text edits on one file plus what they do to its data, or a new mode for a script, or text
+    edits on a Python file with the `python` change they make.
 
     `deletes` and `sets` are the fix's promise: after the edits the file's data must equal the old
     data with exactly those paths removed, then those (path, value) pairs set (an index one past the
@@ -26,6 +27,18 @@ class Fix:
     located: list[tuple] = field(default_factory=list)  # (row, col, end row, end col, text) per edit
     mode: int | None = None  # for PF004: the script's new permission bits
     target: str | None = None  # the file the fix changes, when not the problem's file
+    python: "PythonChange | None" = None  # set when `edits` apply to a Python file (PF011)
+
+
+@dataclass(frozen=True)
+class PythonChange:
+    """What a fix to a Python file promises, for the engine to check: `wraps` more calls wrapped in
+    one of `wrappers` (expressions whose `lambda: ...` stands for the call), and the top-level
+    statements `inserts` added. Nothing else may change."""
+
+    wrappers: frozenset
+    wraps: int
+    inserts: tuple = ()
 
 
 @dataclass

@@ -127,13 +127,15 @@ class RunList:
 class Project:
     def __init__(self, docs: dict[str, Document], groups: dict[str, str], root: str,
                  probe: Callable[[str], "ScriptInfo"] | None = None, values: dict | None = None,
-                 stateful: dict | None = None):
+                 stateful: dict | None = None, read: Callable[[str], str | None] | None = None):
         """`docs` maps a file's absolute posix path to its parsed document; `groups` maps each file
-        to the id of its include-connected group (names resolve within a group)."""
+        to the id of its include-connected group (names resolve within a group). `read` gives the
+        text of a project file (None when it cannot be read), for rules that read source code."""
         self.docs = docs
         self.groups = groups
         self.root = root
         self.probe = probe
+        self.read = read
         self.values = values or {}  # value name → value, from a values file
         self.stateful = stateful or {}  # module → its volume argument, from the configuration
         self._services_by_file: dict[str, dict[str, list]] = {}
@@ -275,6 +277,14 @@ class Project:
                     host = given
                     break
         return host, builtins.DEFAULT_PORT_OF.get(name)
+
+    def service_ids(self) -> dict[str, list]:
+        """Service id (an in-job hostname) → the values of its ports' `port`, over all files."""
+        out: dict[str, list] = {}
+        for f in self.docs:
+            for sid, ports in self._services_in(f).items():
+                out.setdefault(sid, []).extend(ports)
+        return out
 
     def _services_in(self, file: str) -> dict[str, list]:
         """Service id → the values of its ports' `port`, in one file."""

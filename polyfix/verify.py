@@ -58,3 +58,56 @@ def check(before_data, after_text: str, deletes: list[tuple], sets: list[tuple] 
     from deepdiff import DeepDiff  # only when a fix failed: it is slow to import
 
     return "changed outside the declared paths: " + " ".join(str(DeepDiff(expected, after)).split())[:300], None, None
+
+
+def check_python(before: str, after: str, wrappers: set[str], wraps: int, inserts: list[str]) -> str | None:
+    """None when `after` is `before` with exactly `wraps` more calls wrapped in one of `wrappers`
+    (expressions whose `lambda: ...` stands for the call) and the top-level statements `inserts`
+    added; else what differs. Checked on the syntax trees with the standard library's `ast`, so the
+    proof does not rest on the library that made the change."""
+    import ast
+
+    try:
+        old, new = ast.parse(before), ast.parse(after)
+    except SyntaxError as e:
+        return f"the fixed code does not parse ({e.msg}, line {e.lineno})"
+    templates = {ast.dump(ast.parse(w, mode="eval").body) for w in wrappers}
+    unwrapped = _Unwrap(templates).visit(new).count - _Unwrap(templates).visit(old).count
+    if unwrapped != wraps:
+        return f"{unwrapped} calls were wrapped, not {wraps}"
+    body = [ast.dump(s) for s in new.body]
+    for source in inserts:
+        for stmt in ast.parse(source).body:
+            if ast.dump(stmt) not in body:
+                return "a declared insertion is missing"
+            body.remove(ast.dump(stmt))
+    if body != [ast.dump(s) for s in old.body]:
+        return "the code changed outside the wrapped calls and the inserted statements"
+    return None
+
+
+class _Unwrap:
+    """Replace every expression matching a wrapper by the call in its lambda, counting them."""
+
+    def __init__(self, templates: set[str]):
+        import ast
+
+        self.templates, self.count = templates, 0
+
+        class Transformer(ast.NodeTransformer):
+            def visit_Call(inner, node):
+                inner.generic_visit(node)
+                for lam in [n for n in ast.walk(node) if isinstance(n, ast.Lambda)]:
+                    body, lam.body = lam.body, ast.Constant(...)
+                    matches = ast.dump(node) in self.templates
+                    lam.body = body
+                    if matches:
+                        self.count += 1
+                        return body
+                return node
+
+        self._transformer = Transformer()
+
+    def visit(self, tree):
+        self._transformer.visit(tree)
+        return self

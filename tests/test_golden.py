@@ -3,8 +3,10 @@
 A case holds `input.yml` (copied as polytope.yml), `expected.yml` (the file after --write),
 `problems.txt` (the report before fixing, one line per problem), and optionally `tree/` (other
 files of the project, e.g. bin/ scripts), `modes.txt` / `expected-modes.txt` (`octal path` lines:
-the modes before and after --write) and `args.txt` (extra options; `--select CODE` of the case's
-rule is added unless it has its own).
+the modes before and after --write), `args.txt` (extra options; `--select CODE` of the case's
+rule is added unless it has its own), `expected/` (files of `tree/` as they must be after --write;
+every other file of `tree/` must stay byte for byte) and `outside/` (a folder next to the project,
+for code a module points at outside it: never changed).
 """
 from __future__ import annotations
 
@@ -30,8 +32,17 @@ def _modes(path: Path) -> dict[str, int]:
     return out
 
 
+def _tree(folder: Path) -> dict[str, bytes]:
+    """Relative path → bytes of every file under a folder."""
+    if not folder.is_dir():
+        return {}
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
 def _setup(case: Path, tmp: Path) -> Path:
     work = tmp / "project"
+    if (case / "outside").is_dir():
+        shutil.copytree(case / "outside", tmp / "outside")
     if (case / "tree").is_dir():
         shutil.copytree(case / "tree", work)
     else:
@@ -60,15 +71,23 @@ def test_golden(case: Path, tmp_path: Path, polyfix):
     dry = polyfix(work, "--dry-run", *args)
     assert (work / "polytope.yml").read_bytes() == before, "--dry-run must not write"
 
+    tree_before = _tree(case / "tree")
+    assert {n: b for n, b in _tree(work).items() if n != "polytope.yml"} == tree_before, "--dry-run must not write"
+    expected_tree = {**tree_before, **_tree(case / "expected")}
+
     fixed = polyfix(work, "--write", *args)
     assert fixed.err == "", fixed.err
     assert (work / "polytope.yml").read_bytes() == (case / "expected.yml").read_bytes()
+    assert {n: b for n, b in _tree(work).items() if n != "polytope.yml"} == expected_tree
+    assert _tree(tmp_path / "outside") == _tree(case / "outside"), "nothing outside the project is touched"
     for name, mode in _modes(case / "expected-modes.txt").items():
         assert oct((work / name).stat().st_mode & 0o7777) == oct(mode), name
-    changed = before != (case / "expected.yml").read_bytes() or _modes(case / "expected-modes.txt") != _modes(case / "modes.txt")
+    changed = (before != (case / "expected.yml").read_bytes() or expected_tree != tree_before
+               or _modes(case / "expected-modes.txt") != _modes(case / "modes.txt"))
     assert ("fixed " in fixed.out) == changed
     assert (dry.out != "") == changed, "--dry-run shows a diff exactly when --write changes something"
 
     again = polyfix(work, "--write", *args)
     assert "fixed " not in again.out, "a second --write must change nothing"
     assert (work / "polytope.yml").read_bytes() == (case / "expected.yml").read_bytes()
+    assert {n: b for n, b in _tree(work).items() if n != "polytope.yml"} == expected_tree

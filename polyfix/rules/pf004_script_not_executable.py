@@ -64,8 +64,8 @@ def check(project: Project, files) -> list:
     for call in project.calls:
         if not builtins.is_command_runner(call.ref):
             continue
-        base = _code_base(project, call)
-        for node, file in _sources(project, get(call.args, "cmd"), call.owner, 0):
+        base = code_base(project, call)
+        for node, file in cmd_values(project, get(call.args, "cmd"), call.owner, 0):
             if file not in targets:
                 continue
             if re.search(r"\bchmod\b", text_value(node) or ""):
@@ -182,7 +182,7 @@ def _chmod(path: str, info):
     return Fix(f"chmod +x (mode {info.mode & 0o7777:04o} to {mode & 0o7777:04o})", mode=mode, target=path), ""
 
 
-def _sources(project: Project, node, owner, depth: int):
+def cmd_values(project: Project, node, owner, depth: int):
     """(literal node, its file) for every value a `cmd` can take: the node itself, or where a param
     reference leads: the param's default and what every caller passes."""
     if node is None or depth > 10:
@@ -193,9 +193,9 @@ def _sources(project: Project, node, owner, depth: int):
         return
     default = owner.param_default(name)
     if default is not None:
-        yield from _sources(project, default, owner, depth + 1)
+        yield from cmd_values(project, default, owner, depth + 1)
     for call in project.callers(owner):
-        yield from _sources(project, get(call.args, name), call.owner, depth + 1)
+        yield from cmd_values(project, get(call.args, name), call.owner, depth + 1)
 
 
 def _script_word(node) -> str | None:
@@ -218,7 +218,7 @@ def _script_word(node) -> str | None:
     return word
 
 
-def _code_base(project: Project, call) -> str | None:
+def code_base(project: Project, call) -> str | None:
     """The folder the command runs in, on the host: the `code:` source, or for polytope/container
     the host or repo mount on its `workdir`."""
     env = Env(call.owner)

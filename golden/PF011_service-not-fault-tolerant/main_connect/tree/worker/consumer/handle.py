@@ -1,0 +1,2 @@
+def handle(order):
+    print("order", order["id"])

@@ -1,0 +1,3 @@
+const { Client } = require("pg");
+const client = new Client({ host: "postgres" });
+client.connect();
