@@ -118,6 +118,8 @@ def main(paths, dry_run, write, unsafe_fixes, exit_non_zero_on_fix, select, igno
             formats.add(cfg.output_format)
             options = settings.options(cfg, root, cli_select, dry_run or write, unsafe_fixes, values_file, errors)
             if options is not None:
+                machine = (output_format or cfg.output_format or "text") not in ("text", "concise") and not statistics
+                options.keep_secrets = write and (stdin_text is not None or not _terminal(err=machine))
                 results.extend(_run_root(root, files, options, errors, stdin_text, identities).values())
     fmt = output_format or next((f for f in formats if f), None) or "text"
     results.sort(key=lambda r: r.path)

@@ -54,6 +54,9 @@ class Options:
     values: dict = field(default_factory=dict)  # value name → value (a values file)
     stateful: dict = field(default_factory=dict)  # module → volume argument ([tool.polyfix.stateful])
     after_on_service: str = "remove"  # PF003's fix: "remove" the wait, or "await-false" on the service
+    # A secret literal may be taken out of a file only where its `pt secret set` line can be shown
+    # (a terminal): elsewhere its value would be gone from everywhere but git history.
+    keep_secrets: bool = False
 
 
 def parse_all(texts: dict[str, str], parser=parse) -> tuple[dict[str, Document], dict[str, str]]:
@@ -389,6 +392,11 @@ def _check(project: Project, files: list[str], options: Options, crashes: list[t
     for p in problems:
         if p.fix and p.code in options.safety:
             p.fix.applicability = options.safety[p.code]
+    if options.keep_secrets:
+        for p in problems:
+            if p.secret and p.fix:
+                p.fix, p.hint = None, ("not fixed here: the value would leave the file with no terminal to show "
+                                       "its `pt secret set` line; run --write in a terminal")
     if options.fixable is not None:
         for p in problems:
             if p.code not in options.fixable:

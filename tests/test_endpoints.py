@@ -17,7 +17,8 @@ def test_corpus_endpoints(tmp_path, polyfix):
     assert "Fixed 164 problems; no problems remain." in fixed.out and fixed.err == ""
 
 
-def test_with_pf001_and_pf005_on_one_spec(tmp_path, polyfix):
+def test_with_pf001_and_pf005_on_one_spec(tmp_path, polyfix, monkeypatch):
+    monkeypatch.setattr("polyfix.cli._terminal", lambda err=False: True)  # where PF005 may fix
     write(tmp_path / "polytope.yml", """\
 tools:
   web:

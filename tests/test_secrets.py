@@ -72,10 +72,13 @@ def test_dry_run_on_a_terminal_shows_the_file(project, polyfix, monkeypatch):
 
 
 def test_write_prints_the_command_only_on_a_terminal(project, polyfix, monkeypatch):
+    # Off a terminal the value could be shown nowhere: the literal stays in the file, reported.
     piped = polyfix(project, "--write", "--unsafe-fixes")
-    assert "polytope.yml:7: pt secret set client-secret <value>" in piped.out
+    assert (project / "polytope.yml").read_text() == SPEC
+    assert "PF005" in piped.out and "pt secret set" not in piped.out
     assert _shows_no_value(piped.out + piped.err)
-    write(project / "polytope.yml", SPEC)
+    json_out = polyfix(project, "--write", "--unsafe-fixes", "--output-format", "json").out
+    assert "run --write in a terminal" in json_out and _shows_no_value(json_out)
     monkeypatch.setattr(cli, "_terminal", lambda err=False: True)
     shown = polyfix(project, "--write", "--unsafe-fixes")
     lines = [line.strip() for line in shown.out.splitlines()]

@@ -63,7 +63,9 @@ _NOT_SECRET_END = {"ENDPOINT", "URL", "URI", "HOST", "HOSTNAME", "PORT", "PATH",
 _KEYLIKE = re.compile(r"(?=.*[0-9])(?=.*[A-Za-z])[A-Za-z0-9+/=_.\-]{16,}")
 _PLACEHOLDER = re.compile(r"\.\.\.|…|x{3,}|\*{3,}|<[^<>]+>|^\s*(?:change[-_ ]?me|replace[-_ ]?me|todo|tbd|placeholder|"
                           r"dummy|example|none|null|your[-_ ].*|your[A-Z].*|insert[-_ ].*)\s*$", re.I)
-_URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@{}]+:([^@\s/{}]+)@")
+_URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@{}]*:([^@\s/{}]+)@")
+# A secret in a URL's query string: `?api_key=…`, `&token=…`.
+_URL_QUERY = re.compile(r"[?&](?:api[_-]?key|apikey|access[_-]?token|token|secret|password|key)=([^&#\s{}]+)", re.I)
 _CMD_TOKEN = re.compile(r"(?:--(?:auth-?token|token|password|api-?key)[= ]|add-authtoken\s+)([^\s\"'{}]+)")
 _CMD_FLAG = re.compile(r"--(auth-?token|token|password|api-?key)=?$|^add-authtoken$")
 
@@ -124,8 +126,8 @@ def _find(doc, d):
             what = f"env `{label}`" if env_name else f"`{label}`"
             out.append(_Found(node, path, v, _secret_id(label, d, rel), True, what))
             continue
-        if has_reference(v) and not _URL_PASSWORD.search(v):
-            continue
+        # Below, each secret a string holds is checked on its own (`_skipped`): a reference next
+        # to it (one fixed in an earlier pass) does not hide the next one.
         m = _URL_PASSWORD.search(v)
         if m and not _skipped(m.group(1)) and not re.fullmatch(r"\$\{?\w+\}?", m.group(1)):
             base = re.sub(r"[-_](URL|URI|DSN|CONNECTION[-_]STRING)$", "", label or "", flags=re.I)
@@ -134,18 +136,29 @@ def _find(doc, d):
             what = f"the password in the URL of {where}"
             out.append(_Found(node, path, m.group(1), name, False, what))
             continue
+        queried = [q for q in _URL_QUERY.finditer(v) if not _skipped(q.group(1))]
+        if queried:
+            base = re.sub(r"[-_](URL|URI|ENDPOINT)$", "", label or "", flags=re.I)
+            for q in queried:
+                kind = _kebab(q.group(0)[1:].split("=", 1)[0])
+                name = f"{_kebab(base) or _context(d, rel)}-{kind}"
+                out.append(_Found(node, path, q.group(1), name, False, f"the `{kind}` in the query of a URL"))
+            continue
         if "cmd" in rel:
-            m = _CMD_TOKEN.search(v)
-            token = m.group(1) if m else None
-            if token is None and isinstance(key, int) and key > 0:  # a list cmd: [--token, X]
+            found_here = []
+            for m in _CMD_TOKEN.finditer(v):  # every secret on the line, not only the first
+                found_here.append((m.group(1), m.group(0)))
+            if not found_here and isinstance(key, int) and key > 0:  # a list cmd: [--token, X]
                 prev = text_value(items(_at(d.node, rel[:-1]))[key - 1])
                 if prev and _CMD_FLAG.search(prev):
-                    token = v.strip()
-            if token and not _skipped(token) and not token.startswith("$"):
-                flag = re.search(r"auth-?token|token|password|api-?key", (m.group(0) if m else prev) or "")
-                program = re.match(r"\s*(?:\S*/)?([a-z][a-z0-9-]*)\s", v) if m else None
+                    found_here.append((v.strip(), prev))
+            program = re.match(r"\s*(?:\S*/)?([a-z][a-z0-9-]*)\s", v)
+            for token, flag_text in found_here:
+                if _skipped(token) or token.startswith("$"):
+                    continue
+                flag = re.search(r"auth-?token|token|password|api-?key", flag_text)
                 kind = flag.group(0).replace("-", "") if flag else "token"
-                name = f"{program.group(1) if program else _context(d, rel)}-{kind}"
+                name = f"{program.group(1) if program and token != v.strip() else _context(d, rel)}-{kind}"
                 out.append(_Found(node, path, token, name, token == v.strip(), "the token on this command line"))
     return out
 
@@ -202,18 +215,28 @@ def _context(d, rel) -> str:
 
 def _unique_names(project: Project, file: str, found) -> dict:
     """id(found) → its secret name. One name never stands for two values in the file's include
-    group: where it would, each value's name is prefixed with the spec where that value first
-    appears (places with the same value share one name)."""
+    group, nor for a secret the group already reads (`pt.secret x`): where it would, the name is
+    prefixed with the spec where that value first appears, then numbered. Places with the same
+    value under the same name share one name."""
+    group = project.group_files(file)
+    taken = {m.group(1) for f in group
+             for m in re.finditer(r"(?:pt\.secret|#pt-secret)\s+([A-Za-z0-9_.\-]+)", project.docs[f].text)}
     first_owner: dict[str, dict[str, str]] = {}  # name → value → the spec where it first appears
-    for other in project.group_files(file):
+    for other in group:
         for d in project.definitions.get(other, []):
             for f in _secrets_in(project.docs[other], d):
                 first_owner.setdefault(f.name, {}).setdefault(f.secret, _kebab(d.name))
-    out = {}
-    for f in found:
-        owners = first_owner[f.name]
-        out[id(f)] = f.name if len(owners) == 1 else f"{owners[f.secret]}-{f.name}"
-    return out
+    chosen: dict[tuple, str] = {}  # (name, value) → the name given, in the group's order
+    used = set(taken)
+    for name, values in first_owner.items():
+        for secret, owner in values.items():
+            candidate = name if len(values) == 1 and name not in taken else f"{owner}-{name}"
+            n, unique = 2, candidate
+            while unique in used:
+                unique, n = f"{candidate}-{n}", n + 1
+            chosen[(name, secret)] = unique
+            used.add(unique)
+    return {id(f): chosen[(f.name, f.secret)] for f in found}
 
 
 def _fix(doc, f: _Found, name: str, hashed: bool) -> Fix | None:

@@ -104,8 +104,8 @@ def _endpoints(project: Project, file: str, doc, d, ids: set) -> list:
                 entries[name] = (node, path, v)
         reported_hosts = {}
         for name, (node, path, v) in entries.items():
-            if not _ENDPOINT.search(name) or not isinstance(v, str):
-                continue
+            if not _ENDPOINT.search(name) or not isinstance(v, str) or _holds_secret(v):
+                continue  # a URL with a password or key in it is PF005's: never copied into a default
             why = _why(project, file, ids, name, v)
             if why:
                 out.append(_Found(node, path, name, v, why))
@@ -117,6 +117,11 @@ def _endpoints(project: Project, file: str, doc, d, ids: set) -> list:
                 out.append(_Found(node, path, name, v, f"the port of `{reported_hosts[prefix]}`, which changes with it"))
     out.sort(key=lambda f: f.node.start_mark.index)
     return out
+
+
+def _holds_secret(v: str) -> bool:
+    return bool(re.search(r"://[^/\s@]*:[^@\s/]+@|[?&](?:api[_-]?key|apikey|access[_-]?token|token|secret|password|key)=",
+                          v, re.I))
 
 
 def _env_lists(doc, d):

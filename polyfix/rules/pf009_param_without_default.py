@@ -23,7 +23,10 @@ Fix (safe, only where the default is certain)
     (`--values FILE`, `config/values.yml`) sets a value of the param's name, or every step that runs
     the spec passes the same literal. Only `str`, `int`, `bool` and `[enum, …]` params get one (an
     `int` default must be a whole number, an enum default one of its choices). Anything else is only
-    reported: a default polyfix would have to guess could hide a missing setting.
+    reported: a default polyfix would have to guess could hide a missing setting. A spec that no
+    step of the project runs is an entry point a person runs with its arguments (`pt run api-add`
+    with `packages`): its required params are its interface, and are reported only where a default
+    is certain.
 """
 from __future__ import annotations
 
@@ -51,6 +54,8 @@ def check(project: Project, files) -> list:
                 if not is_map(spec) or not is_required(spec):
                     continue
                 fix, source = _fix(project, doc, d, name, spec, path)
+                if fix is None and not project.callers(d):
+                    continue  # an entry point a person runs with that argument: required on purpose
                 msg = (f"{kind} `{name}` of {d.kind} `{d.name}` has no default: every run of `{d.name}` must "
                        f"pass it, or the run fails")
                 if source:
