@@ -54,7 +54,7 @@ import re
 from .. import builtins
 from ..document import entries, get, is_map, is_scalar, is_seq, items, text_value, walk
 from ..edits import (Edit, add_entry, add_list_item, content_end, indent_width, insert_after, item_prefix,
-                     list_item_layout, seq_offset)
+                     list_item_layout)
 from ..problem import Fix, at_node
 from ..project import UNRESOLVED, Env, Project
 

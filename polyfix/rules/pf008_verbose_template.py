@@ -182,7 +182,7 @@ def _unused_params(project: Project, doc, d):
         msg = f"template `{d.name}` declares the param `{name}`, which nothing in it uses"
         hint = "remove it, and the args that pass it" if passed else ("" if fix else "remove it by hand")
         if passed:
-            msg += f" (a caller passes it: remove it there too)"
+            msg += " (a caller passes it: remove it there too)"
         yield at_node(CODE, NAME, msg, d.file, doc, get(spec, "id") or spec, fix, hint=hint)
 
 
