@@ -7,7 +7,9 @@ CI runs a fixed number of examples from a fixed seed. A long run draws fresh exa
 """
 from __future__ import annotations
 
+import difflib
 import os
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -32,6 +34,12 @@ def _seeds() -> list[str]:
 
 
 SEEDS = _seeds()
+# What a line a fix removes or changes may hold (see tests/test_corpus.py), plus the places the other
+# rules edit: a quoted number (PF024), a reference prefix (PF025), a params mapping (PF010), a
+# suppression comment (PF100), the scope of a volume (PF002).
+FIXABLE = re.compile(r"pt\.value|#pt-value|run-when|after|step:|chmod|^\s*$|^\s*-?\s*(id|module): "
+                     r"|(?i:password|secret|token|_key\b)|://|localhost|value: |_(URL|URI|ENDPOINT|ORIGIN|HOST|HOSTNAME|PORT)\b"
+                     r"|pt\.|#pt-|\"[0-9]+\"|'[0-9]+'|params|args|type:|default|scope|polytope/|polyfix:|noqa|module|- \S+\s*(#.*)?$")
 FRAGMENTS = [": ", "- ", "[", "]", "{", "}", ", ", "&a ", "*a", "&b [*b]", "\n", "\r\n", "\r", "  ", "    ",
              "# c", "'", '"', "|\n", ">-\n", "!!str ", "!!map ", "? ", "---\n", "...\n", "%YAML 1.3\n",
              "%TAG ! tag:x,2000:\n", "\t", "{{ x }}", "{= y =}", "pt.value db-host", "#pt-value port",
@@ -87,6 +95,13 @@ def test_mutated_files_never_crash_and_fixes_hold(text):
     result = _fix(text)  # raising is the failure
     if _parses(text):
         assert _parses(result.after)
+        # Lines outside the fixes stay: every line the fixes removed or changed holds what a fix
+        # may change (the same account the corpus test keeps), or moved (PF007) with its text intact.
+        old, new = text.splitlines(), result.after.splitlines()
+        kept = {line.strip() for line in new}
+        for tag, i1, i2, _j1, _j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+            for line in old[i1:i2] if tag in ("replace", "delete") else []:
+                assert FIXABLE.search(line) or line.strip() in kept, f"unexplained change of {line!r}"
         if not result.errors:
             again = _fix(result.after)
             assert again.after == result.after and not again.fixed
