@@ -48,7 +48,8 @@ Fix
     `"{pt.value redpanda-host}:{pt.value redpanda-port}"`); `bool` for a boolean default; else `str`.
 
     The default comes from `--values FILE` / `config/values.yml` at the project root, else from the
-    project as polyfix first read it, within the files joined by `include:` (never from what another
+    project as polyfix first read it, within the files that every project including the spec's file
+    reaches through `include:`, when there is exactly one answer (never from what another
     fix adds): `<x>-host` / `<x>-hostname` is the hostname of the service `x` stands for (a service
     id; or what the module or tool `x` runs: its one `services` id, its `service-id` or `id` arg, else
     the built-in's own hostname, so a tool `couchbase-server` running `polytope/couchbase` answers as
