@@ -50,7 +50,6 @@ VOLUME_ARGS = {m: "data-volume" for m in (
     "polytope/kafka", "polytope/mailpit")}
 # Used in real projects and surely stateful, but no source documents their volume argument.
 UNCONFIRMED_STATEFUL = {"polytope/redis"}
-_SERVICE_NAMES = {"polytope/postgres!simple": "postgres", "polytope/kafka!connect": "kafka-connect"}
 
 
 # The hostname (service id) a built-in serves under when its call gives no `id`/`services`, where
@@ -89,13 +88,7 @@ def normalise(ref: str) -> str:
 def service_name(ref: str) -> str:
     """The hostname a stateful built-in serves under (the wrapper module's id)."""
     name = _name(ref)
-    return _SERVICE_NAMES.get(name, name.split("/", 1)[-1].split("!", 1)[0])
-
-
-def same_module(ref: str, builtin: str) -> bool:
-    """Whether a reference runs that built-in (postgres!simple serves `postgres` too)."""
-    name = _name(ref)
-    return name == builtin or name.startswith(builtin + "!simple")
+    return SERVICE_HOSTS.get(name, name.split("/", 1)[-1].split("!", 1)[0])
 
 
 def is_builtin(ref: str) -> bool:
