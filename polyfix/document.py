@@ -41,13 +41,7 @@ class Document:
         as (node, data path, its key, the mapping holding it), in document order. Walked once per
         document and shared by the rules: the validator reads every scalar of every spec."""
         if "scalars" not in self.memo:
-            by_entry: dict = {(): []}
-            for node, p, key, parent in walk(self.root):
-                if is_scalar(node):
-                    by_entry[()].append((node, p, key, parent))
-                    if len(p) > 2:
-                        by_entry.setdefault(p[:2], []).append((node, p, key, parent))
-            self.memo["scalars"] = by_entry
+            self.memo["scalars"] = _scalar_index(self.root)
         if len(path) in (0, 2):
             return self.memo["scalars"].get(path, [])
         return [s for s in self.memo["scalars"][()] if s[1][:len(path)] == path]
@@ -288,9 +282,10 @@ def items(node) -> list:
 
 def get(node, key: str):
     """The value node under a string key of a mapping node, or None."""
-    for k, v in entries(node):
-        if is_scalar(k) and k.value == key:
-            return v
+    if getattr(node, "id", None) == "mapping":
+        for k, v in node.value:
+            if k.value == key and k.id == "scalar":
+                return v
     return None
 
 
@@ -318,6 +313,44 @@ def text_value(node) -> str | None:
     """The scalar's value if it is a string, else None."""
     v = value(node)
     return v if isinstance(v, str) and is_scalar(node) else None
+
+
+def _key(k):
+    """value(k) for a mapping key; most keys are plain words, which need no rules."""
+    v = k.value
+    if k.id == "scalar" and not k.style and v[:1].isalpha() and v[:1] not in "tTfFnN" and (
+            not k.tag or k.tag.startswith("tag:yaml.org,2002:")):
+        return v
+    return value(k)
+
+
+def _scalar_index(root) -> dict:
+    """Document.scalars' index: every scalar below the root, and those of each top-level entry.
+    The one walk every document gets, so it is a plain loop (the same order as `walk`)."""
+    every: list = []
+    by_entry: dict = {(): every}
+    stack = [(root, (), None, None)] if root is not None else []
+    pop, push = stack.pop, stack.append
+    while stack:
+        node, path, key, parent = pop()
+        kind = node.id
+        if kind == "scalar":
+            found = (node, path, key, parent)
+            every.append(found)
+            if len(path) > 2:
+                entry = by_entry.get(path[:2])
+                if entry is None:
+                    by_entry[path[:2]] = [found]
+                else:
+                    entry.append(found)
+        elif kind == "mapping":
+            for k, v in reversed(node.value):
+                kv = _key(k)
+                push((v, path + (kv,), kv, node))
+        elif kind == "sequence":
+            for i in range(len(node.value) - 1, -1, -1):
+                push((node.value[i], path + (i,), None, None))
+    return by_entry
 
 
 def walk(node, path: tuple = (), key=None, parent=None):

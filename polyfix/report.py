@@ -22,6 +22,8 @@ def display_path(path: str) -> str:
 
 def escape_text(text: str) -> str:
     """Control characters as escapes: a file named `a\nb: error: x` must not print a line of its own."""
+    if text.isprintable():
+        return text
     return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from polyfix import engine
-from polyfix.document import get, items, mask, parse
+from polyfix.document import ParseError, get, items, mask, parse
 from polyfix.edits import Edit, apply_edits, delete_entry, delete_item
 from polyfix.problem import Fix, Problem
 
@@ -167,3 +167,29 @@ def test_no_fix_removes_a_suppression_comment_in_use():
     assert suppressed not in kept
     assert other in kept and other.fix is None and "suppression comment that is in use" in other.hint
     assert untouched.fix is not None
+
+
+def _walked_scalars(doc):
+    from polyfix.document import is_scalar, walk
+
+    return [(n, p, k, parent) for n, p, k, parent in walk(doc.root) if is_scalar(n)]
+
+
+def test_the_scalar_index_is_the_walk_of_every_real_file():
+    """Document.scalars is built by its own loop (the rules' hot path); it must list exactly what
+    the general walk yields, in the same order, for every golden and corpus file."""
+    from conftest import CORPUS, GOLDEN
+
+    files = sorted(GOLDEN.rglob("*.yml")) + (sorted(CORPUS.rglob("polytope.y*ml")) if CORPUS.is_dir() else [])
+    seen = 0
+    for f in files:
+        try:
+            doc = parse(f.read_text(encoding="utf-8"))
+        except (ParseError, UnicodeDecodeError):
+            continue
+        walked = _walked_scalars(doc)
+        assert doc.scalars() == walked, f
+        for entry in {p[:2] for _n, p, _k, _parent in walked if len(p) > 2}:
+            assert doc.scalars(entry) == [s for s in walked if s[1][:2] == entry and len(s[1]) > 2], (f, entry)
+        seen += 1
+    assert seen > 100
