@@ -12,12 +12,18 @@ import stat
 import sys
 from pathlib import Path
 
-import click
-
 from . import __version__, config, discover, engine, report, settings
 from .rules import BY_CODE, BY_NAME, RULES
 from .document import ParseError, parse
 from .project import within
+
+
+class UsageError(Exception):
+    """A wrong command line; the click command prints it with the usage (`param_hint`: the option)."""
+
+    def __init__(self, message: str, param_hint: str | None = None):
+        super().__init__(message)
+        self.param_hint = param_hint
 
 
 def _codes(values: tuple[str, ...], option: str) -> list[str]:
@@ -26,72 +32,105 @@ def _codes(values: tuple[str, ...], option: str) -> list[str]:
     try:
         config.codes(items, option)
     except config.ConfigError as e:
-        raise click.BadParameter(str(e).split(": ", 1)[-1], param_hint=option) from None
+        raise UsageError(str(e).split(": ", 1)[-1], param_hint=option) from None
     return items
 
 
-class _Command(click.Command):
-    """`polyfix server …` starts the language server (imported only then); anything else is the
-    command line below. A folder named `server` is checked with `polyfix ./server`."""
+def __getattr__(name: str):
+    """`polyfix.cli.main`, the click command, is built on first use: a plain run never imports click."""
+    if name == "main":
+        from .command import main
 
-    def main(self, args=None, *rest, **kwargs):
-        args = list(sys.argv[1:] if args is None else args)
-        if args[:1] == ["server"]:
-            try:
-                from . import server
-            except ImportError as e:
-                click.echo(f"error: `polyfix server` needs the server extra ({e}): pip install 'polyfix[server]'",
-                           err=True)
-                sys.exit(2)
-            sys.exit(server.main(args[1:]))
-        return super().main(args, *rest, **kwargs)
+        return main
+    raise AttributeError(name)
 
 
-@click.command(cls=_Command, context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--dry-run", "--diff", "dry_run", is_flag=True, help="Print the diff --write would apply; write nothing.")
-@click.option("--write", "--fix", "write", is_flag=True, help="Apply the fixes in place.")
-@click.option("--unsafe-fixes", is_flag=True, default=None, help="Also apply fixes marked unsafe.")
-@click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when --write changed anything (for hooks).")
-@click.option("--select", multiple=True, metavar="CODES", help="Only these rules (codes, prefixes or names).")
-@click.option("--ignore", multiple=True, metavar="CODES", help="Leave out these rules.")
-@click.option("--extend-select", multiple=True, metavar="CODES", help="Add these rules to the selection.")
-@click.option("--values", "values_file", type=click.Path(path_type=Path), metavar="FILE",
-              help="YAML mapping of value names to values: PF001's defaults (else config/values.yml at the project root).")
-@click.option("--config", "config_file", type=click.Path(path_type=Path), metavar="PATH",
-              help="Use this configuration file (pyproject.toml, polyfix.toml) instead of the nearest one.")
-@click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
-@click.option("--force-exclude", is_flag=True, help="Apply exclude patterns to files named on the command line too.")
-@click.option("--output-format", "--format", "output_format", type=click.Choice(config.OUTPUT_FORMATS),
-              envvar="POLYFIX_OUTPUT_FORMAT", help="How to print problems (default: text).")
-@click.option("--statistics", is_flag=True, help="Print the number of problems per rule instead of each problem.")
-@click.option("--show-fixes", is_flag=True, help="List the fixes --write applied, per file.")
-@click.option("--stdin-filename", metavar="PATH", help="With PATH `-`: read the file from stdin, as if it were PATH.")
-@click.option("--list-rules", is_flag=True, help="List the rules and exit.")
-@click.option("--explain", metavar="RULE", help="Print a rule's documentation and exit.")
-@click.version_option(__version__, prog_name="polyfix")
-def main(paths, dry_run, write, unsafe_fixes, exit_non_zero_on_fix, select, ignore, extend_select, values_file,
-         config_file, isolated, force_exclude, output_format, statistics, show_fixes, stdin_filename, list_rules,
-         explain):
-    """Find and fix what breaks Polytope projects in polytope.yml files and the scripts they run.
+# A plain run: paths and on/off flags. Anything else (help, options with values, `-`, `server`,
+# the POLYFIX_OUTPUT_FORMAT variable) goes to the click command, which has the final word.
+_FLAGS = {"--dry-run": "dry_run", "--diff": "dry_run", "--write": "write", "--fix": "write",
+          "--unsafe-fixes": "unsafe_fixes", "--exit-non-zero-on-fix": "exit_non_zero_on_fix",
+          "--isolated": "isolated", "--force-exclude": "force_exclude", "--statistics": "statistics",
+          "--show-fixes": "show_fixes"}
+DEFAULTS = dict(paths=(), dry_run=False, write=False, unsafe_fixes=None, exit_non_zero_on_fix=False, select=(),
+                ignore=(), extend_select=(), values_file=None, config_file=None, isolated=False,
+                force_exclude=False, output_format=None, statistics=False, show_fixes=False, stdin_filename=None,
+                list_rules=False, explain=None)
 
-    PATHS are files or folders (default: the current folder); folders are searched for
-    polytope.yml / polytope.yaml, and files reached through `include:` are checked too.
-    """
+
+def plain_arguments(argv: list[str]) -> dict | None:
+    """run()'s arguments for a plain command line, as the click command would parse them; None for
+    any other (tests/test_cli.py holds the two to the same result)."""
+    if "POLYFIX_OUTPUT_FORMAT" in os.environ or argv[:1] == ["server"]:
+        return None
+    arguments = dict(DEFAULTS)
+    paths = []
+    for arg in argv:
+        if arg in _FLAGS:
+            arguments[_FLAGS[arg]] = True
+        elif arg.startswith("-") or not arg:
+            return None
+        else:
+            paths.append(Path(arg))
+    if arguments["dry_run"] and arguments["write"]:
+        return None
+    arguments["paths"] = tuple(paths)
+    return arguments
+
+
+def entry() -> None:
+    """The `polyfix` command: a plain run without click's import (a third of a one-file run's time),
+    anything else through the click command."""
+    arguments = plain_arguments(sys.argv[1:])
+    if arguments is None:
+        from .command import main
+
+        main()
+        return
+    try:
+        run(**arguments)
+    except UsageError:  # raised before anything is read or printed: click says it with the usage
+        from .command import main
+
+        main()
+    except KeyboardInterrupt:
+        _echo("Aborted!", err=True)
+        sys.exit(1)
+    except BrokenPipeError:  # `polyfix | head`: the reader left; as click does, quietly
+        sys.stdout = None
+        sys.exit(1)
+
+
+def _echo(message: str = "", nl: bool = True, err: bool = False, color: bool | None = None) -> None:
+    """Print as click.echo does: ANSI styles only where colour is on (or, unsaid, on a terminal)."""
+    stream = sys.stderr if err else sys.stdout
+    if stream is None:
+        return
+    text = message + ("\n" if nl else "")
+    if "\x1b[" in text and (color is False or (color is None and not stream.isatty())):
+        text = re.sub(r"\x1b\[[0-9;]*m", "", text)
+    stream.write(text)
+    stream.flush()
+
+
+def run(paths, dry_run, write, unsafe_fixes, exit_non_zero_on_fix, select, ignore, extend_select, values_file,
+        config_file, isolated, force_exclude, output_format, statistics, show_fixes, stdin_filename, list_rules,
+        explain):
+    """Find and fix what breaks Polytope projects in polytope.yml files and the scripts they run
+    (the command's arguments, parsed; exits with the command's exit code)."""
     if list_rules:
-        click.echo(report.list_rules(RULES), nl=False)
+        _echo(report.list_rules(RULES), nl=False)
         sys.exit(0)
     if explain:
         rule = BY_CODE.get(explain.upper()) or BY_NAME.get(explain)
         if rule is None:
-            raise click.BadParameter(f"no rule `{explain}` (see --list-rules)", param_hint="--explain")
-        click.echo(report.explain(rule), nl=False)
+            raise UsageError(f"no rule `{explain}` (see --list-rules)", param_hint="--explain")
+        _echo(report.explain(rule), nl=False)
         sys.exit(0)
     if dry_run and write:
-        raise click.UsageError("--dry-run and --write exclude each other")
+        raise UsageError("--dry-run and --write exclude each other")
     if paths == (Path("-"),) or stdin_filename:
         if paths not in ((), (Path("-"),)) or not stdin_filename:
-            raise click.UsageError("read stdin with `-` and --stdin-filename PATH, and no other path")
+            raise UsageError("read stdin with `-` and --stdin-filename PATH, and no other path")
     cli_select = (_codes(select, "--select"), _codes(ignore, "--ignore"), _codes(extend_select, "--extend-select"))
     errors: list[str] = []
     results = []
@@ -171,17 +210,17 @@ def _report(results, errors: list[str], *, write, dry_run, fmt, statistics, show
     listing = report.mask(_listing(problems, fmt, statistics, color), _secrets(results))
     text_out = "\n".join(h for h in human if h)
     if dry_run:
-        click.echo(patch, nl=False, color=color)
-        click.echo((listing if not machine else "") + closing, err=True, color=color)
+        _echo(patch, nl=False, color=color)
+        _echo((listing if not machine else "") + closing, err=True, color=color)
         if machine:
-            click.echo(listing, nl=False)
+            _echo(listing, nl=False)
     elif machine:
-        click.echo(listing, nl=False)
+        _echo(listing, nl=False)
         if text_out:
-            click.echo(text_out, err=True)
+            _echo(text_out, err=True)
     else:
         body = (text_out + "\n" if text_out else "") + listing
-        click.echo(body + ("" if fmt == "concise" else closing), nl=fmt != "concise" or not body, color=color)
+        _echo(body + ("" if fmt == "concise" else closing), nl=fmt != "concise" or not body, color=color)
     _finish(errors, bool(problems or (dry_run and changed) or (write and exit_non_zero_on_fix and changed)))
 
 
@@ -259,22 +298,22 @@ def _finish_stdin(results, write: bool, dry_run: bool, fmt: str, errors: list[st
     lines = report.mask("".join(report.problem_line(p, name if p.file == result.path else None) + "\n"
                                 for p in problems), _secrets(results))
     if write:
-        click.echo(result.after, nl=False)
-        click.echo(lines + closing, err=True)
+        _echo(result.after, nl=False)
+        _echo(lines + closing, err=True)
     elif dry_run:
         result.old_mode = result.new_mode = None
-        click.echo(_diff(result, _terminal(), name), nl=False)
-        click.echo(lines + closing, err=True)
+        _echo(_diff(result, _terminal(), name), nl=False)
+        _echo(lines + closing, err=True)
     elif fmt in ("text", "concise"):
-        click.echo(lines + ("" if fmt == "concise" else closing), nl=fmt != "concise" or not lines)
+        _echo(lines + ("" if fmt == "concise" else closing), nl=fmt != "concise" or not lines)
     else:
-        click.echo(report.mask(_listing(problems, fmt, False, None), _secrets(results)), nl=False)
+        _echo(report.mask(_listing(problems, fmt, False, None), _secrets(results)), nl=False)
     _finish(errors, bool(problems) or (dry_run and result.after != result.before))
 
 
 def _finish(errors: list[str], failed: bool = False):
     for e in errors:  # one line each, whatever the file names hold
-        click.echo(report.escape_text(e), err=True)
+        _echo(report.escape_text(e), err=True)
     sys.exit(2 if errors else 1 if failed else 0)
 
 
@@ -290,7 +329,7 @@ def _targets(paths, errors: list[str]) -> dict[str, discover.Targets]:
         if path.is_dir():
             files = discover.find_files(path)
             if not files:
-                click.echo(f"warning: no polytope.yml or polytope.yaml under {path}", err=True)
+                _echo(f"warning: no polytope.yml or polytope.yaml under {path}", err=True)
         elif discover.is_script(path):  # pre-commit passes staged bin/ files: check the polytope files above
             files = discover.context_files(discover.posix(path), root)
         else:
@@ -517,4 +556,4 @@ def _running(pid: int) -> bool:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    entry()

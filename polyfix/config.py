@@ -3,7 +3,7 @@ table header), the one nearest to the checked files wins, as in ruff. Pure parsi
 cli.py finds and reads the files."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from .record import new, record
 
 from .rules import BY_CODE, BY_NAME
 
@@ -19,23 +19,23 @@ class ConfigError(Exception):
     """A configuration that cannot be used; the message names the key."""
 
 
-@dataclass
+@record
 class Config:
     path: str | None = None
     select: list[str] | None = None
-    ignore: list[str] = field(default_factory=list)
-    extend_select: list[str] = field(default_factory=list)
+    ignore: list[str] = new(list)
+    extend_select: list[str] = new(list)
     fixable: list[str] | None = None
-    unfixable: list[str] = field(default_factory=list)
-    extend_safe_fixes: list[str] = field(default_factory=list)
-    extend_unsafe_fixes: list[str] = field(default_factory=list)
+    unfixable: list[str] = new(list)
+    extend_safe_fixes: list[str] = new(list)
+    extend_unsafe_fixes: list[str] = new(list)
     unsafe_fixes: bool | None = None
-    exclude: list[str] = field(default_factory=list)
-    extend_exclude: list[str] = field(default_factory=list)
-    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    exclude: list[str] = new(list)
+    extend_exclude: list[str] = new(list)
+    per_file_ignores: dict[str, list[str]] = new(dict)
     values_file: str | None = None
     output_format: str | None = None
-    stateful: dict[str, str] = field(default_factory=dict)
+    stateful: dict[str, str] = new(dict)
     after_on_service: str = "remove"
 
 

@@ -4,7 +4,8 @@ file's own conventions (`params:` list or `inputs:` map, block or flow, `"#pt-pa
 `pt.param x`)."""
 from __future__ import annotations
 
-import json
+# json: imported where used, since most runs never need it (start-up time counts in a hook)
+
 import re
 
 from .document import entries, get, is_map, is_seq, items, text_value
@@ -128,6 +129,8 @@ def type_text(typ: str, default) -> str:
 
 def yaml_scalar(v) -> str:
     """A value as YAML text: plain where that reads back as the same string, else quoted."""
+    import json
+
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, int):

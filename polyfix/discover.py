@@ -2,7 +2,6 @@
 about scripts. All the file I/O of a check lives here and in cli.py."""
 from __future__ import annotations
 
-import dataclasses
 import os
 import stat
 from pathlib import Path
@@ -228,7 +227,7 @@ def make_probe(root: str):
         if path not in seen:
             seen[path] = _probe(path)
         info = seen[path]
-        return dataclasses.replace(info)
+        return ScriptInfo(*info._values())
 
     def _probe(path: str) -> ScriptInfo:
         try:

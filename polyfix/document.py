@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from dataclasses import dataclass, field
-from typing import Any
+from .record import new, record
 
 PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\{=.*?=\}")
 _TOKEN_START, _TOKEN_FILL = "\ue000", "\ue001"
@@ -25,16 +24,16 @@ class ParseError(Exception):
     """The text is not YAML polyfix can work on; the message says what and where."""
 
 
-@dataclass
+@record
 class Document:
     """One parsed file. `text` is the masked text without BOM; offsets in nodes index into it."""
 
     text: str
-    root: Any  # ruamel Node or None for an empty document
-    data: Any
-    placeholders: dict[str, str] = field(default_factory=dict)
+    root: object  # ruamel Node or None for an empty document
+    data: object
+    placeholders: dict[str, str] = new(dict)
     bom: bool = False
-    memo: dict = field(default_factory=dict, repr=False, compare=False)  # what rules derive once per text
+    memo: dict = new(dict)  # what rules derive once per text
 
     def scalars(self, path: tuple = ()) -> list:
         """Every scalar node below `path` (a top-level entry such as ("tools", "api"), or the root)
@@ -102,7 +101,7 @@ def _fast_loader():
 _FAST = _fast_loader()
 
 
-def parse_text(text: str) -> tuple[Any, Any]:
+def parse_text(text: str) -> tuple[object, object]:
     """(root node, plain data) of YAML text; ParseError with line and column when it is not YAML.
 
     libyaml composes when it can; whatever it rejects goes to ruamel.yaml, which has the final say
@@ -129,7 +128,7 @@ def parse_text(text: str) -> tuple[Any, Any]:
     return _parse_ruamel(text)
 
 
-def compose(text: str) -> Any:
+def compose(text: str) -> object:
     """The root node of YAML text, without building its data (for a look at a trial text)."""
     if _FAST is not None:
         try:
@@ -143,7 +142,7 @@ def compose(text: str) -> Any:
     return parse_text(text)[0]
 
 
-def _parse_ruamel(text: str) -> tuple[Any, Any]:
+def _parse_ruamel(text: str) -> tuple[object, object]:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
@@ -292,7 +291,7 @@ def get(node, key: str):
 _INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
 
 
-def value(node) -> Any:
+def value(node) -> object:
     """The plain value of a scalar node (bool, int, None or str) by YAML 1.2 core rules, so it does
     not depend on the parser; None for collections."""
     if not is_scalar(node):

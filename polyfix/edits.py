@@ -7,12 +7,12 @@ then reports without a fix. Nothing is ever re-serialised.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from .record import record
 
 from .document import get, is_map, is_scalar, is_seq
 
 
-@dataclass(frozen=True, order=True)
+@record(frozen=True, order=True)
 class Edit:
     start: int
     end: int

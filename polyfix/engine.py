@@ -8,51 +8,51 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
 
 from . import suppress, validate, verify
 from .document import BOM, MASK_TOKEN, Document, ParseError, compose, parse
 from .edits import apply_edits, moved, overlaps
 from .problem import SAFE, Problem
 from .project import Project, ScriptInfo, include_targets
+from .record import new, record
 from .rules import RULES
 
 MAX_PASSES = 10
 
 
-@dataclass
+@record
 class FileResult:
     path: str
     before: str | None = None  # decoded text, BOM included; None for scripts
     after: str | None = None
     old_mode: int | None = None
     new_mode: int | None = None
-    problems: list[Problem] = field(default_factory=list)  # what remains
-    fixed: Counter = field(default_factory=Counter)
-    errors: list[str] = field(default_factory=list)
-    notes: list[tuple[int, str]] = field(default_factory=list)  # (line, what the user must still do there)
-    secrets: dict[str, str] = field(default_factory=dict)  # secret name → the literal PF005 found (never printed)
+    problems: list[Problem] = new(list)  # what remains
+    fixed: Counter = new(Counter)
+    errors: list[str] = new(list)
+    notes: list[tuple[int, str]] = new(list)  # (line, what the user must still do there)
+    secrets: dict[str, str] = new(dict)  # secret name → the literal PF005 found (never printed)
     # (first line, last line, literal) of each secret literal, in the text before and after fixing:
     # where output masks it
-    secrets_before: list[tuple[int, int, str]] = field(default_factory=list)
-    secrets_after: list[tuple[int, int, str]] = field(default_factory=list)
+    secrets_before: list[tuple[int, int, str]] = new(list)
+    secrets_after: list[tuple[int, int, str]] = new(list)
 
     @property
     def changed(self) -> bool:
         return self.before != self.after or self.old_mode != self.new_mode
 
 
-@dataclass
+@record
 class Options:
     fix: bool = False
     unsafe_fixes: bool = False
     select: frozenset | None = None  # rule codes; None means all
     fixable: frozenset | None = None  # rule codes whose fixes may apply; None means all
-    safety: dict = field(default_factory=dict)  # rule code → SAFE/UNSAFE, overriding the rule's own
+    safety: dict = new(dict)  # rule code → SAFE/UNSAFE, overriding the rule's own
     ignored: Callable[[str], set] | None = None  # file → codes ignored there (per-file-ignores)
-    values: dict = field(default_factory=dict)  # value name → value (a values file)
-    stateful: dict = field(default_factory=dict)  # module → volume argument ([tool.polyfix.stateful])
+    values: dict = new(dict)  # value name → value (a values file)
+    stateful: dict = new(dict)  # module → volume argument ([tool.polyfix.stateful])
     after_on_service: str = "remove"  # PF003's fix: "remove" the wait, or "await-false" on the service
     # A secret literal may be taken out of a file only where its `pt secret set` line can be shown
     # (a terminal): elsewhere its value would be gone from everywhere but git history.

@@ -1,14 +1,14 @@
 """What a rule returns: a problem at a place, with an optional fix."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from .record import new, record
 
 from .edits import Edit
 
 SAFE, UNSAFE = "safe", "unsafe"
 
 
-@dataclass
+@record
 class Fix:
     """Text edits on one file plus what they do to its data, or a new mode for a script, or text
     edits on a Python file with the `python` change they make.
@@ -19,18 +19,18 @@ class Fix:
 
     message: str
     applicability: str = SAFE
-    edits: list[Edit] = field(default_factory=list)
-    deletes: list[tuple] = field(default_factory=list)
-    sets: list[tuple] = field(default_factory=list)
-    notes: list[tuple[str, int]] = field(default_factory=list)  # what the user must still do once it is
+    edits: list[Edit] = new(list)
+    deletes: list[tuple] = new(list)
+    sets: list[tuple] = new(list)
+    notes: list[tuple[str, int]] = new(list)  # what the user must still do once it is
     # applied, each with the offset (in the old text) of the place it is about
-    located: list[tuple] = field(default_factory=list)  # (row, col, end row, end col, text) per edit
+    located: list[tuple] = new(list)  # (row, col, end row, end col, text) per edit
     mode: int | None = None  # for PF004: the script's new permission bits
     target: str | None = None  # the file the fix changes, when not the problem's file
     python: "PythonChange | None" = None  # set when `edits` apply to a Python file (PF011)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PythonChange:
     """What a fix to a Python file promises, for the engine to check: `wraps` more calls wrapped in
     one of `wrappers` (expressions whose `lambda: ...` stands for the call), and the top-level
@@ -41,7 +41,7 @@ class PythonChange:
     inserts: tuple = ()
 
 
-@dataclass
+@record
 class Problem:
     code: str
     name: str

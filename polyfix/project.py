@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass, field
+from .record import new, record
 from pathlib import PurePosixPath
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from . import builtins
 from .builtins import JOB, SERVICE, UNKNOWN
@@ -22,7 +22,7 @@ UNRESOLVED = object()  # a param reference with no value anywhere
 _MAX_DEPTH = 30
 
 
-@dataclass
+@record
 class Definition:
     """A module, template or tool spec."""
 
@@ -51,7 +51,7 @@ def _default_of(spec):
     return None
 
 
-@dataclass
+@record
 class Env:
     """Where param references inside a definition get their values: the caller's args, else defaults."""
 
@@ -97,13 +97,13 @@ class Env:
         return node
 
 
-@dataclass
+@record
 class Verdict:
     kind: str  # SERVICE, JOB, UNKNOWN
     why: str
 
 
-@dataclass
+@record
 class Call:
     """A place that runs a module or tool: a run step, or a module deriving from its base."""
 
@@ -115,7 +115,7 @@ class Call:
     path: tuple
 
 
-@dataclass
+@record
 class RunList:
     """The `run:` list of a template or tool, with the ids of its steps."""
 
@@ -528,7 +528,7 @@ def include_targets(doc: Document, file: str) -> list[str]:
     return out
 
 
-@dataclass
+@record
 class ScriptInfo:
     """What the file system says about a script (filled in by the CLI's probe)."""
 
@@ -537,10 +537,10 @@ class ScriptInfo:
     mode: int = 0
     inside_root: bool = True
     first_line: bytes = b""
-    siblings: list[str] = field(default_factory=list)
+    siblings: list[str] = new(list)
     regular: bool = True  # False for a FIFO, device or socket: never opened
     hard_links: int = 1
-    children: list[str] = field(default_factory=list)  # for a folder: the files directly in it
+    children: list[str] = new(list)  # for a folder: the files directly in it
 
 
 def within(path: str, root: str) -> bool:

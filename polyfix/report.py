@@ -1,8 +1,8 @@
 """Renderers: pure functions from results to text."""
 from __future__ import annotations
 
-import difflib
-import json
+# difflib and json: imported where used, since most runs never need it (start-up time counts in a hook)
+
 import os
 import re
 
@@ -47,6 +47,8 @@ def _git_mode(mode: int) -> str:
 def diff(path: str, before: str | None, after: str | None, old_mode: int | None, new_mode: int | None,
          name: str | None = None) -> str:
     """A git-style unified diff of one file: mode lines, then the text hunks; `name` replaces the path."""
+    import difflib
+
     name = name or display_path(path)
     out = []
     modes_differ = old_mode is not None and new_mode is not None and _git_mode(old_mode) != _git_mode(new_mode)
@@ -138,10 +140,14 @@ def json_record(p: Problem) -> dict:
 
 
 def as_json(problems: list[Problem]) -> str:
+    import json
+
     return json.dumps([json_record(p) for p in problems], indent=2, ensure_ascii=False) + "\n"
 
 
 def as_json_lines(problems: list[Problem]) -> str:
+    import json
+
     return "".join(json.dumps(json_record(p), ensure_ascii=False) + "\n" for p in problems)
 
 
@@ -162,6 +168,8 @@ def as_github(problems: list[Problem]) -> str:
 
 def as_sarif(problems: list[Problem], rules, version: str) -> str:
     """SARIF 2.1.0, with the rules of the registry."""
+    import json
+
     index = {r.CODE: i for i, r in enumerate(rules)}
     driver = {"name": "polyfix", "version": version, "informationUri": "https://pypi.org/project/polyfix/",
               "rules": [{"id": r.CODE, "name": r.NAME,
@@ -253,30 +261,36 @@ def list_rules(rules) -> str:
 
 # ---- colour ----
 
-def colour_problem(line: str) -> str:
-    import click
+_SGR = {"bold": "1", "red": "31", "green": "32", "cyan": "36"}
 
+
+def style(text: str, fg: str | None = None, bold: bool = False) -> str:
+    """Text in a colour and/or bold, as ANSI escapes (the codes click.style writes; the command line
+    prints without importing click)."""
+    codes = ([_SGR[fg]] if fg else []) + (["1"] if bold else [])
+    return "".join(f"\x1b[{c}m" for c in codes) + text + "\x1b[0m"
+
+
+def colour_problem(line: str) -> str:
     m = re.match(r"^(.*?:\d+:\d+:) (PF\d+) (.*?)( \[\*\]| \[unsafe fix\])?$", line)
     if not m:
         return line
-    mark = click.style(m.group(4), fg="cyan") if m.group(4) else ""
-    return f"{click.style(m.group(1), bold=True)} {click.style(m.group(2), fg='red', bold=True)} {m.group(3)}{mark}"
+    mark = style(m.group(4), fg="cyan") if m.group(4) else ""
+    return f"{style(m.group(1), bold=True)} {style(m.group(2), fg='red', bold=True)} {m.group(3)}{mark}"
 
 
 def colour_diff(text: str) -> str:
-    import click
-
     out = []
     for line in text.splitlines(keepends=True):
         body, end = (line[:-1], "\n") if line.endswith("\n") else (line, "")
         if line.startswith(("diff --git", "--- ", "+++ ", "old mode", "new mode")):
-            out.append(click.style(body, bold=True) + end)
+            out.append(style(body, bold=True) + end)
         elif line.startswith("@@"):
-            out.append(click.style(body, fg="cyan") + end)
+            out.append(style(body, fg="cyan") + end)
         elif line.startswith("-"):
-            out.append(click.style(body, fg="red") + end)
+            out.append(style(body, fg="red") + end)
         elif line.startswith("+"):
-            out.append(click.style(body, fg="green") + end)
+            out.append(style(body, fg="green") + end)
         else:
             out.append(line)
     return "".join(out)

@@ -12,7 +12,7 @@ scalars are never taken for comments. A suppressed problem is neither reported n
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from .record import new, record
 
 from .edits import Edit
 from .problem import SAFE, Fix, Problem
@@ -22,7 +22,7 @@ _DIRECTIVE = re.compile(r"#\s*(?:polyfix:\s*(ignore|file-ignore|disable|enable)\
 UNUSED_CODE, UNUSED_NAME = "PF100", "unused-suppression"
 
 
-@dataclass
+@record
 class Directive:
     kind: str  # ignore | file-ignore | disable | enable | noqa
     codes: set[str] | None  # None: every rule
@@ -31,8 +31,8 @@ class Directive:
     end: int  # end of the comment text
     alone: bool  # the comment is the only thing on its line
     applies_to: int = 0  # the line it suppresses (ignore/noqa)
-    used: set[str] = field(default_factory=set)
-    raw_codes: list[str] = field(default_factory=list)
+    used: set[str] = new(set)
+    raw_codes: list[str] = new(list)
 
 
 def comments(text: str, root) -> list[tuple[int, int]]:

@@ -8,7 +8,8 @@ param, the step) and no line number.
 """
 from __future__ import annotations
 
-import difflib
+# difflib: imported where used, since most runs never need it (start-up time counts in a hook)
+
 import re
 from collections import Counter
 
@@ -54,6 +55,8 @@ def _references(doc):
 
 
 def nearest(name: str, candidates) -> str | None:
+    import difflib
+
     found = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
     return found[0] if found else None
 

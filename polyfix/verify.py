@@ -1,7 +1,7 @@
 """Proof that a fix changed only what it declared: re-parse, and compare the data."""
 from __future__ import annotations
 
-import copy
+# copy: imported where used, since most runs never need it (start-up time counts in a hook)
 
 from .document import ParseError, parse_text
 
@@ -13,6 +13,8 @@ def _key(path: tuple):
 def expected_data(data, deletes: list[tuple], sets: list[tuple] = ()):
     """The data with the declared paths removed (list indices deepest and last first), then the
     declared values set."""
+    import copy
+
     out = copy.deepcopy(data)
     for path in sorted(deletes, key=_key, reverse=True):
         parent = out

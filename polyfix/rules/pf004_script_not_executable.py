@@ -38,8 +38,9 @@ Fix (safe)
 """
 from __future__ import annotations
 
+# json: imported where used, since most runs never need it (start-up time counts in a hook)
+
 import fnmatch
-import json
 import posixpath
 import re
 
@@ -89,6 +90,8 @@ _WRAPPED = re.compile(r"""\s*(?:bash|sh)\s+-c\s+(["'])\s*chmod\s[^&;|"']+&&\s*([
 def _workaround(project: Project, base: str | None, node, file: str):
     """A cmd that runs `chmod` at start-up: the scripts it covers that are not executable (each with
     its chmod), and the workaround itself (with the plain command as an unsafe fix)."""
+    import json
+
     doc = project.docs[file]
     covered = _covered(project, base, text_value(node)) if base else None
     fix, hint = None, "edit the cmd by hand"

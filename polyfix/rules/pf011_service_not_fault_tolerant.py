@@ -48,7 +48,8 @@ Fix (unsafe)
 """
 from __future__ import annotations
 
-import difflib
+# difflib: imported where used, since most runs never need it (start-up time counts in a hook)
+
 import itertools
 import posixpath
 import re
@@ -146,6 +147,8 @@ def _fix(text: str, targets: dict, path: str) -> tuple[Fix | None, str]:
 
 def _line_edits(before: str, after: str) -> list[Edit]:
     """The edits that turn `before` into `after`, whole lines at a time."""
+    import difflib
+
     old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
     starts = [0]
     for line in old:

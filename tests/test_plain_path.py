@@ -1,0 +1,90 @@
+"""The plain command line (paths and on/off flags) runs without click: it must mean exactly what the
+click command means, print the same bytes and exit with the same code."""
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+from conftest import REPO
+from polyfix import cli, report
+from polyfix.command import main
+
+FLAGS = ["--dry-run", "--diff", "--write", "--fix", "--unsafe-fixes", "--exit-non-zero-on-fix", "--isolated",
+         "--force-exclude", "--statistics", "--show-fixes"]
+
+
+def _clicks(argv):
+    with main.make_context("polyfix", list(argv)) as ctx:
+        return dict(ctx.params)
+
+
+@pytest.mark.parametrize("argv", [[], ["a.yml"], ["a", "b/c"], *([f] for f in FLAGS),
+                                  *(list(pair) + ["x"] for pair in itertools.combinations(FLAGS, 2)),
+                                  ["--unsafe-fixes", "--unsafe-fixes", "p", "--statistics"]])
+def test_plain_arguments_are_what_click_parses(argv, monkeypatch):
+    monkeypatch.delenv("POLYFIX_OUTPUT_FORMAT", raising=False)
+    plain = cli.plain_arguments(argv)
+    writes, dry = {"--write", "--fix"} & set(argv), {"--dry-run", "--diff"} & set(argv)
+    if writes and dry:  # click's own usage error
+        assert plain is None
+        return
+    assert plain == _clicks(argv)
+
+
+@pytest.mark.parametrize("argv", [["-"], ["--select", "PF001"], ["--select=PF001"], ["-h"], ["--help"],
+                                  ["--version"], ["server"], ["--", "x"], [""], ["--list-rules"], ["--wri"],
+                                  ["--output-format", "json"], ["--write", "--dry-run"]])
+def test_anything_else_goes_to_click(argv, monkeypatch):
+    monkeypatch.delenv("POLYFIX_OUTPUT_FORMAT", raising=False)
+    assert cli.plain_arguments(argv) is None
+
+
+def test_the_output_format_variable_goes_to_click(monkeypatch):
+    monkeypatch.setenv("POLYFIX_OUTPUT_FORMAT", "json")
+    assert cli.plain_arguments(["x"]) is None
+
+
+@pytest.mark.parametrize("fg,bold", [(None, True), ("red", True), ("cyan", False), ("red", False), ("green", False)])
+def test_style_writes_what_click_writes(fg, bold):
+    assert report.style("x y", fg=fg, bold=bold) == click.style("x y", fg=fg, bold=bold or None)
+
+
+def _polyfix(args, cwd, click_path: bool, colour: bool = False):
+    env = {k: v for k, v in os.environ.items() if k not in ("POLYFIX_OUTPUT_FORMAT", "NO_COLOR", "FORCE_COLOR")}
+    if colour:
+        env["FORCE_COLOR"] = "1"
+    if click_path:  # the variable sends any command line to click; `text` is the default format
+        env["POLYFIX_OUTPUT_FORMAT"] = "text"
+    return subprocess.run([sys.executable, "-m", "polyfix", *args], cwd=cwd, env=env, capture_output=True)
+
+
+@pytest.mark.parametrize("args", [[], ["--dry-run"], ["--statistics"], ["--write", "--show-fixes"],
+                                  ["--write", "--unsafe-fixes", "--exit-non-zero-on-fix"], ["missing"]])
+@pytest.mark.parametrize("colour", [False, True])
+def test_both_paths_print_and_exit_alike(args, colour, tmp_path):
+    runs = []
+    for click_path in (False, True):
+        work = tmp_path / str(click_path)
+        shutil.copytree(REPO / "examples", work)
+        done = _polyfix(args, work, click_path, colour)
+        files = {p.relative_to(work): (p.read_bytes(), p.stat().st_mode) for p in sorted(work.rglob("*")) if p.is_file()}
+        runs.append((done.returncode, done.stdout, done.stderr, files))
+    assert runs[0] == runs[1]
+    assert b"Traceback" not in runs[0][2]
+
+
+def test_a_plain_run_does_not_import_click(tmp_path):
+    shutil.copytree(REPO / "examples", tmp_path / "e")
+    code = ("import sys, atexit; atexit.register(lambda: sys.stderr.write('click' + str('click' in sys.modules)));"
+            "sys.argv = ['polyfix', 'e']; from polyfix.cli import entry; entry()")
+    env = {k: v for k, v in os.environ.items() if k != "POLYFIX_OUTPUT_FORMAT"}
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.endswith("clickFalse")
