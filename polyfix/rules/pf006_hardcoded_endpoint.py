@@ -244,18 +244,27 @@ def _front_end_references(project: Project, file: str, files, doc, d, ids: set, 
     for env in _env_lists(doc, d):
         for node, _path, _key, parent in env:
             name = text_value(get(parent, "name"))
-            ref = param_ref(text_value(node))
-            if not name or not name.startswith(_FRONT_END) or ref is None:
+            raw = text_value(node)
+            if not name or not name.startswith(_FRONT_END) or raw is None or is_code(raw):
                 continue
-            sources = [(file, doc, d.param_default(ref), f"the default of {_kind_of(d, ref)} `{ref}` of {d.kind} `{d.name}`")]
-            for call in project.callers(d):
-                given = get(call.args, ref) if is_map(call.args) else None
-                where = call.owner.file
-                if given is not None and where in files:
-                    sources.append((where, project.docs[where], given,
-                                    f"what {call.owner.kind} `{call.owner.name}` passes as `{ref}`"))
-            for where, wdoc, lit, what in sources:
-                v = value(lit) if lit is not None and is_scalar(lit) else None
+            ref = param_ref(raw)
+            if ref is not None:  # the whole value: the default, and what each caller passes
+                sources = [(file, doc, d.param_default(ref), None,
+                            f"the default of {_kind_of(d, ref)} `{ref}` of {d.kind} `{d.name}`")]
+                for call in project.callers(d):
+                    given = get(call.args, ref) if is_map(call.args) else None
+                    where = call.owner.file
+                    if given is not None and where in files:
+                        sources.append((where, project.docs[where], given, None,
+                                        f"what {call.owner.kind} `{call.owner.name}` passes as `{ref}`"))
+            else:  # references inside a longer string: the value with the defaults put in
+                filled, what = _with_defaults(d, raw)
+                if filled is None:
+                    continue  # a literal (judged above), or a reference with no literal default
+                sources = [(file, doc, node, filled, what)]
+            for where, wdoc, lit, v, what in sources:
+                if v is None:
+                    v = value(lit) if lit is not None and is_scalar(lit) else None
                 if not isinstance(v, str) or id(lit) in seen or has_reference(v) or is_code(v) or _holds_secret(v):
                     continue
                 m = _HOST.fullmatch(v.strip())
@@ -273,6 +282,26 @@ def _front_end_references(project: Project, file: str, files, doc, d, ids: set, 
                     f"inside the job, which a browser cannot resolve; {advice}"), where, wdoc, lit, None,
                     hint="only each environment knows the address its browsers reach: set it by hand"))
     return out
+
+
+_INTERPOLATED = re.compile(r"\{\s*(?:pt\.param|pt\.input)\s+([A-Za-z0-9_.-]+)\s*\}")
+
+
+def _with_defaults(d, raw: str) -> tuple:
+    """(the string with each `{pt.param x}` / `{pt.input x}` replaced by x's literal default, what
+    that is) or (None, "") when there is none, or some reference has no literal default."""
+    names = _INTERPOLATED.findall(raw)
+    if not names:
+        return None, ""
+    defaults = {}
+    for n in names:
+        v = value(d.param_default(n)) if is_scalar(d.param_default(n)) else None
+        if not isinstance(v, (str, int)) or isinstance(v, bool) or has_reference(str(v)):
+            return None, ""
+        defaults[n] = str(v)
+    filled = _INTERPOLATED.sub(lambda m: defaults[m.group(1)], raw)
+    listed = ", ".join(f"`{n}`" for n in dict.fromkeys(names))
+    return filled, f"`{raw}` with the {'defaults' if len(defaults) > 1 else 'default'} of {listed}"
 
 
 def _kind_of(d, ref: str) -> str:
