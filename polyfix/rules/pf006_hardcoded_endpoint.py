@@ -27,7 +27,9 @@ What it does
     default, and the literal each caller in the project passes. One that names a hostname inside the
     job (`http://api:3000`) is reported where that literal is written, with the reason, and not
     fixed: the address a browser can reach depends on the environment (on a local run, the host
-    port the service is published on; the report names it when the project shows it).
+    port the service is published on; the report names it when the project shows it). A URL built
+    from references (`"http://{pt.param api-host}:3000"`) is judged with their defaults filled in,
+    and reported on the variable.
 
 Why
     The Polytope rules ask for no hard-coded values that change between deployment environments
