@@ -18,12 +18,12 @@ pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the shared corpus 
 
 # What a line removed or changed by a fix may hold (PF001 references, PF003 orderings, PF004's chmod
 # workaround, PF005 secrets: under a secret's name, on an env entry's `value:` line, inside URLs and
-# commands; PF006 endpoints: a URL or a host; PF008 step ids and `module:` keys), and what a line a fix
-# adds may hold (rewritten references, declarations, the plain cmd, PF008's `- module: X` and bare
-# `- X` steps).
+# commands; PF006 endpoints: a URL or a host, a service's literal `expose-as`; PF008 step ids and
+# `module:` keys), and what a line a fix adds may hold (rewritten references, declarations, the plain
+# cmd, PF008's `- module: X` and bare `- X` steps).
 REMOVED = re.compile(r"pt\.value|#pt-value|run-when|after|step:|chmod|^\s*$|^\s*(- )?(id|module): [\w.!/@-]+\s*$"
                      r"|(?i:password|secret|token|_key\b)|://[^/@\s]+@|^\s*(- )?value: |://|localhost"
-                     r"|_(URL|URI|ENDPOINT|ORIGIN|HOST|HOSTNAME|PORT)\b")
+                     r"|_(URL|URI|ENDPOINT|ORIGIN|HOST|HOSTNAME|PORT)\b|expose-as: [0-9]")
 ADDED = re.compile(r"pt\.param|pt\.input|#pt-param|pt\.secret|#pt-secret|^\s*(- )?id: |^\s*type: |^\s*(params|inputs):$"
                    r"|^\s*[^:#]+:$|^\s*cmd: |^\s*- (module: )?[\w.!/@-]+\s*$")
 

@@ -11,10 +11,15 @@ from test_cli import write
 def test_corpus_endpoints(tmp_path, polyfix):
     work = copy_tree(CORPUS, tmp_path / "c")
     found = [line for line in polyfix(work, "--select", "PF006").out.splitlines() if ": PF006 " in line]
-    assert len(found) == 164 and all(line.endswith("[*]") for line in found)
+    assert len(found) == 213 and all(line.endswith("[*]") for line in found)
     assert sum("`localhost` is the developer's machine" in line for line in found) == 163
+    # Services' host ports: Cillers' kong, the starters' api and frontend, bluetext's templates.
+    assert sum(": PF006 `expose-as` of service " in line for line in found) == 49
+    # Every front-end param default in the corpus is on localhost, which a browser reaches.
+    assert not any("hands to the browser" in line for line in found)
     fixed = polyfix(work, "--select", "PF006", "--write")
-    assert "Fixed 164 problems; no problems remain." in fixed.out and fixed.err == ""
+    assert "Fixed 213 problems; no problems remain." in fixed.out and fixed.err == ""
+    assert "fixed " not in polyfix(work, "--select", "PF006", "--write").out
 
 
 def test_with_pf001_and_pf005_on_one_spec(tmp_path, polyfix, monkeypatch):

@@ -36,10 +36,10 @@ def _seeds() -> list[str]:
 SEEDS = _seeds()
 # What a line a fix removes or changes may hold (see tests/test_corpus.py), plus the places the other
 # rules edit: a quoted number (PF024), a reference prefix (PF025), a params mapping (PF010), a
-# suppression comment (PF100), the scope of a volume (PF002).
+# suppression comment (PF100), the scope of a volume (PF002), a service's host port (PF006).
 FIXABLE = re.compile(r"pt\.value|#pt-value|run-when|after|step:|chmod|^\s*$|^\s*-?\s*(id|module): "
                      r"|(?i:password|secret|token|_key\b)|://|localhost|value: |_(URL|URI|ENDPOINT|ORIGIN|HOST|HOSTNAME|PORT)\b"
-                     r"|pt\.|#pt-|\"[0-9]+\"|'[0-9]+'|params|args|type:|default|scope|polytope/|polyfix:|noqa|module|- \S+\s*(#.*)?$")
+                     r"|pt\.|#pt-|\"[0-9]+\"|'[0-9]+'|expose-as: [0-9]|params|args|type:|default|scope|polytope/|polyfix:|noqa|module|- \S+\s*(#.*)?$")
 FRAGMENTS = [": ", "- ", "[", "]", "{", "}", ", ", "&a ", "*a", "&b [*b]", "\n", "\r\n", "\r", "  ", "    ",
              "# c", "'", '"', "|\n", ">-\n", "!!str ", "!!map ", "? ", "---\n", "...\n", "%YAML 1.3\n",
              "%TAG ! tag:x,2000:\n", "\t", "{{ x }}", "{= y =}", "pt.value db-host", "#pt-value port",

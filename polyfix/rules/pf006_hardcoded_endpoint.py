@@ -1,4 +1,4 @@
-"""PF006 hardcoded-endpoint: a hostname, port or URL in `env:` that changes between environments.
+"""PF006 hardcoded-endpoint: a hostname, port or URL that changes between environments, in `env:` and `services:`.
 
 What it does
     Finds literal endpoints in the env of modules, templates and tools: the value of a variable
@@ -11,6 +11,25 @@ What it does
     those, and a browser cannot resolve a hostname that exists only inside the job. Bare `HOST` and
     `PORT` (where the container itself listens), references, URLs with a password (PF005) and
     values polyfix cannot read as an endpoint are skipped.
+
+    In `services:`, it reports a literal `expose-as`: the port a service is published on outside
+    the job (`localhost:3000` on a developer's machine). It is where browsers and tools on the host
+    reach the service, so it differs between machines and environments, and it is the one part of a
+    service that can change without touching anything else: the container keeps listening where it
+    did. The rest of a service is left alone on purpose: its `id` is its hostname inside the job,
+    the same in every environment, and the other steps address it by that name; `port` is where the
+    program in the container listens (its code or command decides, so a param alone would break
+    it); `protocol` is what that program speaks (`https` does not make a program serve TLS). A
+    `range` entry, an `internal` port and computed services (`#pt-js …`) are skipped.
+
+    A front-end variable whose value is a param or input reference (`pt.param api-url`,
+    `"#pt-param api-url"`, `pt.input api-url`) is judged by the literal it receives: the param's
+    default, and the literal each caller in the project passes. One that names a hostname inside the
+    job (`http://api:3000`) is reported where that literal is written, with the reason, and not
+    fixed: the address a browser can reach depends on the environment (on a local run, the host
+    port the service is published on; the report names it when the project shows it). A URL built
+    from references (`"http://{pt.param api-host}:3000"`) is judged with their defaults filled in,
+    and reported on the variable.
 
 Why
     The Polytope rules ask for no hard-coded values that change between deployment environments
@@ -26,6 +45,8 @@ Example
             args:
               env:
                 - { name: VITE_API_BASE_URL, value: http://localhost:3000 }
+              services:
+                - { id: web, ports: [{ protocol: http, port: 5173, expose-as: 3000 }] }
 
     becomes
 
@@ -33,30 +54,38 @@ Example
       web:
         params:
           - id: vite-api-base-url
-            type: [default, str, http://localhost:3000]
+            type: [default, str, "http://localhost:3000"]
+          - id: web-host-port
+            type: [default, int, 3000]
         run:
           - tool: polytope/node
             args:
               env:
                 - { name: VITE_API_BASE_URL, value: pt.param vite-api-base-url }
+              services:
+                - { id: web, ports: [{ protocol: http, port: 5173, expose-as: pt.param web-host-port }] }
 
 Fix
-    Safe: nothing changes until someone passes another value. Each value becomes a param (the
-    variable's name in kebab case) declared on the module, template or tool whose spec holds it,
-    with the literal as its default (`int` for a whole-number port), the way PF001 declares params:
-    an `inputs:` entry and `pt.input x` where the spec uses `inputs:`, `"#pt-param x"` in files
-    written in that style. A name that is already declared is reported only.
+    Safe: nothing changes until someone passes another value. Each value becomes a param declared
+    on the module, template or tool whose spec holds it, with the literal as its default, the way
+    PF001 declares params: an `inputs:` entry and `pt.input x` where the spec uses `inputs:`,
+    `"#pt-param x"` in files written in that style. An env value's param is the variable's name in
+    kebab case (`int` for a whole-number port); an `expose-as` param is `<service id>-host-port`
+    (`<service id>-<label or port>-host-port` when the service publishes several ports), an `int`,
+    as the built-in modules pass their own ports (`port: pt.param port`). A name that is already
+    declared, and a service whose id is not a plain name, are reported only. A front-end reference
+    whose literal names an in-job hostname is reported only.
 """
 from __future__ import annotations
 
 import re
 
 from ..declare import declaration, declared, hash_style, prefers_inputs, use_inputs, whole_reference
-from ..document import get, is_map, text_value, value
+from ..document import get, is_map, is_scalar, items, text_value, value
 from ..edits import Edit
 from ..problem import SAFE, Fix, at_node
 from ..project import Project
-from ..refs import has_reference, is_code
+from ..refs import has_reference, is_code, param_ref
 
 CODE = "PF006"
 NAME = "hardcoded-endpoint"
@@ -66,30 +95,37 @@ _FRONT_END = ("VITE_", "PUBLIC_", "NEXT_PUBLIC_", "REACT_APP_")
 _LOCAL = {"localhost", "127.0.0.1", "0.0.0.0", "host.docker.internal", "[::1]"}
 _HOST = re.compile(r"(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://)?(?P<user>[^/@\s]*@)?(?P<host>\[[0-9a-fA-F:]+\]|"
                    r"[A-Za-z0-9_\-.]+)(?::(?P<port>[0-9]+))?(?P<rest>[/?#].*)?")
+_PLAIN_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
 
 
 class _Found:
-    def __init__(self, node, path, env, literal, why):
-        self.node, self.path, self.env, self.literal, self.why = node, path, env, literal, why
+    """A literal to report: where it is, the param it would become (None: report only), and why."""
+
+    def __init__(self, node, path, literal, why, subject, param, typ="str", hint=""):
+        self.node, self.path, self.literal, self.why = node, path, literal, why
+        self.subject, self.param, self.typ, self.hint = subject, param, typ, hint
 
 
 def check(project: Project, files) -> list:
     problems = []
+    seen_refs: set = set()  # literals reached through references, reported once however many uses
     for file in files:
         doc = project.docs[file]
+        if "env" not in doc.text and "expose-as" not in doc.text:
+            continue
         defs = project.definitions[file]
         prefers = prefers_inputs(defs)
         ids = None
         for d in defs:
-            if "env" not in doc.text:
-                break
             if ids is None:  # step and service ids of the include group: hostnames inside the job
                 ids = {text_value(get(s, "id")) for f in project.group_files(file)
                        for _n, _p, k, s in project.docs[f].scalars() if k == "id" and is_map(s)}
                 ids |= project.definition_names()
-            found = _endpoints(project, file, doc, d, ids)
+            found = _endpoints(project, file, doc, d, ids) + _exposed_ports(doc, d)
+            found.sort(key=lambda f: f.node.start_mark.index)
             if found:
                 problems.extend(_problems_for(doc, file, d, found, use_inputs(d, prefers)))
+            problems.extend(_front_end_references(project, file, files, doc, d, ids, seen_refs))
     return problems
 
 
@@ -108,15 +144,55 @@ def _endpoints(project: Project, file: str, doc, d, ids: set) -> list:
                 continue  # a URL with a password or key in it is PF005's: never copied into a default
             why = _why(project, file, ids, name, v)
             if why:
-                out.append(_Found(node, path, name, v, why))
+                out.append(_env_found(node, path, name, v, why))
                 if name.endswith(("_HOST", "_HOSTNAME")):
                     reported_hosts[name.rsplit("_", 1)[0]] = name
         for name, (node, path, v) in entries.items():
             prefix = name[:-len("_PORT")] if name.endswith("_PORT") else None
             if prefix in reported_hosts and re.fullmatch(r"[0-9]+", str(v)):
-                out.append(_Found(node, path, name, v, f"the port of `{reported_hosts[prefix]}`, which changes with it"))
-    out.sort(key=lambda f: f.node.start_mark.index)
+                out.append(_env_found(node, path, name, v, f"the port of `{reported_hosts[prefix]}`, which changes with it"))
     return out
+
+
+def _env_found(node, path, name: str, v, why: str) -> _Found:
+    return _Found(node, path, v, why, f"env `{name}`", _kebab(name), "int" if isinstance(v, int) else "str")
+
+
+def _exposed_ports(doc, d) -> list:
+    """The literal `expose-as` ports of the services a definition declares."""
+    out = []
+    for node, path, key, parent in doc.scalars(d.path):
+        if key != "expose-as" or len(path) < 5 or path[-3] != "ports" or path[-5] != "services":
+            continue
+        v = value(node)
+        if not isinstance(v, int) or isinstance(v, bool) or get(parent, "range") is not None:
+            continue  # a reference, code or a `range` entry's string; a quoted number is PF024's
+        if value(get(parent, "internal")) is True:
+            continue  # not published outside the job
+        service = _at(doc.root, path[:-3])
+        sid = text_value(get(service, "id"))
+        ports = [p for p in items(get(service, "ports")) if is_map(p) and get(p, "expose-as") is not None]
+        if sid and _PLAIN_ID.fullmatch(sid):
+            if len(ports) == 1:
+                param = f"{sid}-host-port"
+            else:  # several published ports: each param says which one it is
+                label = text_value(get(parent, "label"))
+                which = label if label and _PLAIN_ID.fullmatch(label) else str(value(get(parent, "port")))
+                param = f"{sid}-{_kebab(which)}-host-port"
+            hint = ""
+        else:
+            param, hint = None, "the service's id is not a plain name to call the param after: declare one by hand"
+        out.append(_Found(
+            node, path, v, "the port the service is published on outside the job, where browsers and tools on "
+            "the host reach it, differs between machines and environments",
+            f"`expose-as` of service `{sid or '?'}`", param, "int", hint))
+    return out
+
+
+def _at(node, path: tuple):
+    for k in path:
+        node = items(node)[k] if isinstance(k, int) else get(node, k)
+    return node
 
 
 def _holds_secret(v: str) -> bool:
@@ -149,7 +225,7 @@ def _why(project: Project, file: str, ids: set, name: str, v: str) -> str | None
     if host in _LOCAL:
         where = "the browser's" if front_end else "this"
         return f"`{host}` is the developer's machine: {where} endpoint changes between environments"
-    if host in ids or project.service_of(host, file) is not None:
+    if _in_job(project, file, ids, host):
         if front_end:
             return (f"`{host}` is a hostname inside the job, which a browser cannot resolve: the front end "
                     f"needs the public address of each environment")
@@ -159,21 +235,128 @@ def _why(project: Project, file: str, ids: set, name: str, v: str) -> str | None
     return f"`{host}` is an address outside the job that changes between environments"
 
 
+def _in_job(project: Project, file: str, ids: set, host: str) -> bool:
+    return host in ids or project.service_of(host, file) is not None
+
+
+def _front_end_references(project: Project, file: str, files, doc, d, ids: set, seen: set) -> list:
+    """Front-end env values that are a param reference whose literal (the default, or what a caller
+    passes) names a hostname inside the job: reported where the literal is written, never fixed."""
+    out = []
+    for env in _env_lists(doc, d):
+        for node, _path, _key, parent in env:
+            name = text_value(get(parent, "name"))
+            raw = text_value(node)
+            if not name or not name.startswith(_FRONT_END) or raw is None or is_code(raw):
+                continue
+            ref = param_ref(raw)
+            if ref is not None:  # the whole value: the default, and what each caller passes
+                sources = [(file, doc, d.param_default(ref), None,
+                            f"the default of {_kind_of(d, ref)} `{ref}` of {d.kind} `{d.name}`")]
+                for call in project.callers(d):
+                    given = get(call.args, ref) if is_map(call.args) else None
+                    where = call.owner.file
+                    if given is not None and where in files:
+                        sources.append((where, project.docs[where], given, None,
+                                        f"what {call.owner.kind} `{call.owner.name}` passes as `{ref}`"))
+            else:  # references inside a longer string: the value with the defaults put in
+                filled, what = _with_defaults(d, raw)
+                if filled is None:
+                    continue  # a literal (judged above), or a reference with no literal default
+                sources = [(file, doc, node, filled, what)]
+            for where, wdoc, lit, v, what in sources:
+                if v is None:
+                    v = value(lit) if lit is not None and is_scalar(lit) else None
+                if not isinstance(v, str) or id(lit) in seen or has_reference(v) or is_code(v) or _holds_secret(v):
+                    continue
+                m = _HOST.fullmatch(v.strip())
+                if not m or not m.group("scheme") and not m.group("port"):
+                    continue  # a word or a path, not an address a browser would call
+                host = m.group("host").lower()
+                if host in _LOCAL or not _in_job(project, where, ids, host):
+                    continue  # an address the browser can reach, already a param
+                seen.add(id(lit))
+                reach = _published(project, file, host, m.group("port"))
+                advice = ("give it the address each environment publishes the service at"
+                          + (f" (on a local run, `{_local_url(m, reach)}`)" if reach else ""))
+                out.append(at_node(CODE, NAME, (
+                    f"{what} is `{v}`, which front-end env `{name}` hands to the browser: `{host}` is a hostname "
+                    f"inside the job, which a browser cannot resolve; {advice}"), where, wdoc, lit, None,
+                    hint="only each environment knows the address its browsers reach: set it by hand"))
+    return out
+
+
+_INTERPOLATED = re.compile(r"\{\s*(?:pt\.param|pt\.input)\s+([A-Za-z0-9_.-]+)\s*\}")
+
+
+def _with_defaults(d, raw: str) -> tuple:
+    """(the string with each `{pt.param x}` / `{pt.input x}` replaced by x's literal default, what
+    that is) or (None, "") when there is none, or some reference has no literal default."""
+    names = _INTERPOLATED.findall(raw)
+    if not names:
+        return None, ""
+    defaults = {}
+    for n in names:
+        v = value(d.param_default(n)) if is_scalar(d.param_default(n)) else None
+        if not isinstance(v, (str, int)) or isinstance(v, bool) or has_reference(str(v)):
+            return None, ""
+        defaults[n] = str(v)
+    filled = _INTERPOLATED.sub(lambda m: defaults[m.group(1)], raw)
+    listed = ", ".join(f"`{n}`" for n in dict.fromkeys(names))
+    return filled, f"`{raw}` with the {'defaults' if len(defaults) > 1 else 'default'} of {listed}"
+
+
+def _kind_of(d, ref: str) -> str:
+    return "input" if get(get(d.node, "inputs"), ref) is not None else "param"
+
+
+def _published(project: Project, file: str, host: str, port: str | None) -> int | None:
+    """The host port (`expose-as`) a service publishes the given in-job port on, when the project
+    shows exactly one."""
+    found = set()
+    for f in project.group_files(file):
+        for node, path, key, parent in project.docs[f].scalars():
+            if key != "expose-as" or len(path) < 5 or path[-3] != "ports" or path[-5] != "services":
+                continue
+            service = _at(project.docs[f].root, path[:-3])
+            if text_value(get(service, "id")) != host:
+                continue
+            inner, outer = value(get(parent, "port")), value(_default_for(project, f, path, node))
+            if isinstance(outer, int) and (port is None or str(inner) == port):
+                found.add(outer)
+    return found.pop() if len(found) == 1 else None
+
+
+def _default_for(project: Project, file: str, path: tuple, node):
+    """A whole param reference's default in the definition holding `path`; else the node itself."""
+    ref = param_ref(text_value(node))
+    if ref is None:
+        return node
+    for d in project.definitions.get(file, []):
+        if path[:len(d.path)] == d.path:
+            return d.param_default(ref)
+    return None
+
+
+def _local_url(m, port: int) -> str:
+    scheme = f"{m.group('scheme')}://" if m.group("scheme") else ""
+    return f"{scheme}localhost:{port}{m.group('rest') or ''}"
+
+
 def _problems_for(doc, file, d, found, inputs: bool) -> list:
     have = declared(d)
     kind = "input" if inputs else "param"
-    names = {id(f): _kebab(f.env) for f in found}
-    fixable = [f for f in found if names[id(f)] not in have]
+    fixable = [f for f in found if f.param and f.param not in have]
     taken = set()
-    fixable = [f for f in fixable if not (names[id(f)] in taken or taken.add(names[id(f)]))]
-    fix = _fix(doc, d, fixable, names, inputs) if fixable else None
+    fixable = [f for f in fixable if not (f.param in taken or taken.add(f.param))]
+    fix = _fix(doc, d, fixable, inputs) if fixable else None
     out = []
     for f in found:
-        name = names[id(f)]
-        msg = (f"env `{f.env}` hard-codes `{f.literal}`: {f.why}; make it {'an' if inputs else 'a'} {kind} "
-               f"`{name}` of {d.kind} `{d.name}` with the literal as its default")
+        name = f.param
+        msg = (f"{f.subject} hard-codes `{f.literal}`: {f.why}; make it {'an' if inputs else 'a'} {kind} "
+               + (f"`{name}` " if name else "") + f"of {d.kind} `{d.name}` with the literal as its default")
         this_fix = fix if f in fixable else None
-        hint = "" if this_fix else f"{kind} `{name}` is already declared: use it by hand"
+        hint = "" if this_fix else (f.hint or f"{kind} `{name}` is already declared: use it by hand")
         out.append(at_node(CODE, NAME, msg, file, doc, f.node, this_fix, hint=hint))
     return out
 
@@ -182,18 +365,18 @@ def _kebab(env: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", env.lower()).strip("-")
 
 
-def _fix(doc, d, found, names, inputs: bool) -> Fix | None:
+def _fix(doc, d, found, inputs: bool) -> Fix | None:
     hashed = not inputs and hash_style(doc.text)
     kind = "input" if inputs else "param"
     edits, sets, new = [], [], []
     for f in found:
-        name = names[id(f)]
+        name = f.param
         node = f.node
         if node.style in ("|", ">") or "\n" in doc.text[node.start_mark.index:node.end_mark.index]:
             return None
         edits.append(Edit(node.start_mark.index, node.end_mark.index, whole_reference(kind, name, hashed)))
         sets.append((f.path, f"#pt-{kind} {name}" if hashed else f"pt.{kind} {name}"))
-        new.append((name, "int" if isinstance(f.literal, int) else "str", f.literal))
+        new.append((name, f.typ, f.literal))
     decl = declaration(doc, d, new, inputs)
     if decl is None:
         return None
