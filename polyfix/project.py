@@ -124,6 +124,17 @@ class RunList:
     steps: list
 
 
+def _reach(includes: dict[str, list[str]], start: str) -> set[str]:
+    """The files `start` reaches through `include:` links, itself included."""
+    seen, todo = {start}, [start]
+    while todo:
+        for nxt in includes.get(todo.pop(), []):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
 class Project:
     def __init__(self, docs: dict[str, Document], groups: dict[str, str], root: str,
                  probe: Callable[[str], "ScriptInfo"] | None = None, values: dict | None = None,
@@ -147,7 +158,14 @@ class Project:
         self._by_group: dict[str, list[Definition]] = {}
         for f, defs in self.definitions.items():
             self._by_group.setdefault(groups.get(f, f), []).extend(defs)
-        self.calls: list[Call] = [c for f in docs for c in self._calls_in(f)]
+        self._calls_by_file: dict[str, list[Call]] = {f: list(self._calls_in(f)) for f in docs}
+        self.calls: list[Call] = [c for f in docs for c in self._calls_by_file[f]]
+        self._members: dict[str, list[str]] = {}  # include group → its files, in the order of docs
+        for f in docs:
+            self._members.setdefault(groups.get(f, f), []).append(f)
+        self._names: set[str] | None = None
+        self._reach: dict[str, tuple] = {}  # include group → what _tops() found
+        self._scope_by_tops: dict[tuple, list[str]] = {}
         self._callers: dict[int, list[Call]] | None = None
         # The project as this run first read it. Facts a fix relies on (a host default, a port)
         # come from it, never from what another fix added in the same run.
@@ -158,8 +176,11 @@ class Project:
     # ---- include groups ----
     def group_files(self, file: str) -> list[str]:
         """The files joined to `file` by `include:` links (itself included)."""
-        g = self.groups.get(file, file)
-        return [f for f in self.docs if self.groups.get(f, f) == g]
+        return self._members.get(self.groups.get(file, file), [file] if file in self.docs else [])
+
+    def calls_in(self, file: str) -> list[Call]:
+        """The calls the specs of one file make, in document order."""
+        return self._calls_by_file.get(file, [])
 
     def names_knowable(self, file: str) -> bool:
         """Whether every definition a name in `file` could resolve to has been read: no file of its
@@ -178,9 +199,8 @@ class Project:
     def value_loader(self, file: str) -> Call | None:
         """A step of the file's group that loads the project's values itself (`load-config`,
         `set-values-and-secrets`): such projects keep settings in values on purpose."""
-        group = set(self.group_files(file))
-        for c in self.calls:
-            if c.owner.file in group and re.split(r"[/!:]", builtins.normalise(c.ref))[-1] in VALUE_LOADERS:
+        for c in (c for f in self.group_files(file) for c in self.calls_in(f)):
+            if re.split(r"[/!:]", builtins.normalise(c.ref))[-1] in VALUE_LOADERS:
                 return c
         return None
 
@@ -190,25 +210,29 @@ class Project:
         (each top file that includes it, directly or not) reaches through `include:`. Two projects
         sharing one included file do not lend each other their services."""
         if file not in self._scopes:
+            includes, tops_of = self._tops(file)
+            tops = tops_of.get(file) or (file,)
+            if tops not in self._scope_by_tops:  # files below the same tops share one scope
+                common = set.intersection(*(_reach(includes, t) for t in tops))
+                self._scope_by_tops[tops] = [f for f in self.group_files(file) if f in common]
+            self._scopes[file] = self._scope_by_tops[tops]
+        return self._scopes[file]
+
+    def _tops(self, file: str) -> tuple[dict[str, list[str]], dict[str, tuple]]:
+        """For the include group of `file`, once: each file's includes, and each file → the top files
+        (included by none) that reach it, in group order."""
+        g = self.groups.get(file, file)
+        if g not in self._reach:
             group = self.group_files(file)
             includes = {f: [c for t in include_targets(self.docs[f], f)
                             for c in (t, t + "/polytope.yml", t + "/polytope.yaml") if c in self.docs] for f in group}
-
-            def reach(start: str) -> set[str]:
-                seen, todo = {start}, [start]
-                while todo:
-                    for nxt in includes.get(todo.pop(), []):
-                        if nxt not in seen:
-                            seen.add(nxt)
-                            todo.append(nxt)
-                return seen
-
-            reaches = {f: reach(f) for f in group}
             included = {t for f in group for t in includes[f] if t != f}
-            tops = [f for f in group if f not in included and file in reaches[f]] or [file]
-            common = set.intersection(*(reaches[t] for t in tops))
-            self._scopes[file] = [f for f in group if f in common]
-        return self._scopes[file]
+            tops_of: dict[str, list[str]] = {}
+            for top in (f for f in group if f not in included):
+                for f in _reach(includes, top):
+                    tops_of.setdefault(f, []).append(top)
+            self._reach[g] = (includes, {f: tuple(t) for f, t in tops_of.items()})
+        return self._reach[g]
 
     def service_of(self, name: str, file: str) -> tuple[str, object] | None:
         """(hostname, port) of the one service that `name` stands for, as seen from `file` (within
@@ -229,8 +253,8 @@ class Project:
                 envs = [Env(d, c.args, Env(c.owner, None, None)) for c in callers] or [Env(d, None, None)]
                 found = {self._service_of_definition(d, env, 0) for env in envs}
             else:
-                for c in self.calls:  # a built-in run in scope that serves under that hostname
-                    if c.owner.file in scope and builtins.is_builtin(c.ref):
+                for c in (c for f in scope for c in self.calls_in(f)):  # a built-in run in scope serving that name
+                    if builtins.is_builtin(c.ref):
                         hit = self._service_of_call(c.ref, c.args, Env(c.owner, None, None), (), c.owner.file, 0)
                         if hit is not None and hit[0] == name:
                             found.add(hit)
@@ -323,7 +347,9 @@ class Project:
         return self._indexes[key]
 
     def definition_names(self) -> set[str]:
-        return {d.name for defs in self.definitions.values() for d in defs}
+        if self._names is None:
+            self._names = {d.name for defs in self.definitions.values() for d in defs}
+        return self._names
 
     def volume_ids(self, file: str | None = None) -> set[str]:
         """The ids of every `{type: volume, id: …}` in the files of `file`'s include group (all files

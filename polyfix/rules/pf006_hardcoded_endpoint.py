@@ -109,6 +109,7 @@ class _Found:
 def check(project: Project, files) -> list:
     problems = []
     seen_refs: set = set()  # literals reached through references, reported once however many uses
+    hostnames: dict = {}  # include group → its in-job hostnames (one walk per group, not per file)
     for file in files:
         doc = project.docs[file]
         if "env" not in doc.text and "expose-as" not in doc.text:
@@ -118,15 +119,22 @@ def check(project: Project, files) -> list:
         ids = None
         for d in defs:
             if ids is None:  # step and service ids of the include group: hostnames inside the job
-                ids = {text_value(get(s, "id")) for f in project.group_files(file)
-                       for _n, _p, k, s in project.docs[f].scalars() if k == "id" and is_map(s)}
-                ids |= project.definition_names()
+                ids = _job_hostnames(project, file, hostnames)
             found = _endpoints(project, file, doc, d, ids) + _exposed_ports(doc, d)
             found.sort(key=lambda f: f.node.start_mark.index)
             if found:
                 problems.extend(_problems_for(doc, file, d, found, use_inputs(d, prefers)))
             problems.extend(_front_end_references(project, file, files, doc, d, ids, seen_refs))
     return problems
+
+
+def _job_hostnames(project: Project, file: str, by_group: dict) -> set:
+    group = project.groups.get(file, file)
+    if group not in by_group:
+        by_group[group] = {text_value(get(s, "id")) for f in project.group_files(file)
+                           for _n, _p, k, s in project.docs[f].scalars() if k == "id" and is_map(s)}
+        by_group[group] |= project.definition_names()
+    return by_group[group]
 
 
 def _endpoints(project: Project, file: str, doc, d, ids: set) -> list:

@@ -47,8 +47,8 @@ def check(project: Project, files) -> list:
                 typ = items(get(spec, "type"))
                 if len(typ) == 3 and text_value(typ[0]) == "default" and _is_int_type(typ[1]):
                     problems.extend(_judge(file, doc, typ[2], spec_path + ("type", 2), "the default of an `int` param"))
-        for call in project.calls:
-            if call.owner.file != file or not is_map(call.args):
+        for call in project.calls_in(file):
+            if not is_map(call.args):
                 continue
             target = project.lookup(call.ref, file, _kinds_for(call))
             for name, spec in (param_specs(target).items() if target else ()):
