@@ -49,10 +49,11 @@ import re
 from .. import builtins
 from ..builtins import SERVICE
 from ..document import entries, get, is_map, is_seq, items, text_value
-from ..edits import Edit, add_list_item, content_end, delete_entry, list_item_layout
+from ..edits import (Edit, add_list_item, content_end, delete_entry, insert_after, item_prefix,
+                     list_item_layout)
 from ..problem import Fix, at_node
 from ..project import Project, step_id
-from ..refs import has_reference
+from ..refs import CODE_PREFIXES, has_reference
 from .pf008_verbose_template import awaited_names
 
 CODE = "PF007"
@@ -66,8 +67,9 @@ def check(project: Project, files) -> list:
     problems = []
     for file in files:
         doc = project.docs[file]
-        moves: list = []  # (problem, plan) of the steps moved by this file's one fix
-        names: set = set()  # module names given in this file
+        moves: list = []  # (problem, plan) of the steps moved into `modules:` by this file's one fix
+        tool_moves: list = []  # the same for the steps moved into `tools:`
+        names: set = set()  # module and tool names given in this file
         for run in project.run_lists(file):
             template = run.owner.kind == "template"
             if not template and len(run.steps) < 2:
@@ -77,24 +79,26 @@ def check(project: Project, files) -> list:
                 ref, args = text_value(ref_node), get(step, "args")
                 if not ref or not builtins.is_builtin(ref) or not is_map(args) or not args.value:
                     continue
-                if not template and (builtins.base_kind(ref) != SERVICE or not _defines_service(args)):
+                if not template and (builtins.base_kind(ref) != SERVICE or not _defines_service(args)
+                                     or _runs_once(ref, args)):
                     continue  # scaffolds, one-shot jobs and a built-in given only a volume stay
                 if template:
                     plan, why = _plan(project, doc, run, i, step, ref_node, args, names)
                     msg = (f"step runs `{ref}` with its args written in template `{run.owner.name}`: "
                            f"module data belongs in a module of `modules:`, run by name")
-                    if why:
-                        msg += f" ({why})"
                 else:
-                    plan, why = None, "move the step into a tool of its own, and run that tool here"
+                    plan, why = _plan_tool(project, doc, run, i, step, ref_node, args, names)
                     msg = (f"stack tool `{run.owner.name}` runs `{ref}` with its args inline: "
                            f"the service could be a tool of its own")
+                if why:
+                    msg += f" ({why})"
                 problem = at_node(CODE, NAME, msg, file, doc, step, hint=why)
                 problems.append(problem)
                 if plan:
                     names.add(plan["name"])
-                    moves.append((problem, plan))
+                    (moves if template else tool_moves).append((problem, plan))
         _share_fix(doc, moves)
+        _share_tool_fix(doc, tool_moves)
     return problems
 
 
@@ -134,29 +138,14 @@ def _plan(project: Project, doc, run, i: int, step, ref_node, args, names: set):
     """(how the step's args move into a new module, why they cannot)."""
     text = doc.text
     keys = [text_value(k) for k, _v in entries(step)]
-    args_key = entries(step)[keys.index("args")][0]
-    start, end = args_key.start_mark.index, content_end(args)
-    line_end = text.find("\n", end)
-    rest = text[end:] if line_end < 0 else text[end:line_end]
-    if rest.strip().startswith("#"):
-        end += len(rest.rstrip("\r"))  # the comment ending the args goes with them
-    source = text[start:end]
-    if _READS_PARAMS.search(source):
+    start, end, moved = _args_text(text, step, args)
+    if _READS_PARAMS.search(text[start:end]):
         return None, "its args read the template's params: move them by hand and declare those params"
     modules = get(doc.root, "modules")
     if list_item_layout(text, doc.root, "modules") is None or modules is not None and not is_seq(modules):
         return None, "polyfix does not rewrite this `modules:` layout"
-    lines = source.split("\n")
-    moved = [lines[0].rstrip("\r")]  # relative to the new module's column
-    key_col = args_key.start_mark.column
-    for line in lines[1:]:
-        line = line.rstrip("\r")
-        if not line.strip():
-            moved.append("")
-        elif len(line) - len(line.lstrip(" ")) <= key_col:
-            return None, "a line of its args starts left of them"
-        else:
-            moved.append(line[key_col:])
+    if moved is None:
+        return None, "a line of its args starts left of them"
     ref = text_value(ref_node)
     name = _module_name(project, run, i, step, ref, args, names)
     ident = get(step, "id")
@@ -181,6 +170,109 @@ def _plan(project: Project, doc, run, i: int, step, ref_node, args, names: set):
     data = {"id": name, "module": ref, "args": _data_at(doc.data, path + ("args",))}
     return {"name": name, "ref": text[ref_node.start_mark.index:ref_node.end_mark.index], "args": moved,
             "edits": edits, "deletes": deletes, "sets": sets, "data": data}, ""
+
+
+def _args_text(text: str, step, args) -> tuple[int, int, list | None]:
+    """Where a step's `args:` entry starts and ends (with a comment ending its last line), and its
+    lines relative to the `args` key's column (None when a line starts left of it)."""
+    args_key = next(k for k, v in entries(step) if v is args)
+    start, end = args_key.start_mark.index, content_end(args)
+    line_end = text.find("\n", end)
+    rest = text[end:] if line_end < 0 else text[end:line_end]
+    if rest.strip().startswith("#"):
+        end += len(rest.rstrip("\r"))  # the comment ending the args goes with them
+    lines = text[start:end].split("\n")
+    moved = [lines[0].rstrip("\r")]
+    key_col = args_key.start_mark.column
+    for line in lines[1:]:
+        line = line.rstrip("\r")
+        if not line.strip():
+            moved.append("")
+        elif len(line) - len(line.lstrip(" ")) <= key_col:
+            return start, end, None
+        else:
+            moved.append(line[key_col:])
+    return start, end, moved
+
+
+def _plan_tool(project: Project, doc, run, i: int, step, ref_node, args, names: set):
+    """(how a stack tool's step moves its args into a new tool, why it cannot). The step keeps
+    every other key, its `id` included: in the `tools:` format the id is the step's name in the
+    tool's `await:` list and in what Polytope shows of a run, and no source says what a step's id
+    is without one."""
+    text = doc.text
+    keys = [text_value(k) for k, _v in entries(step)]
+    start, end, moved = _args_text(text, step, args)
+    source = text[start:end]
+    if _READS_PARAMS.search(source):
+        return None, "its args read the tool's params: move them by hand and declare those params"
+    if any(p in source for p in CODE_PREFIXES):
+        return None, "its args hold code, which polyfix does not follow: move them by hand"
+    layout = _tool_layout(text, doc.root, run)
+    if layout is None or moved is None:
+        return None, "polyfix does not rewrite this layout"
+    ref = text_value(ref_node)
+    if get(step, "id") is None and ref in _awaited(run):
+        return None, f"a step waits for `{ref}`: give the step that id by hand"
+    name = _module_name(project, run, i, step, ref, args, names)
+    if not project.names_knowable(run.owner.file):
+        # A tool of an include polyfix cannot read (`repo: gh:...`) may have the same name.
+        return None, f"an include polyfix cannot read could define a tool named `{name}`: move it by hand"
+    edits = [Edit(ref_node.start_mark.index, ref_node.end_mark.index, name),
+             delete_entry(text, step, keys.index("args"))]
+    if None in edits:
+        return None, "polyfix does not rewrite this layout"
+    path = run.owner.path + ("run", i)
+    key_col, run_col, prefix = layout
+    ref_text = text[ref_node.start_mark.index:ref_node.end_mark.index]
+    lines = [f"{' ' * key_col}{name}:", f"{' ' * run_col}run:", f"{prefix}tool: {ref_text}"]
+    lines += [" " * len(prefix) + line if line else "" for line in moved]
+    data = {"run": [{"tool": ref, "args": _data_at(doc.data, path + ("args",))}]}
+    return {"name": name, "lines": lines, "edits": edits, "deletes": [path + ("args",)],
+            "sets": [(path + ("tool",), name), (("tools", name), data)]}, ""
+
+
+def _tool_layout(text: str, root, run) -> tuple[int, int, str] | None:
+    """How a new tool copies the stack tool's layout: (the column of its name, of its `run:`, and
+    the `  - ` before its step); None for a layout polyfix does not copy (flow collections)."""
+    tools = get(root, "tools")
+    spec = run.owner.node
+    if not is_map(tools) or tools.flow_style or not is_map(spec) or spec.flow_style:
+        return None
+    prefix = item_prefix(text, run.node)
+    if prefix is None:
+        return None
+    name_key = next(k for k, v in entries(tools) if v is spec)
+    run_key = next(k for k, v in entries(spec) if v is run.node)
+    return name_key.start_mark.column, run_key.start_mark.column, prefix
+
+
+def _share_tool_fix(doc, moves: list) -> None:
+    """One fix for every step moved into `tools:` in a file: the new tools all go after its last
+    tool (a blank line before each where the file separates its tools so)."""
+    if not moves:
+        return
+    tools = get(doc.root, "tools")
+    last_key = entries(tools)[-1][0]
+    line_start = doc.text.rfind("\n", 0, last_key.start_mark.index) + 1
+    before = doc.text[:line_start - 1].rsplit("\n", 1)[-1] if line_start else "x"  # the line above it
+    spaced = len(entries(tools)) > 1 and not before.strip()
+    lines, edits, deletes, sets = [], [], [], []
+    for _problem, plan in moves:
+        lines += ([""] if spaced else []) + plan["lines"]
+        edits += plan["edits"]
+        deletes += plan["deletes"]
+        sets += plan["sets"]
+    add = insert_after(doc.text, tools, lines)
+    if add is None:
+        for problem, _plan in moves:
+            problem.hint = "polyfix does not rewrite this layout"
+        return
+    names = ", ".join(f"`{plan['name']}`" for _p, plan in moves)
+    fix = Fix(f"Move the args into tools of their own ({names}) and run them by name",
+              edits=edits + [add], deletes=deletes, sets=sets)
+    for problem, _plan in moves:
+        problem.fix, problem.hint = fix, ""
 
 
 def _module_name(project: Project, run, i: int, step, ref: str, args, names: set) -> str:
@@ -211,10 +303,20 @@ def _defines_service(args) -> bool:
     return any(text_value(k) in _SERVICE_ARGS for k, _v in entries(args))
 
 
+def _runs_once(ref: str, args) -> bool:
+    """A command runner told never to restart is a one-shot job of the stack, not a service."""
+    return builtins.is_command_runner(ref) and text_value(get(get(args, "restart"), "policy")) == "never"
+
+
 def _awaited(run) -> set:
-    names = set()
+    """The step ids something in the run list waits for: `run-when: {after: X}` (templates),
+    `after: {step: X}` or a list of those, and the tool's `await:` list."""
+    names = {text_value(n) for n in items(get(run.owner.node, "await"))}
     for s in run.steps:
         names.add(text_value(get(get(s, "run-when"), "after")))
+        after = get(s, "after")
+        for entry in items(after) or [after]:
+            names.add(text_value(get(entry, "step")))
     return names
 
 
