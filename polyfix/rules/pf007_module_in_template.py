@@ -48,7 +48,7 @@ import re
 
 from .. import builtins
 from ..builtins import SERVICE
-from ..document import entries, get, is_map, is_seq, items, text_value
+from ..document import entries, get, is_map, is_seq, items, text_value, walk
 from ..edits import (Edit, add_list_item, content_end, delete_entry, insert_after, item_prefix,
                      list_item_layout)
 from ..problem import Fix, at_node
@@ -141,6 +141,8 @@ def _plan(project: Project, doc, run, i: int, step, ref_node, args, names: set):
     start, end, moved = _args_text(text, step, args)
     if _READS_PARAMS.search(text[start:end]):
         return None, "its args read the template's params: move them by hand and declare those params"
+    if _shares_anchor(doc.root, args):
+        return None, _ANCHOR
     modules = get(doc.root, "modules")
     if list_item_layout(text, doc.root, "modules") is None or modules is not None and not is_seq(modules):
         return None, "polyfix does not rewrite this `modules:` layout"
@@ -208,6 +210,8 @@ def _plan_tool(project: Project, doc, run, i: int, step, ref_node, args, names: 
         return None, "its args read the tool's params: move them by hand and declare those params"
     if any(p in source for p in CODE_PREFIXES):
         return None, "its args hold code, which polyfix does not follow: move them by hand"
+    if _shares_anchor(doc.root, args):
+        return None, _ANCHOR
     layout = _tool_layout(text, doc.root, run)
     if layout is None or moved is None:
         return None, "polyfix does not rewrite this layout"
@@ -301,6 +305,18 @@ def _defines_service(args) -> bool:
     """Whether a tool step's args describe the service itself (what it runs), not only a volume or
     an id given to a built-in."""
     return any(text_value(k) in _SERVICE_ARGS for k, _v in entries(args))
+
+
+_ANCHOR = "its args share a YAML anchor (`&x`, `*x`) with the rest of the file: move them by hand"
+
+
+def _shares_anchor(root, args) -> bool:
+    """Whether a node of the args is also reached from elsewhere (an anchor and its alias): moved
+    below its alias, an anchor no longer parses. Composed aliases are the anchored node itself."""
+    seen, shared = set(), set()
+    for node, *_rest in walk(root):
+        (shared if id(node) in seen else seen).add(id(node))
+    return any(id(node) in shared for node, *_rest in walk(args))
 
 
 def _runs_once(ref: str, args) -> bool:
