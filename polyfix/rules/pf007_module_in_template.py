@@ -5,11 +5,15 @@ What it does
     (`{module: polytope/python, args: {...}}`), and, in the `tools:` format, steps of a stack tool
     (a tool that runs more than one step) that run a built-in long-running service with the args
     that describe it (`image`, `cmd`, `code`, `services`, `env`, `mounts`, `entrypoint`) inline.
+    A command runner told never to restart (`restart: {policy: never}`) is a one-shot job of the
+    stack, not a service, and stays.
 
 Why
     Templates read best as a short list of what runs, with the module data in modules: a named
     module can be run again, reached by its name from other steps and checked on its own, and the
-    template shows at a glance what the stack is made of.
+    template shows at a glance what the stack is made of. In the `tools:` format the same holds
+    for stack tools: each service is a tool of its own (one step running the built-in with its
+    args), and the stack tool runs them with `- tool: <name>`.
 
 Example
     templates:
@@ -31,16 +35,50 @@ Example
         module: polytope/python
         args: { image: python:3.12, cmd: ./bin/run }
 
+    and in the `tools:` format
+
+    tools:
+      stack:
+        run:
+          - tool: api
+          - id: worker
+            tool: polytope/python
+            args: { image: python:3.12, cmd: ./bin/work }
+            after: { step: migrate }
+
+    becomes
+
+    tools:
+      stack:
+        run:
+          - tool: api
+          - id: worker
+            tool: worker
+            after: { step: migrate }
+      worker:
+        run:
+          - tool: polytope/python
+            args: { image: python:3.12, cmd: ./bin/work }
+
 Fix (safe)
-    Templates: the step's `args:` move, byte for byte (comments included, re-indented), into a new
-    module at the end of `modules:` (created when missing), and the step runs that module by name.
-    Its name is the step's `id` when it has one, else the id of the service the args declare, else
-    the built-in's service name (`postgres`, `python`), made unique with `-2`, `-3`. The step keeps
-    `run-when` and everything else, and its `id` only where an `after` names it; a step left with
-    nothing else becomes the bare entry `- <name>`. All steps moved in a file share one fix. Not fixed (reported only): args that read the template's params
-    (`pt.param x`, `params.x`): the new module would need those params declared; a layout polyfix
-    does not rewrite (a flow `modules:` list, a line that starts left of its args). Steps in the
-    `tools:` format are reported only: move them into a tool of their own.
+    The step's `args:` move, byte for byte (comments included, re-indented), into a new module at
+    the end of `modules:` (created when missing) or, in the `tools:` format, into a new tool after
+    the last one (laid out as the stack tool is), and the step runs it by name. Its name is the
+    step's `id` when it has one, else the id of the service the args declare, else the built-in's
+    service name (`postgres`, `python`), made unique with `-2`, `-3`. The step keeps `run-when` /
+    `after` and everything else. A template step keeps its `id` only where an `after` names it, and
+    a template step left with nothing else becomes the bare entry `- <name>`; a tool step keeps its
+    `id` (it names the step in the tool's `await:` list and in what Polytope shows of a run; PF008
+    removes one that only repeats the tool's name) and stays `- tool: <name>`, the form tool run
+    lists use. All steps moved in a file share one fix.
+
+    Reported only: args that read the template's or tool's params (`pt.param x`, `pt.input x`,
+    `params.x`): the new module or tool would need those params declared; in the `tools:` format,
+    args holding code (`pt.js`, `#pt-clj`, ...), a step without an `id` that an `after` or the
+    tool's `await:` names, and projects with an include polyfix cannot read (`repo: gh:...`): a
+    tool there could already have the new name; args sharing a YAML anchor with the rest of the
+    file; a layout polyfix does not rewrite (a flow `modules:` list or `tools:` mapping, a line
+    that starts left of its args).
 """
 from __future__ import annotations
 

@@ -9,6 +9,12 @@ What it does
     - a template param that nothing in the template uses (no `pt.param x`, `#pt-param x`,
       `{pt.param x}`, nor the name anywhere else in the template).
 
+    In the `tools:` format, finds
+    - a run step whose `id` is the name of the tool it runs (`{id: api, tool: api}`) where nothing
+      names the id: no other step of the run list has that id, no `after: {step: …}` or tool
+      `await:` list of the file (or of the files it includes) names it, and the tool holds no code;
+    - a tool param (`params:`) or input (`inputs:`) that nothing in the tool uses (reported only).
+
 Why
     A step's id is the name of the module it runs unless it says otherwise; an explicit id is only
     needed to run one module twice in a run list, or to name a different step for `after`. Templates
@@ -37,8 +43,17 @@ Fix (safe)
     both), and removes the unused param (the `params:` key when it was the only one). Steps keep
     their ids: an id is removed only where the step's id stays the same, or where nothing refers to
     it. Not fixed: a param that a caller passes in its `args:` (remove it there too), and params of a
-    template holding code (`#pt-js …`), which may read params in ways polyfix cannot follow. The
-    `tools:` format is not checked: whether a tool step may be a bare name is not documented.
+    template holding code (`#pt-js …`), which may read params in ways polyfix cannot follow. In a
+    tool run list the `id:` entry goes the same way (`{id: api, tool: api}` becomes `{tool: api}`),
+    only where nothing names it: no Polytope source says what a tool step's id is without one.
+
+    What does not carry over to the `tools:` format: the bare form (tool run lists are written
+    `- tool: X`, and no Polytope source shows a bare name there), so `{tool: X}` stays; ids other
+    than the tool's name (there they label steps: in the tool's `await:` list and in what Polytope
+    shows of a run, and the newer format's examples give every step one), so they stay; and an
+    unused tool param or input is reported, not removed: a tool is what `pt run` and agents call,
+    so its params are its interface, and in real projects an unused one is more often a param the
+    author forgot to pass on (every caller gives it) than one to drop.
 """
 from __future__ import annotations
 
