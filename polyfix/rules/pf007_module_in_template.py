@@ -103,11 +103,13 @@ _READS_PARAMS = re.compile(r"pt\.param|#pt-param|pt\.input|params")
 
 def check(project: Project, files) -> list:
     problems = []
+    claimed: dict[str, set] = {}  # include group → the module and tool names given in it
     for file in files:
         doc = project.docs[file]
         moves: list = []  # (problem, plan) of the steps moved into `modules:` by this file's one fix
         tool_moves: list = []  # the same for the steps moved into `tools:`
-        names: set = set()  # module and tool names given in this file
+        # Files joined by includes share one namespace: two of them must not both add `python`.
+        names = claimed.setdefault(project.groups.get(file, file), set())
         for run in project.run_lists(file):
             template = run.owner.kind == "template"
             if not template and len(run.steps) < 2:
