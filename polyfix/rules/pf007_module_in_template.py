@@ -297,10 +297,10 @@ def _share_tool_fix(doc, moves: list) -> None:
     if not moves:
         return
     tools = get(doc.root, "tools")
-    last_key = entries(tools)[-1][0]
-    line_start = doc.text.rfind("\n", 0, last_key.start_mark.index) + 1
-    before = doc.text[:line_start - 1].rsplit("\n", 1)[-1] if line_start else "x"  # the line above it
-    spaced = len(entries(tools)) > 1 and not before.strip()
+    above = doc.text[:entries(tools)[-1][0].start_mark.index].split("\n")[:-1]  # the lines above the last tool
+    while above and above[-1].lstrip().startswith("#"):
+        above.pop()  # its comments
+    spaced = len(entries(tools)) > 1 and bool(above) and not above[-1].strip()
     lines, edits, deletes, sets = [], [], [], []
     for _problem, plan in moves:
         lines += ([""] if spaced else []) + plan["lines"]
