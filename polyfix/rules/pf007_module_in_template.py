@@ -75,7 +75,7 @@ Fix (safe)
     Reported only: args that read the template's or tool's params (`pt.param x`, `pt.input x`,
     `params.x`): the new module or tool would need those params declared; in the `tools:` format,
     args holding code (`pt.js`, `#pt-clj`, ...), a step without an `id` that an `after` or the
-    tool's `await:` names, and projects with an include polyfix cannot read (`repo: gh:...`): a
+    tool's `await:` names (or in a tool holding code, which could name it), and projects with an include polyfix cannot read (`repo: gh:...`): a
     tool there could already have the new name; args sharing a YAML anchor with the rest of the
     file; a layout polyfix does not rewrite (a flow `modules:` list or `tools:` mapping, a line
     that starts left of its args).
@@ -258,6 +258,10 @@ def _plan_tool(project: Project, doc, run, i: int, step, ref_node, args, names: 
     ref = text_value(ref_node)
     if get(step, "id") is None and ref in _awaited(run):
         return None, f"a step waits for `{ref}`: give the step that id by hand"
+    owner = text[run.owner.node.start_mark.index:content_end(run.owner.node)]
+    if get(step, "id") is None and any(p in owner for p in CODE_PREFIXES):
+        # Without an `id`, the step's name changes with what it runs; code could use the old one.
+        return None, f"code in tool `{run.owner.name}` could name the step `{ref}`: give it an id by hand"
     name = _module_name(project, run, i, step, ref, args, names)
     if not project.names_knowable(run.owner.file):
         # A tool of an include polyfix cannot read (`repo: gh:...`) may have the same name.
