@@ -9,6 +9,12 @@ What it does
     - a template param that nothing in the template uses (no `pt.param x`, `#pt-param x`,
       `{pt.param x}`, nor the name anywhere else in the template).
 
+    In the `tools:` format, finds
+    - a run step whose `id` is the name of the tool it runs (`{id: api, tool: api}`) where nothing
+      names the id: no other step of the run list has that id, no `after: {step: …}` or tool
+      `await:` list of the file (or of the files it includes) names it, and the tool holds no code;
+    - a tool param (`params:`) or input (`inputs:`) that nothing in the tool uses (reported only).
+
 Why
     A step's id is the name of the module it runs unless it says otherwise; an explicit id is only
     needed to run one module twice in a run list, or to name a different step for `after`. Templates
@@ -37,15 +43,24 @@ Fix (safe)
     both), and removes the unused param (the `params:` key when it was the only one). Steps keep
     their ids: an id is removed only where the step's id stays the same, or where nothing refers to
     it. Not fixed: a param that a caller passes in its `args:` (remove it there too), and params of a
-    template holding code (`#pt-js …`), which may read params in ways polyfix cannot follow. The
-    `tools:` format is not checked: whether a tool step may be a bare name is not documented.
+    template holding code (`#pt-js …`), which may read params in ways polyfix cannot follow. In a
+    tool run list the `id:` entry goes the same way (`{id: api, tool: api}` becomes `{tool: api}`),
+    only where nothing names it: no Polytope source says what a tool step's id is without one.
+
+    What does not carry over to the `tools:` format: the bare form (tool run lists are written
+    `- tool: X`, and no Polytope source shows a bare name there), so `{tool: X}` stays; ids other
+    than the tool's name (there they label steps: in the tool's `await:` list and in what Polytope
+    shows of a run, and the newer format's examples give every step one), so they stay; and an
+    unused tool param or input is reported, not removed: a tool is what `pt run` and agents call,
+    so its params are its interface, and in real projects an unused one is more often a param the
+    author forgot to pass on (every caller gives it) than one to drop.
 """
 from __future__ import annotations
 
 import re
 
 from .. import builtins
-from ..document import entries, get, is_map, is_scalar, items, text_value
+from ..document import entries, get, is_map, is_scalar, is_seq, items, text_value
 from ..edits import Edit, content_end, delete_entry, delete_item
 from ..problem import Fix, at_node
 from ..project import Project, step_id, step_target
@@ -61,24 +76,26 @@ def check(project: Project, files) -> list:
         doc = project.docs[file]
         awaited = awaited_names(project, file)
         for run in project.run_lists(file):
-            if run.owner.kind != "template":
-                continue
+            check_step = _check_step if run.owner.kind == "template" else _check_tool_step
             for i, step in enumerate(run.steps):
-                found = _check_step(doc, run, i, step, awaited)
+                found = check_step(doc, run, i, step, awaited)
                 if found:
                     problems.append(found)
         for d in project.definitions.get(file, []):
             if d.kind == "template":
                 problems.extend(_unused_params(project, doc, d))
+            elif d.kind == "tool":
+                problems.extend(_unused_tool_params(doc, d))
     return problems
 
 
 def awaited_names(project: Project, file: str) -> set:
-    """The step ids that some `after` in the file's include group names (in any run list: an id
-    used as a name elsewhere is a convention worth keeping)."""
+    """The step ids that some `after` or a tool's `await:` list in the file's include group names
+    (in any run list: an id used as a name elsewhere is a convention worth keeping)."""
     names = set()
     for f in project.group_files(file):
         for run in project.run_lists(f):
+            names |= {text_value(n) for n in items(get(run.owner.node, "await"))}
             for s in run.steps:
                 names.add(text_value(get(get(s, "run-when"), "after")))
                 after = get(s, "after")
@@ -124,6 +141,27 @@ def _check_step(doc, run, i: int, step, awaited: set):
 
 
 
+def _check_tool_step(doc, run, i: int, step, awaited: set):
+    """In a tool's run list only an `id` equal to the tool the step runs goes, where nothing names
+    it: other ids label the step (the tool's `await:` list, what Polytope shows of a run), and the
+    bare form `- X` is not used in tool run lists."""
+    if not is_map(step):
+        return None
+    tool, ident = get(step, "tool"), get(step, "id")
+    ref, name = text_value(tool), text_value(ident)
+    if not ref or name != ref or has_reference(ref) or not is_scalar(tool):
+        return None
+    others = [s for j, s in enumerate(run.steps) if j != i]
+    if any(step_id(s) == name for s in others) or not _unreferenced(doc, run, name, awaited):
+        return None
+    keys = [text_value(k) for k, _v in entries(step)]
+    edit = delete_entry(doc.text, step, keys.index("id"))
+    path = run.owner.path + ("run", i)
+    fix = Fix("Remove the step's `id`", edits=[edit], deletes=[path + ("id",)]) if edit else None
+    return at_node(CODE, NAME, f"step id `{name}` is the name of the tool it runs: the id adds nothing",
+                   run.owner.file, doc, ident, fix, hint="" if fix else "remove the `id` by hand")
+
+
 def _why_id(ident, ref: str) -> str:
     name = text_value(ident)
     if name == ref:
@@ -140,12 +178,23 @@ def _id_unneeded(doc, run, i: int, name: str | None, ref: str, awaited: set) -> 
     others = [s for j, s in enumerate(run.steps) if j != i]
     if any(step_target(s)[0] == ref or step_id(s) in (ref, name) for s in others):
         return False  # the module runs twice, or the ids would clash: the id is needed
+    return _unreferenced(doc, run, name, awaited)
+
+
+def _unreferenced(doc, run, name: str, awaited: set) -> bool:
+    """Whether nothing names the step id `name`: no `after` or `await:` of the include group, no
+    ordering polyfix cannot read, no code in the run list's template or tool."""
     if name in awaited:
         return False
     for s in run.steps:
         after = get(get(s, "run-when"), "after")
         if after is not None and text_value(after) is None:
             return False  # an ordering polyfix cannot read could name it
+        for entry in items(get(s, "after")) or [get(s, "after")]:
+            if entry is not None and text_value(get(entry, "step")) is None:
+                return False
+    if get(run.owner.node, "await") is not None and not is_seq(get(run.owner.node, "await")):
+        return False
     owner = doc.text[run.owner.node.start_mark.index:content_end(run.owner.node)]
     if any(p in owner for p in CODE_PREFIXES):
         return False  # code could name the step
@@ -184,6 +233,30 @@ def _unused_params(project: Project, doc, d):
         if passed:
             msg += " (a caller passes it: remove it there too)"
         yield at_node(CODE, NAME, msg, d.file, doc, get(spec, "id") or spec, fix, hint=hint)
+
+
+def _unused_tool_params(doc, d):
+    """A tool's params (`params:` list) and inputs (`inputs:` mapping) that nothing in the tool
+    reads, reported only: a tool is what `pt run` and agents call, so its params are its
+    interface, and in real projects such a param is more often one the author forgot to pass on
+    (`create`, given by every caller, read nowhere) than one to drop."""
+    text = doc.text
+    start, end = d.node.start_mark.index, content_end(d.node)
+    if any(p in text[start:end] for p in CODE_PREFIXES):
+        return
+    for section, kind in (("params", "param"), ("inputs", "input")):
+        node = get(d.node, section)
+        if node is None:
+            continue
+        rest = text[start:node.start_mark.index] + "\n" + text[content_end(node):end]
+        found = [(text_value(get(spec, "id")), get(spec, "id") or spec) for spec in items(node)]
+        found += [(text_value(key), key) for key, _spec in entries(node)]
+        for name, at in found:
+            if name and not _mentions(rest, name):
+                msg = (f"tool `{d.name}` declares the {kind} `{name}`, which nothing in it uses "
+                       f"(pass it on where it was meant to go, or remove it)")
+                yield at_node(CODE, NAME, msg, d.file, doc, at,
+                              hint="a tool's params are its interface to callers and agents: decide by hand")
 
 
 def _mentions(text: str, name: str) -> bool:
