@@ -187,6 +187,10 @@ class _Gate:
         self.project_of = project_of
         self.judged: dict[int, object] = {}  # id → fix (kept alive, so no id is reused)
         self.rejected: dict[tuple, list[str]] = {}  # _fix_key → the errors the fix would add
+        # Trials repeat themselves: a leave-one-out round gives most files the text of the first
+        # trial. A text is composed once, and an include group's findings are made once per texts.
+        self.trial_docs: dict[tuple[str, str], Document | None] = {}
+        self.findings: dict[tuple, list[Problem]] = {}
 
     def judge(self, problems: list[Problem], docs: dict[str, Document]) -> None:
         """Take the fix away from the problems whose fix the gate rejects.
@@ -258,6 +262,16 @@ class _Gate:
             open_errors = still
         return blamed, {i for _e, culprits in open_errors for i in culprits}
 
+    def _trial_doc(self, path: str, text: str, doc: Document) -> Document | None:
+        """The file with a trial's fixes applied, or None when that is not YAML. The tree is enough
+        here: applying a fix for real proves its data (verify.py)."""
+        if (path, text) not in self.trial_docs:
+            try:
+                self.trial_docs[path, text] = Document(text, compose(text), None, doc.placeholders, doc.bom)
+            except ParseError:
+                self.trial_docs[path, text] = None
+        return self.trial_docs[path, text]
+
     def _reject(self, problems: list[Problem], errors: list[str]) -> None:
         for p in problems:
             self.rejected[_fix_key(p)] = errors
@@ -273,23 +287,29 @@ class _Gate:
         trial = dict(docs)
         applied: set[int] = set()
         for path, fixes in _by_target(problems).items():
-            # The tree is enough here: applying a fix for real proves its data (verify.py).
             chosen = _non_overlapping(fixes)
             text = apply_edits(docs[path].text, list({e for p in chosen for e in p.fix.edits}))
-            try:
-                root = compose(text)
-            except ParseError:
-                continue
-            trial[path] = Document(text, root, None, docs[path].placeholders, docs[path].bom)
-            applied.update(id(p) for p in chosen)
+            doc = self._trial_doc(path, text, docs[path])
+            if doc is not None:
+                trial[path] = doc
+                applied.update(id(p) for p in chosen)
         changed = {f for f in trial if trial[f] is not docs[f]}
         if not changed:
             return [], applied
         touched = {self.groups.get(f, f) for f in changed}
         files = [f for f in trial if self.groups.get(f, f) in touched]
         left = Counter({k: n for k, n in self.baseline.items() if k[1] in files})
+        by_group: dict[str, list[str]] = {}
+        for f in files:
+            by_group.setdefault(self.groups.get(f, f), []).append(f)
+        found = []
+        for members in by_group.values():
+            key = tuple((f, trial[f].text) for f in members)
+            if key not in self.findings:
+                self.findings[key] = validate.check(self.project_of({f: trial[f] for f in members}), members)
+            found += self.findings[key]
         new = []
-        for p in validate.check(self.project_of({f: trial[f] for f in files}), files):
+        for p in found:
             key = validate.key(p)
             if left[key] > 0:
                 left[key] -= 1
