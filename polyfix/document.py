@@ -92,10 +92,29 @@ def _fast_loader():
     ruamel.yaml's pure-Python parser, and its marks carry the same character offsets."""
     try:
         import yaml
-
-        return yaml.CSafeLoader if yaml.__with_libyaml__ else None
     except ImportError:
         return None
+    if not yaml.__with_libyaml__:
+        return None
+    base = yaml.CSafeLoader
+    starts = frozenset(base.yaml_implicit_resolvers)  # first characters some implicit type starts with
+    if None in starts or base.yaml_path_resolvers:
+        return base
+    scalar, mapping, sequence = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
+    tags = {mapping: base.DEFAULT_MAPPING_TAG, sequence: base.DEFAULT_SEQUENCE_TAG}
+
+    class Loader(base):
+        """libyaml asks Python for every node's tag; most are collections or plain words, whose
+        tag needs no pattern (the same answers as the safe resolver, sooner)."""
+
+        def resolve(self, kind, value, implicit):
+            if kind is scalar:
+                if implicit[0] and value[:1] not in starts and value:
+                    return base.DEFAULT_SCALAR_TAG
+                return base.resolve(self, kind, value, implicit)
+            return tags.get(kind) or base.resolve(self, kind, value, implicit)
+
+    return Loader
 
 
 _FAST = _fast_loader()

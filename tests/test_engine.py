@@ -193,3 +193,45 @@ def test_the_scalar_index_is_the_walk_of_every_real_file():
             assert doc.scalars(entry) == [s for s in walked if s[1][:2] == entry and len(s[1]) > 2], (f, entry)
         seen += 1
     assert seen > 100
+
+
+def test_the_fast_resolver_gives_the_safe_loaders_tags():
+    """document's loader answers most tags without patterns; every node of every golden and corpus
+    file, and of odd scalars, must get the tag PyYAML's own safe loader gives it."""
+    import yaml
+
+    from conftest import CORPUS, GOLDEN
+    from polyfix import document
+
+    def tags(loader, text):
+        ld = loader(text)
+        try:
+            stack, out = [ld.get_single_node()], []
+        finally:
+            ld.dispose()
+        while stack:
+            n = stack.pop()
+            if n is None:
+                continue
+            out.append((n.tag, n.start_mark.index))
+            if n.id == "mapping":
+                stack.extend(x for pair in n.value for x in pair)
+            elif n.id == "sequence":
+                stack.extend(n.value)
+        return out
+
+    odd = "\n".join(f"- {v}" for v in ["", "~", "null", "Null", "yes", "No", "on", "OFF", "true", "1", "-1", "+1", "0x1f",
+                                       "0o7", "1_000", "1.5", ".inf", "-.inf", ".nan", "2001-12-14", "1:20", "=",
+                                       "<<", "x", "é", "Yes please", "'1'", "\"true\"", "!!str 1", "!x y", "abc: def"])
+    texts = [odd] + [f.read_text(encoding="utf-8", errors="replace")
+                     for f in sorted(GOLDEN.rglob("*.yml")) + (sorted(CORPUS.rglob("polytope.y*ml")) if CORPUS.is_dir() else [])]
+    assert document._FAST is not yaml.CSafeLoader  # the fast resolver is in use
+    compared = 0
+    for text in texts:
+        try:
+            expected = tags(yaml.CSafeLoader, text)
+        except yaml.YAMLError:
+            continue
+        assert tags(document._FAST, text) == expected
+        compared += 1
+    assert compared > 100
