@@ -16,31 +16,8 @@ from libcst.codemod import CodemodCommand, CodemodContext, transform_module, Tra
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
-# Calls that connect when they are made: qualified name → what they connect to.
-CONNECTS = {
-    **dict.fromkeys(("psycopg.connect", "psycopg.Connection.connect", "psycopg.AsyncConnection.connect",
-                     "psycopg2.connect", "psycopg2.pool.SimpleConnectionPool",
-                     "psycopg2.pool.ThreadedConnectionPool", "asyncpg.connect", "asyncpg.create_pool"),
-                    "a PostgreSQL server"),
-    **dict.fromkeys(("couchbase.cluster.Cluster", "couchbase.cluster.Cluster.connect",
-                     "acouchbase.cluster.Cluster.connect"), "a Couchbase server"),
-    **dict.fromkeys(("kafka.KafkaProducer", "kafka.KafkaConsumer", "kafka.KafkaAdminClient"), "a Kafka broker"),
-    **dict.fromkeys(("pika.BlockingConnection", "aio_pika.connect", "aio_pika.connect_robust"), "a RabbitMQ broker"),
-    "temporalio.client.Client.connect": "a Temporal server",
-}
-# Clients built without connecting: the first call of one of `methods` on them connects (None: any
-# method but the ones in _NOT_CONNECTING).
-LAZY = {
-    **dict.fromkeys(("redis.Redis", "redis.StrictRedis", "redis.from_url", "redis.Redis.from_url",
-                     "redis.asyncio.Redis", "redis.asyncio.from_url", "redis.asyncio.Redis.from_url"),
-                    ("a Redis server", None)),
-    **dict.fromkeys(("sqlalchemy.create_engine", "sqlalchemy.ext.asyncio.create_async_engine"),
-                    ("a database", {"connect", "begin"})),
-    **dict.fromkeys(("aiokafka.AIOKafkaProducer", "aiokafka.AIOKafkaConsumer"), ("a Kafka broker", {"start"})),
-}
-_NOT_CONNECTING = {"pipeline", "pubsub", "lock", "close", "aclose"}
-HTTP_CALLS = {f"{lib}.{verb}" for lib in ("requests", "httpx")
-              for verb in ("get", "post", "put", "patch", "delete", "head", "options", "request")}
+from .connects import CONNECTS, HTTP_CALLS, LAZY, NOT_CONNECTING
+
 RETRY_LIBRARIES = ("tenacity", "backoff")
 
 # The wrappers the fix writes: `...` stands for the wrapped call. The stdlib helpers are inserted
@@ -353,7 +330,7 @@ class _Calls(cst.CSTVisitor):
         if client is None or client[1]:  # unknown, or built with a retry option
             return None
         (service, methods) = client[0]
-        if (methods is None and method not in _NOT_CONNECTING) or (methods and method in methods):
+        if (methods is None and method not in NOT_CONNECTING) or (methods and method in methods):
             used = (scope.name, self.module.code_for_node(receiver))
             if used in self.used:  # once the first call got through, the server is up
                 return None

@@ -8,7 +8,9 @@ import textwrap
 import pytest
 from libcst.codemod import CodemodTest
 
+from conftest import GOLDEN
 from polyfix import engine, pycode, verify
+from test_golden import _setup as golden_setup
 from polyfix.edits import Edit
 from polyfix.problem import UNSAFE, Fix, Problem, PythonChange
 
@@ -166,10 +168,40 @@ def test_a_yaml_only_run_does_not_import_libcst(tmp_path):
     """)
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert "libcst loaded: False" in out
+    # Python that names no connecting library, itself or in the modules it imports: nothing to parse.
     (tmp_path / "api" / "bin" / "run").write_text("#!/bin/sh\nexec python main.py\n")
-    (tmp_path / "api" / "main.py").write_text("print('hi')\n")
+    (tmp_path / "api" / "main.py").write_text("import helpers\nprint(helpers.greeting)\n")
+    (tmp_path / "api" / "helpers.py").write_text("greeting = 'hi'\n")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert "libcst loaded: False" in out
+    (tmp_path / "api" / "helpers.py").write_text("import psycopg\ngreeting = 'hi'\n")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert "libcst loaded: True" in out, "the check above can tell"
+
+
+def test_code_without_a_connecting_library_is_not_parsed_and_loses_nothing(tmp_path, polyfix, monkeypatch):
+    """The shortcut only skips code that cannot hold a finding: forcing the full parse on every
+    golden case and on a project whose connection sits two imports away finds the same."""
+    from polyfix.rules import pf011_service_not_fault_tolerant as pf011
+
+    (tmp_path / "polytope.yml").write_text("modules:\n  - id: api\n    module: polytope/python\n"
+                                           "    args: {code: {type: host, path: ./api}, cmd: python main.py}\n")
+    (tmp_path / "api" / "app").mkdir(parents=True)
+    (tmp_path / "api" / "main.py").write_text("from app import start\nstart.run()\n")
+    (tmp_path / "api" / "app" / "__init__.py").write_text("")
+    (tmp_path / "api" / "app" / "start.py").write_text("from .db import connect_db\n\ndef run():\n    pass\n\nconnect_db()\n")
+    (tmp_path / "api" / "app" / "db.py").write_text("import psycopg\n\ndef connect_db():\n    return psycopg.connect('postgresql://db')\n")
+    works = [tmp_path]
+    for i, case in enumerate(sorted(p.parent for p in (GOLDEN / "PF011_service-not-fault-tolerant").glob("*/input.yml"))):
+        (tmp_path.parent / f"golden-{i}").mkdir()
+        works.append(golden_setup(case, tmp_path.parent / f"golden-{i}"))
+    for work in works:
+        shortcut = polyfix(work, "--select", "PF011", "--output-format", "json").out
+        with monkeypatch.context() as m:
+            m.setattr(pf011, "_may_connect", lambda *a: True)
+            full = polyfix(work, "--select", "PF011", "--output-format", "json").out
+        assert shortcut == full, work
+    assert "`psycopg.connect()` connects to `db` at start-up" in polyfix(tmp_path, "--select", "PF011").out
 
 
 def test_start_up_follows_functions_imported_from_other_files():

@@ -56,6 +56,7 @@ import re
 import shlex
 
 from .. import builtins
+from ..connects import LIBRARIES
 from ..document import get, is_seq, items, text_value
 from ..edits import Edit
 from ..problem import UNSAFE, Fix, Problem, PythonChange
@@ -89,7 +90,7 @@ def check(project: Project, files) -> list:
         entries = []
         for node, _file in cmd_values(project, get(call.args, "cmd"), call.owner, 0):
             entries += _entries(project, base, _cmd_text(node), 0)
-        if not entries:
+        if not entries or not _may_connect(project, base, entries):
             continue
         from .. import pycode  # only now: it loads libcst, which a run without Python code must not pay for
 
@@ -299,6 +300,47 @@ def _import_files(project, base: str, path: str, level: int, name: str) -> list[
             folder = posixpath.dirname(folder)
         return _module_files(project, [folder], name) if name else []
     return _module_files(project, [base, folder], name)
+
+
+_LIBRARY = re.compile(r"\b(?:" + "|".join(sorted(LIBRARIES)) + r")\b")
+
+
+def _may_connect(project, base: str, entries: list[str]) -> bool:
+    """Whether the code the entries load could open a connection PF011 looks for: a finding is a
+    call of a library its own file imports, so code that never names one needs no libcst (whose
+    import and parse cost a one-file run about a second). Imports are followed with the standard
+    library's parser; what it cannot read is left to libcst."""
+    import ast
+
+    seen, queue = dict.fromkeys(entries), list(entries)
+    while queue:
+        path = queue.pop()
+        text = _read(project, path)
+        if text is None:
+            continue
+        if _LIBRARY.search(text):
+            return True
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return True
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                imports = [(0, alias.name) for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base_name = node.module or ""
+                imports = [(node.level, base_name)] + [(node.level, f"{base_name}.{a.name}" if base_name else a.name)
+                                                        for a in node.names if a.name != "*"]
+            else:
+                continue
+            for level, name in imports:
+                for t in _import_files(project, base, path, level, name):
+                    if t not in seen:
+                        if len(seen) >= 10 * _MAX_FILES:
+                            return True
+                        seen[t] = None
+                        queue.append(t)
+    return False
 
 
 def _closure(project, base: str, files: dict, scans: dict, hosts: set) -> list[str]:
