@@ -8,7 +8,9 @@ files, alternating (polyfix first on odd rounds, yamllint first on even ones), a
 the min–max and the ratio polyfix / yamllint of the medians. Peak memory (max RSS) of every run is read
 with os.wait4. Scenarios:
 
-1. One file (the pre-commit case): a sample of files of typical sizes, each alone; the median ratio.
+1. One file (the pre-commit case): a sample of files of typical sizes (evenly spaced by size from the
+   5th to the 95th percentile of CORPUS, topped up with generated files when CORPUS has too few), each
+   alone; the median ratio.
 2. A folder of projects, CORPUS (default: the repository's examples/, which is small: point it at your
    own projects), in report mode and with `--dry-run`; then ten copies of it side by side.
 3. A generated repository (bench/generate.py, fixed seed) of 500, 1,000, 2,000 and 5,000 files: time
@@ -241,8 +243,11 @@ def one_file(s: Setup, rep: Report, corpus: Path, generated: Path) -> None:
         files += [(generated, f) for f in polytope_files(generated)]
     files.sort(key=lambda cf: (count_lines([cf[1]]), str(cf[1])))
     n = min(s.sample, len(files))
-    picks = [files[round(i * (len(files) - 1) / max(1, n - 1))] for i in range(n)] if n > 1 else files[:1]
-    picks = list(dict.fromkeys(picks))
+    if n == len(files):
+        picks = files
+    else:  # typical sizes: evenly spaced by size from the 5th to the 95th percentile
+        last = len(files) - 1
+        picks = list(dict.fromkeys(files[round(last * (0.05 + 0.9 * i / max(1, n - 1)))] for i in range(n)))
     rows, ratios = [], []
     for base, f in picks:
         rel = f.relative_to(base)
@@ -382,7 +387,8 @@ def main(argv: list[str] | None = None) -> int:
         rep = Report()
         rep("# polyfix benchmark" + (" (--quick: a smoke run, the numbers mean little)" if a.quick else ""))
         rep()
-        rep("Written by `python bench/bench.py" + (" --quick" if a.quick else "") + "`. Times are wall-clock "
+        shown = " ".join(x if x != str(corpus_in) else Path(x).name for x in (sys.argv[1:] if argv is None else argv))
+        rep(f"Written by `python bench/bench.py{' ' + shown if shown else ''}`. Times are wall-clock "
             "seconds of the `polyfix` and `yamllint -d relaxed` commands, alternating on the same files; "
             "ratio = polyfix / yamllint (medians); MB = peak memory (max RSS). On a busy machine the "
             "numbers are noisy: compare ratios, measured side by side, rather than seconds.")

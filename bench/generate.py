@@ -13,7 +13,8 @@ sequence indents, comments, multi-line `info:` and `#pt-js` blocks, env lists wi
 policies, databases and brokers, and some of the mistakes polyfix reports (a `pt.value`, a password in
 a URL, `localhost`, a missing data volume, a script that is not executable). Python services get a
 small `main.py` run by `bin/run` through uvicorn, some of which connect to their database at start-up.
-Sizes follow real projects: most files have 10 to 80 lines, a few several hundred.
+Sizes follow real projects: half the files have fewer than about 55 lines, one in ten more than 150,
+a few several hundred.
 """
 from __future__ import annotations
 
@@ -178,7 +179,7 @@ LONG_INFO = [
     "Pass base-url to use another server.\n",
 ]
 MISC_ENV = {
-    "OPENAI_API_KEY": ["sk-proj-Zx81Lr0aQm4TnVb7Yc2WdEe9"], "STRIPE_SECRET_KEY": ["sk_test_4eC39HqLyjWDarjtT1zdp7dc"],
+    "OPENAI_API_KEY": ["bench0generated0key0a1b2c3d4"], "STRIPE_SECRET_KEY": ["bench_only_not_a_key_9f8e7d6c"],
     "SENTRY_DSN": ["https://0f1e2d3c@o1.ingest.example.io/42"], "FEATURE_FLAGS": ["beta,search", ""],
     "TZ": ["UTC", "Europe/Stockholm"], "WORKERS": [2, 4, "8"], "CACHE_TTL": [300, "60"],
     "SLACK_WEBHOOK_URL": ["https://hooks.slack.example/T000/B000/XXXX"], "ALLOWED_ORIGINS": ["*", "http://localhost:3000"],
@@ -376,8 +377,9 @@ class Gen:
                     Flow({"step": prev}) if not self.legacy else {"after": prev})
                 if prev in servers and self.chance(0.5):
                     step = Note(step, f"{name} needs {prev} first")
-            steps.append(step if isinstance(step, Note) else (self.maybe_flow(step, 0.3) if isinstance(step, dict)
-                                                             and not self.legacy else step))
+            if isinstance(step, dict) and not self.legacy:
+                step = self.maybe_flow(step, 0.3)
+            steps.append(step)
         if self.legacy:
             return {"templates": [{"id": "stack", "run": steps}]}
         return {"tools": {"stack": {"info": "Runs the whole stack.", "run": steps}}}
@@ -419,11 +421,11 @@ def _write(path: Path, text: str, mode: int | None = None) -> None:
 def _part_sizes(rng: random.Random) -> tuple[int, int]:
     """(helpers per service, services in the file): most files are small, a few are large."""
     roll = rng.random()
-    if roll < 0.55:
+    if roll < 0.45:
         return rng.randrange(0, 2), 1
-    if roll < 0.85:
+    if roll < 0.75:
         return rng.randrange(1, 4), 1
-    if roll < 0.96:
+    if roll < 0.88:
         return rng.randrange(2, 6), rng.randrange(1, 3)
     return rng.randrange(4, 8), rng.randrange(2, 5)
 
@@ -531,7 +533,7 @@ def generate_lines(out: Path | str, lines: int, seed: int = 0, legacy: bool = Fa
     i = 0
 
     def text() -> str:
-        doc = g.stack_doc(runs, set()) if not legacy else g.stack_doc(runs, set())
+        doc = g.stack_doc(runs, set())
         more = g.modules_doc(specs) if legacy else g.tools_doc(specs)
         if legacy:
             doc["modules"] = more["modules"]
