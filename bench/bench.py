@@ -1,72 +1,417 @@
 #!/usr/bin/env python3
-"""Time polyfix against yamllint on the same files, and print the ratios.
+"""Time polyfix against yamllint on the same files, and write bench/RESULTS.md.
 
-    python bench/bench.py [CORPUS] [--repeat N]
+    python bench/bench.py [CORPUS] [--quick] [--out FILE] [--repeat N] [--sample N] [--seed N]
 
-CORPUS is a folder of Polytope projects (default: the repository's examples/, which is small: point it
-at your own projects for numbers that mean something). It is copied to a temporary folder first. Measured:
-- whole tree: `polyfix DIR` (report) and `polyfix --dry-run DIR` against `yamllint DIR`;
-- one file (the pre-commit case): each of a sample of files, polyfix against yamllint.
-Best of N wall-clock runs each (N=5). Budgets: one file at most 1.0x yamllint (goal 0.6x), a whole
-repository at most 0.5x. Needs yamllint: `pip install '.[bench]'`.
+Each measurement runs the `polyfix` CLI (report mode unless said) and `yamllint -d relaxed` on the same
+files, alternating (polyfix first on odd rounds, yamllint first on even ones), and prints the median,
+the min–max and the ratio polyfix / yamllint of the medians. Peak memory (max RSS) of every run is read
+with os.wait4. Scenarios:
+
+1. One file (the pre-commit case): a sample of files of typical sizes (evenly spaced by size from the
+   5th to the 95th percentile of CORPUS, topped up with generated files when CORPUS has too few), each
+   alone; the median ratio.
+2. A folder of projects, CORPUS (default: the repository's examples/, which is small: point it at your
+   own projects), in report mode and with `--dry-run`; then ten copies of it side by side.
+3. A generated repository (bench/generate.py, fixed seed) of 500, 1,000, 2,000 and 5,000 files: time
+   per file, also net of start-up (the time of a run on an empty folder), and its spread across the
+   sizes (flat within 20% is the goal); then single files of about 100, 1,000 and 10,000 lines: time
+   per line.
+4. Peak memory for each of the above, and its spread across the sizes of scenario 3.
+
+CORPUS is copied to a temporary folder first; nothing is written outside it but the results file.
+`--quick` is a smoke run (few repeats, small sizes; what the test suite runs): its numbers mean little.
+The full run takes about 15 minutes on 2 cores when polyfix's time grows linearly with the files.
+Needs yamllint: `pip install '.[bench]'`. Plain standard library otherwise.
 """
 from __future__ import annotations
 
 import argparse
+import datetime
+import os
+import platform
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+import generate  # noqa: E402  (bench/generate.py, beside this file)
 
-def best(cmd: list[str], repeat: int, cwd: Path) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times.append(time.perf_counter() - t)
-    return min(times)
+OK_EXIT = {0, 1}  # both tools: 0 nothing found, 1 problems found
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("corpus", nargs="?", default=str(Path(__file__).resolve().parents[1] / "examples"))
-    ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--sample", type=int, default=10)
-    a = ap.parse_args()
-    polyfix, yamllint = shutil.which("polyfix"), shutil.which("yamllint")
+# ---------------------------------------------------------------------------------------------------
+# Measuring
+
+
+@dataclass
+class Runs:
+    """The wall-clock times (s) and peak memory (KiB) of the runs of one command."""
+
+    times: list[float] = field(default_factory=list)
+    rss: list[int] = field(default_factory=list)
+    bad_exit: set[int] = field(default_factory=set)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+    @property
+    def spread(self) -> str:
+        return f"{min(self.times):.3f}–{max(self.times):.3f}"
+
+    @property
+    def max_rss_mb(self) -> float:
+        return max(self.rss) / 1024
+
+
+def run_once(cmd: list[str], cwd: Path, runs: Runs) -> None:
+    """Run `cmd` once; add its wall time and its max RSS (from os.wait4, this child only)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    runs.times.append(time.perf_counter() - start)
+    proc.returncode = os.waitstatus_to_exitcode(status)  # already reaped: keep Popen from waiting again
+    rss = usage.ru_maxrss // 1024 if sys.platform == "darwin" else usage.ru_maxrss  # bytes on macOS
+    runs.rss.append(rss)
+    if proc.returncode not in OK_EXIT:
+        runs.bad_exit.add(proc.returncode)
+
+
+def alternate(cmds: dict[str, list[str]], cwd: Path, repeat: int) -> dict[str, Runs]:
+    """Run each command `repeat` times, alternating them, the order reversed every other round."""
+    out = {name: Runs() for name in cmds}
+    names = list(cmds)
+    for i in range(repeat):
+        for name in names if i % 2 == 0 else reversed(names):
+            run_once(cmds[name], cwd, out[name])
+    return out
+
+
+def spread_pct(values: list[float]) -> float:
+    """(max - min) / min, in percent."""
+    lo = min(values)
+    return 100 * (max(values) - lo) / lo if lo > 0 else float("inf")
+
+
+def count_lines(files: list[Path]) -> int:
+    return sum(len(f.read_bytes().splitlines()) for f in files)
+
+
+def polytope_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("polytope.y*ml") if p.is_file())
+
+
+# ---------------------------------------------------------------------------------------------------
+# The machine
+
+
+def _run_text(cmd: list[str], cwd: Path | None = None) -> str:
+    try:
+        done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return "?"
+    return (done.stdout or done.stderr).strip() or "?"
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith(("model name", "hardware", "cpu model")):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    if sys.platform == "darwin":
+        return _run_text(["sysctl", "-n", "machdep.cpu.brand_string"])
+    return platform.processor() or platform.machine() or "?"
+
+
+def interpreter_of(script: str) -> str:
+    """The Python that runs a console script (its `#!` line), else this one."""
+    try:
+        first = Path(script).read_bytes().split(b"\n", 1)[0].decode()
+    except (OSError, UnicodeDecodeError):
+        return sys.executable
+    parts = first[2:].split() if first.startswith("#!") else []
+    if parts and Path(parts[0]).name.startswith("python"):
+        return parts[0]
+    return sys.executable
+
+
+def machine(polyfix: str, yamllint: str) -> list[tuple[str, str]]:
+    py = interpreter_of(polyfix)
+    cores = str(os.cpu_count())
+    if hasattr(os, "sched_getaffinity"):
+        cores += f" ({len(os.sched_getaffinity(0))} usable)"
+    commit = _run_text(["git", "rev-parse", "--short", "HEAD"], REPO)
+    if commit != "?" and _run_text(["git", "status", "--porcelain", "--untracked-files=no"], REPO) != "?":
+        commit += " (with uncommitted changes)"
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    return [
+        ("CPU", cpu_model()),
+        ("Cores", cores),
+        ("Python (polyfix's)", _run_text([py, "-c", "import platform; print(platform.python_version(), "
+                                               "platform.python_implementation())"])),
+        ("OS", platform.platform()),
+        ("polyfix", f"{_run_text([polyfix, '--version'])}, commit {commit}"),
+        ("yamllint", _run_text([yamllint, "--version"])),
+        ("Date (UTC)", datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")),
+        ("Load average at start (1/5/15 min)", load),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Output
+
+
+class Report:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def __call__(self, text: str = "") -> None:
+        print(text, flush=True)
+        self.lines.append(text)
+
+    def table(self, head: list[str], rows: list[list[str]]) -> None:
+        self("| " + " | ".join(head) + " |")
+        self("|" + "|".join("---" for _ in head) + "|")
+        for r in rows:
+            self("| " + " | ".join(r) + " |")
+        self()
+
+
+def progress(text: str) -> None:
+    print(f"  … {text}", file=sys.stderr, flush=True)
+
+
+def warn_exits(rep: Report, label: str, results: dict[str, Runs]) -> None:
+    for name, r in results.items():
+        if r.bad_exit:
+            rep(f"**Warning**: {name} exited with {sorted(r.bad_exit)} on {label}: that time is not a normal run.")
+            rep()
+
+
+def pair_row(p: Runs, y: Runs) -> list[str]:
+    return [f"{p.median:.3f} ({p.spread})", f"{y.median:.3f} ({y.spread})", f"{p.median / y.median:.2f}x",
+            f"{p.max_rss_mb:.0f}", f"{y.max_rss_mb:.0f}"]
+
+
+PAIR_HEAD = ["polyfix s, median (min–max)", "yamllint s, median (min–max)", "ratio", "polyfix MB", "yamllint MB"]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Scenarios
+
+
+@dataclass
+class Setup:
+    polyfix: str
+    yamllint: str
+    tmp: Path
+    quick: bool
+    repeat: int | None
+    seed: int
+    sample: int
+
+    def lint(self, *paths: str) -> list[str]:
+        return [self.yamllint, "-d", "relaxed", *paths]
+
+    def reps(self, default: int) -> int:
+        return self.repeat if self.repeat else default
+
+
+def startup(s: Setup) -> dict[str, Runs]:
+    """Both tools on an empty folder: interpreter start-up, imports, discovery of nothing."""
+    empty = s.tmp / "empty"
+    empty.mkdir()
+    return alternate({"polyfix": [s.polyfix, "."], "yamllint": s.lint(".")}, empty, s.reps(3 if s.quick else 7))
+
+
+def one_file(s: Setup, rep: Report, corpus: Path, generated: Path) -> None:
+    rep("## 1. One file, report mode (the pre-commit case)")
+    rep()
+    files = [(corpus, f) for f in polytope_files(corpus)]
+    if len(files) < s.sample:  # a small corpus: add generated files of typical sizes
+        files += [(generated, f) for f in polytope_files(generated)]
+    files.sort(key=lambda cf: (count_lines([cf[1]]), str(cf[1])))
+    n = min(s.sample, len(files))
+    if n == len(files):
+        picks = files
+    else:  # typical sizes: evenly spaced by size from the 5th to the 95th percentile
+        last = len(files) - 1
+        picks = list(dict.fromkeys(files[round(last * (0.05 + 0.9 * i / max(1, n - 1)))] for i in range(n)))
+    rows, ratios = [], []
+    for base, f in picks:
+        rel = f.relative_to(base)
+        progress(f"one file: {rel}")
+        r = alternate({"polyfix": [s.polyfix, str(rel)], "yamllint": s.lint(str(rel))}, base, s.reps(3 if s.quick else 7))
+        warn_exits(rep, str(rel), r)
+        label = ("corpus: " if base == corpus else "generated: ") + str(rel)
+        rows.append([f"`{label}`", str(count_lines([f]))] + pair_row(r["polyfix"], r["yamllint"]))
+        ratios.append(r["polyfix"].median / r["yamllint"].median)
+    rep.table(["file", "lines", *PAIR_HEAD], rows)
+    rep(f"**Median ratio over {len(ratios)} files: {statistics.median(ratios):.2f}x** "
+        f"(min {min(ratios):.2f}x, max {max(ratios):.2f}x).")
+    rep()
+
+
+def folders(s: Setup, rep: Report, corpus: Path, name: str) -> None:
+    rep(f"## 2. A folder of projects: {name}, and ten copies of it")
+    rep()
+    ten = s.tmp / "ten"
+    for i in range(10):
+        shutil.copytree(corpus, ten / f"copy-{i}", symlinks=True)
+    rows = []
+    for label, folder in ((name, corpus), (f"10 × {name}", ten)):
+        files = polytope_files(folder)
+        per = s.reps(2 if s.quick else 5)
+        progress(f"folder: {label}")
+        r = alternate({"polyfix": [s.polyfix, "."], "polyfix --dry-run": [s.polyfix, "--dry-run", "."],
+                       "yamllint": s.lint(".")}, folder, per)
+        warn_exits(rep, label, r)
+        y = r["yamllint"]
+        for mode in ("polyfix", "polyfix --dry-run"):
+            rows.append([label, mode.replace("polyfix", "report").replace("report --dry-run", "--dry-run"),
+                         str(len(files)), str(count_lines(files))] + pair_row(r[mode], y))
+    rep.table(["folder", "mode", "files", "lines", *PAIR_HEAD], rows)
+
+
+def generated_repo(s: Setup, rep: Report, sizes: list[int], lines: list[int], base: dict[str, Runs]) -> None:
+    rep("## 3. A generated repository (bench/generate.py), report mode")
+    rep()
+    rep(f"Seed {s.seed}. Net: minus the start-up (a run on an empty folder: polyfix {base['polyfix'].median:.3f} s, "
+        f"yamllint {base['yamllint'].median:.3f} s).")
+    rep()
+    rows, per_file, net_file, mem = [], [], [], []
+    for n in sizes:
+        folder = s.tmp / f"gen-{n}"
+        progress(f"generating {n} files")
+        files = generate.generate(folder, n, s.seed)
+        reps = s.reps(2 if s.quick else (5 if n <= 500 else 3 if n <= 1000 else 2 if n <= 2000 else 1))
+        progress(f"generated repository of {n} files, {reps} round(s)")
+        r = alternate({"polyfix": [s.polyfix, "."], "yamllint": s.lint(".")}, folder, reps)
+        warn_exits(rep, f"{n} generated files", r)
+        p, y = r["polyfix"], r["yamllint"]
+        pf, pn = p.median / n, (p.median - base["polyfix"].median) / n
+        yf, yn = y.median / n, (y.median - base["yamllint"].median) / n
+        per_file.append(pf)
+        net_file.append(pn)
+        mem.append(p.max_rss_mb)
+        rows.append([str(n), str(count_lines(files)), str(reps)] + pair_row(p, y)[:3] +
+                    [f"{1000 * pf:.2f}", f"{1000 * pn:.2f}", f"{1000 * yf:.2f}", f"{1000 * yn:.2f}",
+                     f"{p.max_rss_mb:.0f}", f"{y.max_rss_mb:.0f}"])
+        shutil.rmtree(folder, ignore_errors=True)
+    rep.table(["files", "lines", "rounds", *PAIR_HEAD[:3], "polyfix ms/file", "net", "yamllint ms/file", "net",
+               "polyfix MB", "yamllint MB"], rows)
+    rep(f"Time per file from {sizes[0]} to {sizes[-1]} files: spread {spread_pct(per_file):.0f}% "
+        f"(net of start-up: {spread_pct(net_file):.0f}%); goal: flat within 20% "
+        f"({'met' if spread_pct(net_file) <= 20 else 'not met'}, net).")
+    rep()
+
+    rows, per_line, net_line, actual_lines = [], [], [], []
+    for n in lines:
+        folder = s.tmp / f"lines-{n}"
+        path = generate.generate_lines(folder, n, s.seed)
+        actual = count_lines([path])
+        actual_lines.append(actual)
+        reps = s.reps(2 if s.quick else 5 if n <= 1000 else 3)
+        progress(f"one file of {actual} lines, {reps} round(s)")
+        r = alternate({"polyfix": [s.polyfix, path.name], "yamllint": s.lint(path.name)}, folder, reps)
+        warn_exits(rep, f"a file of {actual} lines", r)
+        p, y = r["polyfix"], r["yamllint"]
+        pl, pn = p.median / actual, (p.median - base["polyfix"].median) / actual
+        per_line.append(pl)
+        net_line.append(pn)
+        rows.append([str(actual), str(reps)] + pair_row(p, y)[:3] +
+                    [f"{1e6 * pl:.0f}", f"{1e6 * pn:.0f}", f"{1e6 * y.median / actual:.0f}",
+                     f"{1e6 * (y.median - base['yamllint'].median) / actual:.0f}",
+                     f"{p.max_rss_mb:.0f}", f"{y.max_rss_mb:.0f}"])
+        shutil.rmtree(folder, ignore_errors=True)
+    rep.table(["lines", "rounds", *PAIR_HEAD[:3], "polyfix µs/line", "net", "yamllint µs/line", "net",
+               "polyfix MB", "yamllint MB"], rows)
+    rep(f"Time per line from {actual_lines[0]} to {actual_lines[-1]} lines: spread {spread_pct(per_line):.0f}% "
+        f"(net of start-up: {spread_pct(net_line):.0f}%; start-up dominates small files); goal: flat within 20% "
+        f"({'met' if spread_pct(net_line) <= 20 else 'not met'}, net).")
+    rep()
+
+    rep("## 4. Peak memory")
+    rep()
+    rep("Max RSS of each run (os.wait4), in the tables above. polyfix on the generated repository: "
+        + ", ".join(f"{n} files {m:.0f} MB" for n, m in zip(sizes, mem))
+        + f"; spread {spread_pct(mem):.0f}% ({'flat' if spread_pct(mem) <= 20 else 'not flat'} in the number "
+          f"of files, goal: within 20%).")
+    rep()
+
+
+# ---------------------------------------------------------------------------------------------------
+
+
+def find_tool(name: str) -> str | None:
+    beside = Path(sys.executable).parent / name  # the environment running this script first
+    return str(beside) if beside.exists() else shutil.which(name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("corpus", nargs="?", default=str(REPO / "examples"), help="a folder of Polytope projects")
+    ap.add_argument("--quick", action="store_true", help="a smoke run: few repeats, small sizes")
+    ap.add_argument("--out", default=str(HERE / "RESULTS.md"), help="where to write the results")
+    ap.add_argument("--repeat", type=int, help="rounds for every measurement (default: per scenario)")
+    ap.add_argument("--sample", type=int, help="files in scenario 1 (default 10, quick 3)")
+    ap.add_argument("--seed", type=int, default=11, help="seed of the generated repository")
+    ap.add_argument("--sizes", help="files of scenario 3, comma-separated (default 500,1000,2000,5000)")
+    ap.add_argument("--lines", help="lines of scenario 3's single files (default 100,1000,10000)")
+    a = ap.parse_args(argv)
+    polyfix, yamllint = find_tool("polyfix"), find_tool("yamllint")
     if not polyfix or not yamllint:
-        print("needs both polyfix and yamllint on PATH: pip install '.[bench]'", file=sys.stderr)
+        print("needs both polyfix and yamllint: pip install '.[bench]'", file=sys.stderr)
         return 2
-    tmp = Path(tempfile.mkdtemp(prefix="pf-bench-"))
-    work = tmp / "c"
-    shutil.copytree(a.corpus, work)
-    files = sorted(p.relative_to(work) for p in work.rglob("polytope.y*ml"))
-    lint = [yamllint, "-d", "relaxed"]
-    print(f"{len(files)} files, {sum(len((work / f).read_text().splitlines()) for f in files)} lines; best of {a.repeat}")
-
-    y_all = best(lint + ["."], a.repeat, work)
-    rows = [("whole tree: yamllint -d relaxed", y_all, None)]
-    for label, args in (("polyfix (report)", []), ("polyfix --dry-run", ["--dry-run"])):
-        t = best([polyfix, *args, "."], a.repeat, work)
-        rows.append((f"whole tree: {label}", t, t / y_all))
-
-    step = max(1, len(files) // a.sample)
-    sample = files[::step][: a.sample]
-    ratios = []
-    for f in sample:
-        y = best(lint + [str(f)], a.repeat, work)
-        p = best([polyfix, str(f)], a.repeat, work)
-        ratios.append(p / y)
-    rows.append((f"one file, median of {len(sample)}: polyfix / yamllint", statistics.median(ratios), None))
-    for label, t, ratio in rows:
-        extra = f"  ratio {ratio:.2f}x" if ratio is not None else ""
-        unit = "x" if "median" in label else " s"
-        print(f"{label:<48} {t:7.3f}{unit}{extra}")
-    shutil.rmtree(tmp, ignore_errors=True)
+    corpus_in = Path(a.corpus).resolve()
+    if not corpus_in.is_dir():
+        print(f"no such folder: {a.corpus}", file=sys.stderr)
+        return 2
+    sizes = [int(x) for x in (a.sizes or ("20,40" if a.quick else "500,1000,2000,5000")).split(",")]
+    lines = [int(x) for x in (a.lines or ("100,300" if a.quick else "100,1000,10000")).split(",")]
+    s = Setup(polyfix, yamllint, Path(tempfile.mkdtemp(prefix="pf-bench-")), a.quick, a.repeat, a.seed,
+              a.sample or (3 if a.quick else 10))
+    began = time.perf_counter()
+    try:
+        rep = Report()
+        rep("# polyfix benchmark" + (" (--quick: a smoke run, the numbers mean little)" if a.quick else ""))
+        rep()
+        shown = " ".join(x if x != str(corpus_in) else Path(x).name for x in (sys.argv[1:] if argv is None else argv))
+        rep(f"Written by `python bench/bench.py{' ' + shown if shown else ''}`. Times are wall-clock "
+            "seconds of the `polyfix` and `yamllint -d relaxed` commands, alternating on the same files; "
+            "ratio = polyfix / yamllint (medians); MB = peak memory (max RSS). On a busy machine the "
+            "numbers are noisy: compare ratios, measured side by side, rather than seconds.")
+        rep()
+        rep.table(["machine", ""], [[k, v] for k, v in machine(polyfix, yamllint)])
+        corpus = s.tmp / "corpus"
+        shutil.copytree(corpus_in, corpus, symlinks=True)
+        name = "examples/" if corpus_in == (REPO / "examples").resolve() else corpus_in.name + "/"
+        progress("warming up")
+        alternate({"polyfix": [polyfix, "."], "yamllint": s.lint(".")}, corpus, 1)
+        base = startup(s)
+        sample_pool = s.tmp / "typical"
+        generate.generate(sample_pool, 60, s.seed)
+        one_file(s, rep, corpus, sample_pool)
+        folders(s, rep, corpus, name)
+        generated_repo(s, rep, sizes, lines, base)
+        rep(f"Whole run: {(time.perf_counter() - began) / 60:.1f} minutes.")
+        out = Path(a.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text("\n".join(rep.lines) + "\n")
+        print(f"\nwritten: {out}", file=sys.stderr)
+    finally:
+        shutil.rmtree(s.tmp, ignore_errors=True)
     return 0
 
 

@@ -1,0 +1,91 @@
+"""The benchmark's generator and a smoke run of bench/bench.py. No timing is asserted here."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+sys.path.insert(0, str(BENCH))
+import generate  # noqa: E402
+
+PROBLEM = re.compile(r"^\S.*:\d+:\d+: PF\d{3} ")
+
+
+def tree(root: Path) -> dict[str, tuple[bytes, int]]:
+    return {str(p.relative_to(root)): (p.read_bytes(), p.stat().st_mode & 0o777)
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def run_polyfix(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "polyfix", *args], capture_output=True, text=True)
+
+
+def assert_no_errors(done: subprocess.CompletedProcess) -> None:
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    bad = [line for line in (done.stdout + done.stderr).splitlines() if "error:" in line and not PROBLEM.match(line)]
+    assert not bad, bad
+
+
+def test_generator_is_deterministic(tmp_path):
+    a = generate.generate(tmp_path / "a", 40, seed=3)
+    b = generate.generate(tmp_path / "b", 40, seed=3)
+    assert len(a) == len(b) == 40
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+    generate.generate(tmp_path / "c", 40, seed=4)
+    assert tree(tmp_path / "a") != tree(tmp_path / "c")
+
+
+def test_generated_projects_parse_in_both_formats(tmp_path):
+    files = generate.generate(tmp_path, 120, seed=7)
+    assert len(files) == len(set(files)) == 120
+    formats = set()
+    for f in files:
+        doc = yaml.safe_load(f.read_text())
+        assert isinstance(doc, dict), f
+        assert doc.keys() <= {"include", "tools", "templates", "modules"}, f
+        formats.add("tools" if "tools" in doc else "templates/modules")
+        for entry in doc.get("include", []):
+            assert (f.parent / entry / "polytope.yml").is_file(), (f, entry)
+    assert formats == {"tools", "templates/modules"}
+    sizes = sorted(len(f.read_text().splitlines()) for f in files)
+    assert sizes[0] < 30 and sizes[-1] > 100  # small files and large ones, as in real repositories
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+def test_single_file_of_about_n_lines(tmp_path, legacy):
+    path = generate.generate_lines(tmp_path, 1000, seed=1, legacy=legacy)
+    n = len(path.read_text().splitlines())
+    assert 1000 <= n <= 1300
+    assert isinstance(yaml.safe_load(path.read_text()), dict)
+    assert_no_errors(run_polyfix(str(path)))
+
+
+def test_polyfix_runs_on_generated_repository(tmp_path):
+    generate.generate(tmp_path, 150, seed=11)
+    done = run_polyfix(str(tmp_path))
+    assert_no_errors(done)
+    assert done.returncode == 1  # the generated files hold some of the mistakes real ones do
+    assert_no_errors(run_polyfix("--dry-run", str(tmp_path)))
+
+
+def test_bench_quick_runs_end_to_end(tmp_path):
+    beside = Path(sys.executable).parent
+    if not ((beside / "yamllint").exists() or shutil.which("yamllint")):
+        pytest.skip("yamllint is not installed (pip install '.[bench]'): the benchmark compares against it")
+    out = tmp_path / "out" / "RESULTS.md"
+    done = subprocess.run([sys.executable, str(BENCH / "bench.py"), "--quick", "--out", str(out)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    text = out.read_text()
+    for heading in ("## 1. One file", "## 2. A folder", "## 3. A generated repository", "## 4. Peak memory"):
+        assert heading in text
+    for row in ("| CPU |", "| Cores |", "| Python (polyfix's) |", "| OS |", "| polyfix |", "| yamllint |",
+                "| Date (UTC) |"):
+        assert row in text
+    assert "**Warning**" not in text  # every run exited 0 or 1
