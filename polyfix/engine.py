@@ -210,6 +210,8 @@ class _Gate:
         batch = list(by_fix.values())
         while batch:
             batch = self._judge_batch(batch, docs)
+        self.trial_docs.clear()  # the next pass starts from other texts: no reuse worth the memory
+        self.findings.clear()
 
     def _judge_batch(self, pending: list[list[Problem]], docs) -> list[list[Problem]]:
         """Judge fixes that can be tried together; return those that overlapped the others."""
