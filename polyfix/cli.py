@@ -46,7 +46,7 @@ def __getattr__(name: str):
 
 
 # A plain run: paths and on/off flags. Anything else (help, options with values, `-`, `server`,
-# the POLYFIX_OUTPUT_FORMAT variable) goes to the click command, which has the final word.
+# the POLYFIX_OUTPUT_FORMAT variable, shell completion) goes to the click command, which has the final word.
 _FLAGS = {"--dry-run": "dry_run", "--diff": "dry_run", "--write": "write", "--fix": "write",
           "--unsafe-fixes": "unsafe_fixes", "--exit-non-zero-on-fix": "exit_non_zero_on_fix",
           "--isolated": "isolated", "--force-exclude": "force_exclude", "--statistics": "statistics",
@@ -60,7 +60,7 @@ DEFAULTS = dict(paths=(), dry_run=False, write=False, unsafe_fixes=None, exit_no
 def plain_arguments(argv: list[str]) -> dict | None:
     """run()'s arguments for a plain command line, as the click command would parse them; None for
     any other (tests/test_cli.py holds the two to the same result)."""
-    if "POLYFIX_OUTPUT_FORMAT" in os.environ or argv[:1] == ["server"]:
+    if "POLYFIX_OUTPUT_FORMAT" in os.environ or "_POLYFIX_COMPLETE" in os.environ or argv[:1] == ["server"]:
         return None
     arguments = dict(DEFAULTS)
     paths = []
@@ -93,23 +93,32 @@ def entry() -> None:
 
         main()
     except KeyboardInterrupt:
-        _echo("Aborted!", err=True)
+        _echo("\nAborted!", err=True)
         sys.exit(1)
     except BrokenPipeError:  # `polyfix | head`: the reader left; as click does, quietly
         sys.stdout = None
         sys.exit(1)
 
 
+_output_failed: list[Exception] = []  # what could not be printed: the run then exits 2
+
+
 def _echo(message: str = "", nl: bool = True, err: bool = False, color: bool | None = None) -> None:
     """Print as click.echo does: ANSI styles only where colour is on (or, unsaid, on a terminal)."""
     stream = sys.stderr if err else sys.stdout
     if stream is None:
+        _output_failed.append(OSError(f"std{'err' if err else 'out'} is closed"))
         return
     text = message + ("\n" if nl else "")
-    if "\x1b[" in text and (color is False or (color is None and not stream.isatty())):
+    if "\x1b[" in text and (color is False or (color is None and not _isatty(stream))):
         text = re.sub(r"\x1b\[[0-9;]*m", "", text)
-    stream.write(text)
-    stream.flush()
+    try:
+        stream.write(text)
+        stream.flush()
+    except BrokenPipeError:
+        raise
+    except (OSError, ValueError) as e:  # closed (`>&-`) or full (`>/dev/full`): the run still ends as it must
+        _output_failed.append(e)
 
 
 def run(paths, dry_run, write, unsafe_fixes, exit_non_zero_on_fix, select, ignore, extend_select, values_file,
@@ -252,7 +261,15 @@ def _listing(problems, fmt: str, statistics: bool, color) -> str:
 
 
 def _terminal(err: bool = False) -> bool:
-    return (sys.stderr if err else sys.stdout).isatty()
+    return _isatty(sys.stderr if err else sys.stdout)
+
+
+def _isatty(stream) -> bool:
+    """Whether a stream is a terminal; a closed or missing one (`polyfix >&-`) is not."""
+    try:
+        return stream is not None and stream.isatty()
+    except (ValueError, OSError):
+        return False
 
 
 def _secrets(results) -> set[str]:
@@ -283,7 +300,7 @@ def _color() -> bool | None:
         return False
     if os.environ.get("FORCE_COLOR"):
         return True
-    return True if sys.stdout.isatty() else None
+    return True if _isatty(sys.stdout) else None
 
 
 def _finish_stdin(results, write: bool, dry_run: bool, fmt: str, errors: list[str], name: str):
@@ -314,6 +331,9 @@ def _finish_stdin(results, write: bool, dry_run: bool, fmt: str, errors: list[st
 def _finish(errors: list[str], failed: bool = False):
     for e in errors:  # one line each, whatever the file names hold
         _echo(report.escape_text(e), err=True)
+    if _output_failed:
+        _echo(f"error: the output could not be printed ({_output_failed[0]})", err=True)
+        sys.exit(2)
     sys.exit(2 if errors else 1 if failed else 0)
 
 

@@ -88,3 +88,26 @@ def test_a_plain_run_does_not_import_click(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert done.returncode == 1, done.stderr
     assert done.stderr.endswith("clickFalse")
+
+
+@pytest.mark.parametrize("click_path", [False, True])
+def test_a_closed_or_full_stdout_is_an_error_not_a_traceback(click_path, tmp_path):
+    work = shutil.copytree(REPO / "examples", tmp_path / "e")
+    env = {k: v for k, v in os.environ.items() if k != "POLYFIX_OUTPUT_FORMAT"}
+    if click_path:
+        env["POLYFIX_OUTPUT_FORMAT"] = "text"
+    closed = subprocess.run([sys.executable, "-m", "polyfix", "--write", "."], cwd=work, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, preexec_fn=lambda: os.close(1))
+    assert closed.returncode == 2 and "Traceback" not in closed.stderr
+    assert "error: the output could not be printed" in closed.stderr
+    assert (work / "polytope.yml").read_bytes() != (REPO / "examples" / "polytope.yml").read_bytes(), "--write still writes"
+    if os.path.exists("/dev/full"):
+        with open("/dev/full", "w") as full:
+            done = subprocess.run([sys.executable, "-m", "polyfix", "."], cwd=work, env=env, stdout=full,
+                                  stderr=subprocess.PIPE, text=True)
+        assert done.returncode == 2 and "Traceback" not in done.stderr
+
+
+def test_shell_completion_goes_to_click(monkeypatch):
+    monkeypatch.setenv("_POLYFIX_COMPLETE", "bash_source")
+    assert cli.plain_arguments([]) is None
