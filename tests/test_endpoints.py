@@ -55,3 +55,14 @@ tools:
             - { name: LOG_LEVEL, value: pt.param log-level }
 """
     assert "fixed " not in polyfix(tmp_path, "--write", "--unsafe-fixes").out
+
+
+def test_in_job_hostnames_stay_within_their_project(tmp_path, polyfix):
+    """A service of one project is no hostname in another project checked in the same run."""
+    write(tmp_path / "a" / "polytope.yml", "tools:\n  api:\n    run:\n      - tool: polytope/python\n"
+                                          "        args: {services: [{id: api, ports: [{protocol: http, port: 3000}]}]}\n")
+    write(tmp_path / "b" / "polytope.yml", "tools:\n  web:\n    run:\n      - tool: polytope/node\n        args:\n"
+                                          "          env:\n            - { name: VITE_API_URL, value: \"http://api:3000\" }\n")
+    alone = [l for l in polyfix(tmp_path, "--select", "PF006", "b").out.splitlines() if ": PF006 " in l]
+    together = [l for l in polyfix(tmp_path, "--select", "PF006", ".").out.splitlines() if " PF006 " in l and l.startswith("b/")]
+    assert together == alone

@@ -81,7 +81,7 @@ from __future__ import annotations
 import re
 
 from ..declare import declaration, declared, hash_style, prefers_inputs, use_inputs, whole_reference
-from ..document import get, is_map, is_scalar, items, text_value, value
+from ..document import entries, get, is_map, is_scalar, items, text_value, value
 from ..edits import Edit
 from ..problem import SAFE, Fix, at_node
 from ..project import Project
@@ -123,7 +123,8 @@ def check(project: Project, files) -> list:
             found = _endpoints(project, file, doc, d, ids) + _exposed_ports(doc, d)
             found.sort(key=lambda f: f.node.start_mark.index)
             if found:
-                problems.extend(_problems_for(doc, file, d, found, use_inputs(d, prefers)))
+                passed = {value(k) for c in project.callers(d) for k, _v in entries(c.args)}
+                problems.extend(_problems_for(doc, file, d, found, use_inputs(d, prefers), passed))
             problems.extend(_front_end_references(project, file, files, doc, d, ids, seen_refs))
     return problems
 
@@ -133,7 +134,7 @@ def _job_hostnames(project: Project, file: str, by_group: dict) -> set:
     if group not in by_group:
         by_group[group] = {text_value(get(s, "id")) for f in project.group_files(file)
                            for _n, _p, k, s in project.docs[f].scalars() if k == "id" and is_map(s)}
-        by_group[group] |= project.definition_names()
+        by_group[group] |= {d.name for f in project.group_files(file) for d in project.definitions.get(f, [])}
     return by_group[group]
 
 
@@ -351,9 +352,19 @@ def _local_url(m, port: int) -> str:
     return f"{scheme}localhost:{port}{m.group('rest') or ''}"
 
 
-def _problems_for(doc, file, d, found, inputs: bool) -> list:
+def _problems_for(doc, file, d, found, inputs: bool, passed: set = frozenset()) -> list:
     have = declared(d)
     kind = "input" if inputs else "param"
+    once: dict[int, _Found] = {}  # an alias is the node it names: one problem, one edit
+    for f in found:
+        once.setdefault(id(f.node), f)
+    found = list(once.values())
+    for f in found:
+        if f.param and doc.text[f.node.start_mark.index:f.node.start_mark.index + 1] in ("&", "*", "!"):
+            f.param, f.hint = None, "an anchored, aliased or tagged value: other places share it; change it by hand"
+        elif f.param in passed and f.param not in have:
+            f.param, f.hint = None, (f"a step that runs {d.kind} `{d.name}` already passes `{f.param}`: declaring "
+                                     f"it would change what runs; declare it by hand")
     fixable = [f for f in found if f.param and f.param not in have]
     taken = set()
     fixable = [f for f in fixable if not (f.param in taken or taken.add(f.param))]
