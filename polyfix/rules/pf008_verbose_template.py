@@ -104,8 +104,13 @@ def awaited_names(project: Project, file: str) -> set:
     return names
 
 
+def _shared(doc, node) -> bool:
+    """An anchored, aliased or tagged node: another place shares it, and a change to it changes both."""
+    return doc.text[node.start_mark.index:node.start_mark.index + 1] in ("&", "*", "!")
+
+
 def _check_step(doc, run, i: int, step, awaited: set):
-    if not is_map(step):
+    if not is_map(step) or _shared(doc, step):
         return None
     module = get(step, "module")
     ref = text_value(module)
@@ -145,7 +150,7 @@ def _check_tool_step(doc, run, i: int, step, awaited: set):
     """In a tool's run list only an `id` equal to the tool the step runs goes, where nothing names
     it: other ids label the step (the tool's `await:` list, what Polytope shows of a run), and the
     bare form `- X` is not used in tool run lists."""
-    if not is_map(step):
+    if not is_map(step) or _shared(doc, step):
         return None
     tool, ident = get(step, "tool"), get(step, "id")
     ref, name = text_value(tool), text_value(ident)
@@ -184,14 +189,14 @@ def _id_unneeded(doc, run, i: int, name: str | None, ref: str, awaited: set) -> 
 def _unreferenced(doc, run, name: str, awaited: set) -> bool:
     """Whether nothing names the step id `name`: no `after` or `await:` of the include group, no
     ordering polyfix cannot read, no code in the run list's template or tool."""
-    if name in awaited:
-        return False
+    if name in awaited or any(has_reference(n) for n in awaited if n):
+        return False  # named, or an ordering by a param's value could name any step
     for s in run.steps:
         after = get(get(s, "run-when"), "after")
         if after is not None and text_value(after) is None:
             return False  # an ordering polyfix cannot read could name it
         for entry in items(get(s, "after")) or [get(s, "after")]:
-            if entry is not None and text_value(get(entry, "step")) is None:
+            if entry is not None and (text_value(get(entry, "step")) is None or has_reference(text_value(get(entry, "step")))):
                 return False
     if get(run.owner.node, "await") is not None and not is_seq(get(run.owner.node, "await")):
         return False
