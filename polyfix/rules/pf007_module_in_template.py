@@ -86,7 +86,7 @@ import re
 
 from .. import builtins
 from ..builtins import SERVICE
-from ..document import entries, get, is_map, is_seq, items, text_value, walk
+from ..document import entries, get, is_map, is_scalar, is_seq, items, text_value, walk
 from ..edits import (Edit, add_list_item, content_end, delete_entry, insert_after, item_prefix,
                      list_item_layout)
 from ..problem import Fix, at_node
@@ -183,6 +183,8 @@ def _plan(project: Project, doc, run, i: int, step, ref_node, args, names: set):
         return None, "its args read the template's params: move them by hand and declare those params"
     if _shares_anchor(doc.root, args):
         return None, _ANCHOR
+    if _ends_in_block_scalar(args):
+        return None, _BLOCK_END
     modules = get(doc.root, "modules")
     if list_item_layout(text, doc.root, "modules") is None or modules is not None and not is_seq(modules):
         return None, "polyfix does not rewrite this `modules:` layout"
@@ -252,6 +254,8 @@ def _plan_tool(project: Project, doc, run, i: int, step, ref_node, args, names: 
         return None, "its args hold code, which polyfix does not follow: move them by hand"
     if _shares_anchor(doc.root, args):
         return None, _ANCHOR
+    if _ends_in_block_scalar(args):
+        return None, _BLOCK_END
     layout = _tool_layout(text, doc.root, run)
     if layout is None or moved is None:
         return None, "polyfix does not rewrite this layout"
@@ -352,6 +356,17 @@ def _defines_service(args) -> bool:
 
 
 _ANCHOR = "its args share a YAML anchor (`&x`, `*x`) with the rest of the file: move them by hand"
+
+
+_BLOCK_END = "its args end in a block scalar (`|`, `>`), whose end polyfix does not move: move them by hand"
+
+
+def _ends_in_block_scalar(node) -> bool:
+    """Whether the last text of a block collection is a `|`/`>` scalar: its end lies past its line
+    break (and blank lines), so the args' text has no clean end to cut at."""
+    while node is not None and not is_scalar(node) and not node.flow_style and node.value:
+        node = node.value[-1][1] if is_map(node) else node.value[-1]
+    return is_scalar(node) and node.style in ("|", ">")
 
 
 def _shares_anchor(root, args) -> bool:
