@@ -225,6 +225,14 @@ def _bare_or_module_only(step) -> bool:
     return keys <= {"module", "id", "run-when"}
 
 
+def _only_the_volume(module, arg: str) -> bool:
+    """Whether a module adds nothing to the built-in it runs but its data volume: running it instead
+    of the bare built-in changes nothing else (another image, another volume id would)."""
+    args = get(module.node, "args")
+    keys = {text_value(k) for k, _v in entries(module.node)}
+    return is_map(args) and [text_value(k) for k, _v in entries(args)] == [arg] and keys <= {"id", "module", "args", "info"}
+
+
 def _wrapper_module(project: Project, doc, call, arg: str, service: str):
     """Old format: add `{id: <service>, module: <built-in>, args: {data-volume: ...}}` to `modules:`
     and point the step at it."""
@@ -242,7 +250,8 @@ def _wrapper_module(project: Project, doc, call, arg: str, service: str):
     wrapper = service
     same = existing.get(wrapper, [])
     reuse = same[0] if len(same) == 1 else None
-    if same and not (reuse is not None and reuse.kind == "module" and text_value(get(reuse.node, "module")) == call.ref):
+    if same and not (reuse is not None and reuse.kind == "module" and text_value(get(reuse.node, "module")) == call.ref
+                     and _only_the_volume(reuse, arg)):
         wrapper, n = f"{service}-persistent", 2
         while wrapper in existing:
             wrapper, n = f"{service}-persistent-{n}", n + 1
