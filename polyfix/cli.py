@@ -70,7 +70,7 @@ def plain_arguments(argv: list[str]) -> dict | None:
         elif arg.startswith("-") or not arg:
             return None
         else:
-            paths.append(Path(arg))
+            paths.append(arg)
     if arguments["dry_run"] and arguments["write"]:
         return None
     arguments["paths"] = tuple(paths)
@@ -137,8 +137,9 @@ def run(paths, dry_run, write, unsafe_fixes, exit_non_zero_on_fix, select, ignor
         sys.exit(0)
     if dry_run and write:
         raise UsageError("--dry-run and --write exclude each other")
-    if paths == (Path("-"),) or stdin_filename:
-        if paths not in ((), (Path("-"),)) or not stdin_filename:
+    paths = tuple(str(p) for p in paths)  # as typed: `./-` is a folder named `-`, and `-` is stdin
+    if paths == ("-",) or stdin_filename:
+        if paths not in ((), ("-",)) or not stdin_filename:
             raise UsageError("read stdin with `-` and --stdin-filename PATH, and no other path")
     cli_select = (_codes(select, "--select"), _codes(ignore, "--ignore"), _codes(extend_select, "--extend-select"))
     errors: list[str] = []
@@ -156,7 +157,7 @@ def run(paths, dry_run, write, unsafe_fixes, exit_non_zero_on_fix, select, ignor
         next(iter(targets_by_root.values())).append(discover.posix(stdin_filename))
         next(iter(targets_by_root.values())).explicit.add(discover.posix(stdin_filename))
     else:
-        targets_by_root = _targets(paths or (Path("."),), errors)
+        targets_by_root = _targets([Path(p) for p in paths] or [Path(".")], errors)
     formats = set()
     for root, targets in targets_by_root.items():
         for cfg, files in settings.by_config(root, targets, forced, isolated, errors):

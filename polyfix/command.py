@@ -28,7 +28,7 @@ class _Command(click.Command):
 
 
 @click.command(cls=_Command, context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--dry-run", "--diff", "dry_run", is_flag=True, help="Print the diff --write would apply; write nothing.")
 @click.option("--write", "--fix", "write", is_flag=True, help="Apply the fixes in place.")
 @click.option("--unsafe-fixes", is_flag=True, default=None, help="Also apply fixes marked unsafe.")

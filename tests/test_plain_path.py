@@ -111,3 +111,11 @@ def test_a_closed_or_full_stdout_is_an_error_not_a_traceback(click_path, tmp_pat
 def test_shell_completion_goes_to_click(monkeypatch):
     monkeypatch.setenv("_POLYFIX_COMPLETE", "bash_source")
     assert cli.plain_arguments([]) is None
+
+
+@pytest.mark.parametrize("click_path", [False, True])
+def test_a_folder_named_dash_is_a_folder(click_path, tmp_path):
+    work = shutil.copytree(REPO / "examples", tmp_path / "-")
+    done = _polyfix(["./-"], tmp_path, click_path)
+    assert done.returncode == 1 and b"problems" in done.stdout, done.stderr
+    assert (work / "polytope.yml").exists()
