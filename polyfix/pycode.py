@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import libcst as cst
-from libcst.codemod import CodemodCommand, CodemodContext, transform_module, TransformSuccess
-from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
 from .connects import CONNECTS, HTTP_CALLS, LAZY, NOT_CONNECTING
@@ -435,58 +433,8 @@ def _host_in(call: cst.Call, hosts: set[str], any: bool) -> str | None:
     return None
 
 
-# ---- the codemod ----
-
-class RetryConnects(CodemodCommand):
-    """Wrap the calls that start at the given positions in a retry, adding what the wrapper needs
-    (the stdlib helper, or tenacity's/backoff's import) once per file. Nothing else changes."""
-
-    DESCRIPTION = "Wrap start-up connections in a retry (polyfix PF011)."
-
-    def __init__(self, context: CodemodContext, targets: dict[tuple[int, int, int, int], str]):
-        """`targets` maps the span of a call (line, column, end line, end column; columns 1-based)
-        to its wrapper style (a WRAPPERS key). The whole span, because `f(x).g()` and `f(x)` start
-        at the same place."""
-        super().__init__(context)
-        self.targets = targets
-        self.inserted: list[str] = []  # what was added besides the wrapped calls (HELPER_SOURCE values)
-        self.wrapped = 0
-
-    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        wrapper = MetadataWrapper(tree)
-        positions = wrapper.resolve(PositionProvider)
-        styles: set[str] = set()
-        outer = self
-
-        class _Wrap(cst.CSTTransformer):
-            def leave_Call(self, original, updated):
-                pos = positions.get(original)
-                style = pos and outer.targets.get((pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1))
-                if not style:
-                    return updated
-                styles.add(style)
-                outer.wrapped += 1
-                return wrapped(updated, style)
-
-        tree = wrapper.module.visit(_Wrap())
-        defined = {s.name.value for s in tree.body if isinstance(s, cst.FunctionDef)}
-        helpers = []
-        for style in ("stdlib", "async"):
-            name = HELPER if style == "stdlib" else ASYNC_HELPER
-            if style in styles and name not in defined:
-                # In the file's line endings: the docstring's line break is inside a string token.
-                source = HELPER_SOURCE[style].replace("\n", tree.default_newline)
-                helper = cst.parse_module(source).body[0]  # two blank lines above it, as PEP 8 has it
-                helpers.append(helper.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()]))
-                self.inserted.append(HELPER_SOURCE[style])
-        for library in ("tenacity", "backoff"):
-            if library in styles:  # added after this, by the codemod's import pass, when missing
-                AddImportsVisitor.add_needed_import(self.context, library)
-        if helpers:
-            at = _after_imports(tree)
-            tree = tree.with_changes(body=[*tree.body[:at], *helpers, *tree.body[at:]])
-        return tree
-
+# ---- the codemod (RetryConnects, in pyretry.py: libcst.codemod costs a run half a second, and only
+# a file with a call to wrap needs it) ----
 
 def wrapped(call: cst.BaseExpression, style: str) -> cst.BaseExpression:
     """The wrapper expression of a style with the call in its lambda."""
@@ -531,6 +479,10 @@ class Rewrite:
 
 def rewrite(text: str, targets: dict[tuple[int, int, int, int], str]) -> Rewrite | None:
     """Run the codemod on one file; None when it fails or wraps fewer calls than asked."""
+    from libcst.codemod import CodemodContext, TransformSuccess, transform_module
+
+    from .pyretry import RetryConnects  # the codemod machinery: only when there is a call to wrap
+
     command = RetryConnects(CodemodContext(), targets)
     result = transform_module(command, text)
     if not isinstance(result, TransformSuccess) or command.wrapped != len(targets):
@@ -539,3 +491,11 @@ def rewrite(text: str, targets: dict[tuple[int, int, int, int], str]) -> Rewrite
     added = [HELPER_SOURCE[lib] for lib in ("tenacity", "backoff")
              if _imports_module(after, lib) and not _imports_module(before, lib)]
     return Rewrite(result.code, command.inserted + added, command.wrapped)
+
+
+def __getattr__(name: str):
+    if name == "RetryConnects":
+        from .pyretry import RetryConnects
+
+        return RetryConnects
+    raise AttributeError(name)
