@@ -217,8 +217,12 @@ class _Gate:
         """Judge fixes that can be tried together; return those that overlapped the others."""
         overlapping: list[list[Problem]] = []
         while pending:
-            new, applied = self._new(docs, [p for ps in pending for p in ps])
-            overlapping += [ps for ps in pending if id(ps[0]) not in applied]
+            new, applied, broken = self._new(docs, [p for ps in pending for p in ps])
+            overlapping += [ps for ps in pending if id(ps[0]) not in applied and id(ps[0]) not in broken]
+            for ps in (ps for ps in pending if id(ps[0]) in broken):  # judged alone, or a batch would
+                alone, _applied, still = self._new(docs, ps)        # come back with them forever
+                if still or alone:
+                    self._reject(ps, ["the file would not be YAML"] if still else self._messages(alone))
             pending = [ps for ps in pending if id(ps[0]) in applied]
             if not new:
                 break
@@ -283,11 +287,13 @@ class _Gate:
     def _messages(new: list[Problem]) -> list[str]:
         return [validate.subject(p) for p in new]
 
-    def _new(self, docs: dict[str, Document], problems: list[Problem]) -> tuple[list[Problem], set[int]]:
-        """The validator's problems that the fixes of these problems would add, and which of the
-        problems' fixes could be applied together (the ids of those problems)."""
+    def _new(self, docs: dict[str, Document], problems: list[Problem]) -> tuple[list[Problem], set[int], set[int]]:
+        """The validator's problems that the fixes of these problems would add, which of the
+        problems' fixes could be applied together, and which were chosen for a file that would then
+        not be YAML (ids of the problems)."""
         trial = dict(docs)
         applied: set[int] = set()
+        broken: set[int] = set()
         for path, fixes in _by_target(problems).items():
             chosen = _non_overlapping(fixes)
             text = apply_edits(docs[path].text, list({e for p in chosen for e in p.fix.edits}))
@@ -295,9 +301,11 @@ class _Gate:
             if doc is not None:
                 trial[path] = doc
                 applied.update(id(p) for p in chosen)
+            else:
+                broken.update(id(p) for p in chosen)
         changed = {f for f in trial if trial[f] is not docs[f]}
         if not changed:
-            return [], applied
+            return [], applied, broken
         touched = {self.groups.get(f, f) for f in changed}
         files = [f for f in trial if self.groups.get(f, f) in touched]
         left = Counter({k: n for k, n in self.baseline.items() if k[1] in files})
@@ -317,7 +325,7 @@ class _Gate:
                 left[key] -= 1
             else:
                 new.append(p)
-        return new, applied
+        return new, applied, broken
 
 
 def _touched(p: Problem) -> set | None:

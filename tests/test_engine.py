@@ -143,6 +143,19 @@ def test_gate_rejects_a_fix_that_adds_a_runtime_error_and_says_why():
                                "a param with no default: the run fails")
 
 
+def test_gate_ends_and_rejects_fixes_that_leave_no_yaml():
+    """A fix whose text is not YAML cannot be tried with the others; judged alone it is refused, and
+    the judgement ends (it once came back in every next batch, forever)."""
+    doc = parse(GATED)
+    docs, gate = _gate(doc)
+    broken = _edit_fix(doc, "args: { region: us }", "args: { region: us # }", ("tools", "stack", "run", 0, "args"), {})
+    also_broken = _edit_fix(doc, "[default, str, eu]", "[default, str, eu", ("tools", "api", "params", 0, "type"), [])
+    fine = _edit_fix(doc, "polytope/python", "polytope/python", ("tools", "api", "run", 0, "tool"), "polytope/python")
+    gate.judge([broken, also_broken, fine], docs)
+    assert broken.fix is None and also_broken.fix is None and fine.fix is not None
+    assert broken.hint == "not fixed: with this fix, the file would not be YAML"
+
+
 def test_gate_ignores_problems_that_were_there_before():
     doc = parse(GATED.replace("- tool: polytope/python", "- tool: apii"))  # PF022 already
     docs, gate = _gate(doc)

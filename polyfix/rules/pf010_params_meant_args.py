@@ -86,8 +86,8 @@ def _insert(text: str, args, params) -> Edit | None:
         ends = [e if text.find("\n", e) < 0 else text.find("\n", e) for e in ends]
     pieces = [text[k.start_mark.index:e].rstrip("\r") for (k, _v), e in zip(entries(params), ends)]
     if args.flow_style:
-        if any("\n" in p for p in pieces) or text[args.end_mark.index - 1] != "}":
-            return None
+        if any("\n" in p or "#" in p for p in pieces) or text[args.end_mark.index - 1] != "}":
+            return None  # a line break or a comment (which would swallow the closing brace) does not fit
         if not args.value:
             at = args.end_mark.index - 1
             return Edit(at, at, ", ".join(pieces))
