@@ -1,6 +1,8 @@
 """PF006 on the corpus, and with the other rules on one spec."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from conftest import CORPUS, copy_tree
@@ -66,3 +68,14 @@ def test_in_job_hostnames_stay_within_their_project(tmp_path, polyfix):
     alone = [l for l in polyfix(tmp_path, "--select", "PF006", "b").out.splitlines() if ": PF006 " in l]
     together = [l for l in polyfix(tmp_path, "--select", "PF006", ".").out.splitlines() if " PF006 " in l and l.startswith("b/")]
     assert together == alone
+
+
+def test_a_front_end_host_made_a_param_stays_reported(tmp_path, polyfix):
+    """The fix makes the address configurable; its default still names an in-job host, so the
+    problem stays in sight (report only) until each environment passes its own address."""
+    case = Path(__file__).resolve().parent.parent / "golden" / "PF006_hardcoded-endpoint" / "front_end_bare_host_then_reported"
+    write(tmp_path / "polytope.yml", (case / "input.yml").read_text())
+    assert "1 fixable" in polyfix(tmp_path, "--select", "PF006").out
+    after = polyfix(tmp_path, "--select", "PF006", "--write").out
+    assert "Fixed 1 problem; 1 remaining." in after
+    assert "the default of param `vite-api-host` of tool `web` is `api`" in after

@@ -279,8 +279,8 @@ def _front_end_references(project: Project, file: str, files, doc, d, ids: set, 
                 if not isinstance(v, str) or id(lit) in seen or has_reference(v) or is_code(v) or _holds_secret(v):
                     continue
                 m = _HOST.fullmatch(v.strip())
-                if not m or not m.group("scheme") and not m.group("port"):
-                    continue  # a word or a path, not an address a browser would call
+                if not m or not m.group("scheme") and not m.group("port") and not name.endswith(("_HOST", "_HOSTNAME")):
+                    continue  # a word or a path, not an address a browser would call (but a `*_HOST`'s value is one)
                 host = m.group("host").lower()
                 if host in _LOCAL or not _in_job(project, where, ids, host):
                     continue  # an address the browser can reach, already a param
