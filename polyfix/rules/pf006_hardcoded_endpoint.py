@@ -385,7 +385,7 @@ def _kebab(env: str) -> str:
 
 
 def _fix(doc, d, found, inputs: bool) -> Fix | None:
-    hashed = not inputs and hash_style(doc.text)
+    hashed = not inputs and hash_style(doc.text, ("param", "secret", "value"))  # as PF005 decides: one style per file
     kind = "input" if inputs else "param"
     edits, sets, new = [], [], []
     for f in found:
