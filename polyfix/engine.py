@@ -425,8 +425,9 @@ def _check(project: Project, files: list[str], options: Options, crashes: list[t
     if options.keep_secrets:
         for p in problems:
             if p.secret and p.fix:
-                p.fix, p.hint = None, ("not fixed here: the value would leave the file with no terminal to show "
-                                       "its `pt secret set` line; run --write in a terminal")
+                p.fix, p.hint = None, ("not fixed here: off a terminal polyfix cannot show the command that puts "
+                                       "the value in the secret store; run --write in a terminal")
+                p.message += f" ({p.hint})"  # in every format, as a refusal by the gate is
     if options.fixable is not None:
         for p in problems:
             if p.code not in options.fixable:
