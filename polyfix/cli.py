@@ -119,6 +119,18 @@ def _echo(message: str = "", nl: bool = True, err: bool = False, color: bool | N
         raise
     except (OSError, ValueError) as e:  # closed (`>&-`) or full (`>/dev/full`): the run still ends as it must
         _output_failed.append(e)
+        _discard(stream)
+
+
+def _discard(stream) -> None:
+    """Send what a failed stream still buffers to the null device: Python flushes it again at exit,
+    and a second failure there would end the run with exit code 120 and a message of its own."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, stream.fileno())
+        os.close(null)
+    except (OSError, ValueError):  # no file descriptor to redirect (a closed or replaced stream)
+        pass
 
 
 def run(paths, dry_run, write, unsafe_fixes, exit_non_zero_on_fix, select, ignore, extend_select, values_file,
