@@ -10,9 +10,10 @@ import os
 import re
 import stat
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from . import __version__, config, discover, engine, report, settings
+from . import __version__, config, discover, engine, parts, report, settings
 from .rules import BY_CODE, BY_NAME, RULES
 from .document import ParseError, parse
 from .project import within
@@ -372,11 +373,15 @@ def _targets(paths, errors: list[str]) -> dict[str, discover.Targets]:
     return by_root
 
 
-def _memo_parse():
-    """document.parse, remembering each text's outcome: include discovery and the engine share it."""
+def _memo_parse(shared: Callable | None = None):
+    """document.parse, remembering each text's outcome: include discovery and the engine share it.
+    With `shared` (another memo), what that one parsed is taken from it and the rest kept here: a
+    part of the tree keeps its own documents, which go when the part is done."""
     seen: dict[str, object] = {}
 
     def parse_once(text: str):
+        if shared is not None and text in shared.seen:
+            return shared(text)
         if text not in seen:
             try:
                 seen[text] = parse(text)
@@ -386,7 +391,20 @@ def _memo_parse():
             raise seen[text]
         return seen[text]
 
+    parse_once.seen = seen
     return parse_once
+
+
+def _asking(look: Callable | None, asked: set[str]) -> Callable | None:
+    """`look` (the probe or the reader), noting each path it is asked about."""
+    if look is None:
+        return None
+
+    def ask(path: str):
+        asked.add(path)
+        return look(path)
+
+    return ask
 
 
 def _run_root(root: str, targets: list[str], options, errors: list[str], stdin_text: str | None = None,
@@ -410,7 +428,18 @@ def _run_root(root: str, targets: list[str], options, errors: list[str], stdin_t
                     pass
     discover.include_closure(list(texts), texts, root, parse)
     reader = discover.make_reader(root) if stdin_text is None else None  # stdin: only that one file is ours to fix
-    results = _run_engine(texts, readable, root, discover.make_probe(root), options, parse, reader)
+    probe = discover.make_probe(root)
+    split = parts.split(texts, readable, parse)
+
+    def run_part(files: list[str]) -> tuple[dict, set[str]]:
+        asked: set[str] = set()
+        members = set(files)
+        results = _run_engine({f: texts[f] for f in files}, [t for t in readable if t in members], root,
+                              _asking(probe, asked), options, _memo_parse(parse), _asking(reader, asked))
+        return results, asked
+
+    order = {path: i for i, path in enumerate(texts)}
+    results = parts.run_all(split, run_part, parts.workers(split, texts), order)
     real_root = Path(os.path.realpath(root)).as_posix()
     for r in results.values():
         if r.before is None or within(Path(os.path.realpath(r.path)).as_posix(), real_root):

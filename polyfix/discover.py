@@ -197,7 +197,7 @@ def include_closure(paths: list[str], texts: dict[str, str], root: str, parse) -
     reached, queue = [], list(paths)
     while queue:
         path = queue.pop()
-        if path not in texts:
+        if path not in texts or not may_include(texts[path]):
             continue
         try:
             doc = parse(texts[path])
@@ -215,6 +215,12 @@ def include_closure(paths: list[str], texts: dict[str, str], root: str, parse) -
                         reached.append(cand)
                     break
     return reached
+
+
+def may_include(text: str) -> bool:
+    """Whether a file can hold an `include:` at all, without parsing it: the key is spelled out in
+    it, unless escaped in a double-quoted key (then the file holds a backslash)."""
+    return "include" in text or "\\" in text
 
 
 def make_probe(root: str):

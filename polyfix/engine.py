@@ -69,9 +69,10 @@ def parse_all(texts: dict[str, str], parser=parse) -> tuple[dict[str, Document],
     return docs, errors
 
 
-def include_groups(docs: dict[str, Document]) -> dict[str, str]:
-    """Each file's group: the files joined by `include:` links (either way) share one."""
-    parent = {f: f for f in docs}
+def include_groups(docs: dict[str, Document], paths=None) -> dict[str, str]:
+    """Each file's group: the files joined by `include:` links (either way) share one. `paths`
+    (default: the files of `docs`) are the files there are; `docs` those that may include others."""
+    parent = {f: f for f in (docs if paths is None else paths)}
 
     def find(f):
         while parent[f] != f:
@@ -84,7 +85,7 @@ def include_groups(docs: dict[str, Document]) -> dict[str, str]:
             for cand in (t, t + "/polytope.yml", t + "/polytope.yaml"):
                 if cand in parent:
                     parent[find(cand)] = find(f)
-    return {f: find(f) for f in docs}
+    return {f: find(f) for f in parent}
 
 
 def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[str], ScriptInfo] | None,

@@ -302,10 +302,11 @@ class Project:
                     break
         return host, builtins.DEFAULT_PORT_OF.get(name)
 
-    def service_ids(self) -> dict[str, list]:
-        """Service id (an in-job hostname) → the values of its ports' `port`, over all files."""
+    def service_ids(self, file: str) -> dict[str, list]:
+        """Service id (an in-job hostname) → the values of its ports' `port`, over the files of
+        `file`'s include group (another group is another project: its services do not answer here)."""
         out: dict[str, list] = {}
-        for f in self.docs:
+        for f in self.group_files(file):
             for sid, ports in self._services_in(f).items():
                 out.setdefault(sid, []).extend(ports)
         return out

@@ -77,8 +77,7 @@ def check(project: Project, files) -> list:
     if project.read is None or project.probe is None:
         return []
     targets = set(files)
-    hosts = set(project.service_ids()) | set(builtins.DEFAULT_PORTS)
-    scans: dict[str, object] = {}  # file → pycode.Scan (or None: does not parse)
+    scans: dict[tuple, object] = {}  # (file, in-job hostnames) → pycode.Scan (or None: does not parse)
     found: dict[str, dict] = {}  # file → (line, col) → (finding, who runs it)
     libraries: dict[str, set] = {}  # file → the packages its services' code imports
     for call in project.calls:
@@ -94,7 +93,9 @@ def check(project: Project, files) -> list:
             continue
         from .. import pycode  # only now: it loads libcst, which a run without Python code must not pay for
 
-        closure = {f: scans[f] for f in _closure(project, base, dict.fromkeys(entries), scans, hosts) if scans.get(f)}
+        hosts = frozenset(project.service_ids(call.owner.file)) | frozenset(builtins.DEFAULT_PORTS)
+        closure = {f: scans[f, hosts] for f in _closure(project, base, dict.fromkeys(entries), scans, hosts)
+                   if scans.get((f, hosts))}
         used = set().union(*(c.libraries for c in closure.values()))
         who = f"{call.owner.kind} `{call.owner.name}` in {posixpath.relpath(call.owner.file, project.root)}"
 
@@ -343,17 +344,17 @@ def _may_connect(project, base: str, entries: list[str]) -> bool:
     return False
 
 
-def _closure(project, base: str, files: dict, scans: dict, hosts: set) -> list[str]:
+def _closure(project, base: str, files: dict, scans: dict, hosts: frozenset) -> list[str]:
     """The entry files and every project module they import, transitively."""
     from .. import pycode
 
     queue = list(files)
     while queue and len(files) < _MAX_FILES:
         path = queue.pop(0)
-        if path not in scans:
+        if (path, hosts) not in scans:
             text = _read(project, path)
-            scans[path] = pycode.scan(text, hosts) if text is not None else None
-        found = scans[path]
+            scans[path, hosts] = pycode.scan(text, hosts) if text is not None else None
+        found = scans[path, hosts]
         if found is None:
             continue
         for level, name in found.imports:

@@ -1,0 +1,157 @@
+"""A tree checked in parts (one after another, or side by side in processes) gives exactly the
+results of one run over everything: reports, diffs, written files and modes."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import CORPUS, REPO, copy_tree
+from polyfix import parts
+from polyfix.cli import _memo_parse
+
+sys.path.insert(0, str(REPO / "bench"))
+import generate  # noqa: E402
+
+
+def tree(root: Path) -> dict[str, tuple[bytes, int]]:
+    return {str(p.relative_to(root)): (p.read_bytes(), p.stat().st_mode & 0o7777)
+            for p in sorted(root.rglob("*")) if p.is_file() and not p.is_symlink()}
+
+
+# One run over everything; every include group a part of its own, one after another; the same in
+# two processes; parts of a few groups in three.
+WAYS = {"whole": (10**12, "1"), "groups": (1, "1"), "groups, 2 processes": (1, "2"), "small, 3 processes": (3000, "3")}
+
+
+def outcomes(polyfix, monkeypatch, src: Path, work: Path, way: str) -> dict:
+    size, jobs = WAYS[way]
+    monkeypatch.setattr(parts, "PART_CHARS", size)
+    monkeypatch.setenv("POLYFIX_JOBS", jobs)
+    processes = []
+    real_map = parts._map
+
+    def spy(run_part, in_parts, n):
+        processes.append((n, len(in_parts)))
+        return real_map(run_part, in_parts, n)
+
+    monkeypatch.setattr(parts, "_map", spy)
+    copy = copy_tree(src, work / way.replace(" ", "_").replace(",", ""))
+    out = {}
+    for args in (["--output-format", "json"], ["--dry-run"], ["--output-format", "concise", "--statistics"]):
+        r = polyfix(copy, ".", *args)
+        out[" ".join(args)] = (r.code, r.out.replace(str(copy), "TREE"), r.err.replace(str(copy), "TREE"))
+    r = polyfix(copy, ".", "--write", "--unsafe-fixes")
+    out["--write"] = (r.code, r.out.replace(str(copy), "TREE"), r.err.replace(str(copy), "TREE"), tree(copy))
+    for n, count in processes:  # as many processes as asked, where there are parts enough
+        assert n == min(int(jobs), count), f"{way}: {count} parts ran in {n} process(es)"
+    if size == 1:  # every include group a part: the trees here all have several
+        assert max(count for _n, count in processes) > 1, f"{way}: the tree ran in one part"
+    return out
+
+
+def assert_same_in_every_way(polyfix, monkeypatch, src: Path, work: Path) -> None:
+    whole = outcomes(polyfix, monkeypatch, src, work, "whole")
+    assert whole["--write"][3] != tree(src), "the tree has something to fix: the comparison shows fixes"
+    for way in list(WAYS)[1:]:
+        got = outcomes(polyfix, monkeypatch, src, work, way)
+        for mode in whole:
+            assert got[mode] == whole[mode], f"{way}, {mode}"
+
+
+def test_examples_in_parts(polyfix, monkeypatch, tmp_path):
+    assert_same_in_every_way(polyfix, monkeypatch, REPO / "examples", tmp_path)
+
+
+def test_a_generated_repository_in_parts(polyfix, monkeypatch, tmp_path):
+    generate.generate(tmp_path / "gen", 60, seed=5)
+    assert_same_in_every_way(polyfix, monkeypatch, tmp_path / "gen", tmp_path / "runs")
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the shared corpus is not at {CORPUS}")
+def test_the_corpus_in_parts(polyfix, monkeypatch, tmp_path):
+    assert_same_in_every_way(polyfix, monkeypatch, CORPUS, tmp_path)
+
+
+SERVICE = """\
+tools:
+  {name}:
+    info: runs the shared script
+    run:
+      - tool: polytope/container
+        args:
+          image: python:3.12
+          code: {{type: host, path: .}}
+          cmd: ./bin/{script}
+"""
+
+
+def test_projects_sharing_a_script_folder(polyfix, monkeypatch, tmp_path):
+    """Two projects no include joins, in one folder: one runs bin/run, the other bin/serve, both
+    not executable, and bin/tool starts with `#!`. Each reports the other's script as a bin/
+    sibling only in a run that does not see the other's cmd: the parts must run again together."""
+    src = tmp_path / "src"
+    (src / "bin").mkdir(parents=True)
+    for name in ("run", "serve", "tool"):
+        (src / "bin" / name).write_text("#!/bin/sh\necho hi\n")
+        os.chmod(src / "bin" / name, 0o644)
+    (src / "polytope.yml").write_text(SERVICE.format(name="api", script="run"))
+    (src / "other.polytope.yml").write_text("")  # not a name polyfix reads: ignored
+    (src / "b").mkdir()
+    (src / "b" / "polytope.yml").write_text(SERVICE.format(name="web", script="../bin/serve").replace("path: .", "path: .."))
+    assert_same_in_every_way(polyfix, monkeypatch, src, tmp_path / "runs")
+
+
+def test_split_keeps_include_groups_whole_and_drops_context_only_groups(tmp_path):
+    texts = {
+        "/p/a/polytope.yml": "include: [b]\n",
+        "/p/a/b/polytope.yml": "tools: {}\n",
+        "/p/c/polytope.yml": '"\\x69nclude": [d]\n',  # an escaped key: the file holds no `include`
+        "/p/c/d/polytope.yml": "tools: {}\n",
+        "/p/e/polytope.yml": "[not: valid\n",
+        "/p/polytope.yml": "tools: {}\n",  # context of no target
+    }
+    parse = _memo_parse()
+    got = parts.split(texts, ["/p/a/b/polytope.yml", "/p/c/polytope.yml", "/p/e/polytope.yml"], parse)
+    assert sorted(map(sorted, got)) == [["/p/a/b/polytope.yml", "/p/a/polytope.yml", "/p/c/d/polytope.yml",
+                                         "/p/c/polytope.yml", "/p/e/polytope.yml"]]  # all small: one part
+    old = parts.PART_CHARS
+    try:
+        parts.PART_CHARS = 1
+        got = parts.split(texts, ["/p/a/b/polytope.yml", "/p/c/polytope.yml", "/p/e/polytope.yml"], parse)
+    finally:
+        parts.PART_CHARS = old
+    assert got == [["/p/a/polytope.yml", "/p/a/b/polytope.yml"], ["/p/c/polytope.yml", "/p/c/d/polytope.yml"],
+                   ["/p/e/polytope.yml"]]
+
+
+def test_parts_join_only_over_a_file_one_has_a_result_for():
+    calls = []
+
+    def run_part(files):
+        calls.append(list(files))
+        asked = {"/p/shared-read", "/p/script"} if "/p/a.yml" in files else {"/p/shared-read"}
+        results = {f: f"result of {f} with {sorted(files)}" for f in files}
+        if "/p/b.yml" in files:
+            results["/p/script"] = f"script result with {sorted(files)}"
+        return results, asked
+
+    order = {"/p/a.yml": 0, "/p/b.yml": 1, "/p/c.yml": 2}
+    got = parts.run_all([["/p/a.yml"], ["/p/b.yml"], ["/p/c.yml"]], run_part, 1, order)
+    assert calls[3:] == [["/p/a.yml", "/p/b.yml"]], "a asked about b's script: they run again together"
+    assert got["/p/a.yml"] == got["/p/b.yml"].replace("/p/b.yml with", "/p/a.yml with")
+    assert got["/p/c.yml"] == "result of /p/c.yml with ['/p/c.yml']", "a path both only read joins nothing"
+
+
+def test_workers(monkeypatch):
+    monkeypatch.delenv("POLYFIX_JOBS", raising=False)
+    small = {"/a": "x" * 10, "/b": "y" * 10}
+    assert parts.workers([["/a"], ["/b"]], small) == 1, "too little text to pay for processes"
+    big = {"/a": "x" * parts.POOL_CHARS, "/b": "y"}
+    assert parts.workers([["/a", "/b"]], big) == 1, "one part: one process"
+    monkeypatch.setenv("POLYFIX_JOBS", "4")
+    assert parts.workers([["/a"], ["/b"]], small) == 2, "never more processes than parts"
+    monkeypatch.setenv("POLYFIX_JOBS", "many")
+    assert parts.workers([["/a"], ["/b"]], small) == 1, "a value that is no number is ignored"
