@@ -390,7 +390,9 @@ def main(argv: list[str] | None = None) -> int:
         shown = " ".join(x if x != str(corpus_in) else Path(x).name for x in (sys.argv[1:] if argv is None else argv))
         rep(f"Written by `python bench/bench.py{' ' + shown if shown else ''}`. Times are wall-clock "
             "seconds of the `polyfix` and `yamllint -d relaxed` commands, alternating on the same files; "
-            "ratio = polyfix / yamllint (medians); MB = peak memory (max RSS). On a busy machine the "
+            "ratio = polyfix / yamllint (medians); MB = peak memory (max RSS of the largest single process). "
+            "polyfix checks a tree of more than about 200 KB of YAML in several processes, one per usable "
+            "core (`POLYFIX_JOBS` sets the number); yamllint uses one. On a busy machine the "
             "numbers are noisy: compare ratios, measured side by side, rather than seconds.")
         rep()
         rep.table(["machine", ""], [[k, v] for k, v in machine(polyfix, yamllint)])

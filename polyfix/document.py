@@ -180,6 +180,23 @@ def parse_text(text: str) -> tuple[object, object]:
     return _parse_ruamel(text)
 
 
+def construct(text: str, root) -> tuple[object, object]:
+    """parse_text(text) for a text `compose` already gave `root` for: only the rest of the work."""
+    if _FAST is None or root is None or type(root).__module__ != "yaml.nodes":
+        return parse_text(text)
+    try:
+        loader = _FAST("")
+        try:
+            data = loader.construct_document(root)
+        finally:
+            loader.dispose()
+        _check_duplicates(root)
+        _check_shape(root)
+        return root, data
+    except Exception:  # noqa: BLE001 - whatever parse_text makes of it, error or fallback
+        return parse_text(text)
+
+
 def compose(text: str) -> object:
     """The root node of YAML text, without building its data (for a look at a trial text)."""
     if _FAST is not None:

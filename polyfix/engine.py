@@ -143,7 +143,7 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
             break
         allowed = [p for p in problems if p.fix and (p.fix.applicability == SAFE or options.unsafe_fixes)]
         gate.judge(allowed, docs)
-        if not _apply_fixes(problems, docs, results, modes, probe_now, options, code, read):
+        if not _apply_fixes(problems, docs, results, modes, probe_now, options, code, read, gate.trial_docs):
             break
     else:  # the last pass still fixed something: what remains is unknown, and a bug
         for path in live:
@@ -190,6 +190,7 @@ class _Gate:
         self.rejected: dict[tuple, list[str]] = {}  # _fix_key → the errors the fix would add
         # Trials repeat themselves: a leave-one-out round gives most files the text of the first
         # trial. A text is composed once, and an include group's findings are made once per texts.
+        # Applying the fixes then finds the fixed text composed, with what the validator derived.
         self.trial_docs: dict[tuple[str, str], Document | None] = {}
         self.findings: dict[tuple, list[Problem]] = {}
 
@@ -208,11 +209,11 @@ class _Gate:
                 else:
                     by_fix.setdefault(id(p.fix), []).append(p)
         self.judged.update((key, ps[0].fix) for key, ps in by_fix.items())
+        self.trial_docs.clear()  # the last pass's texts: applying its fixes has used them
+        self.findings.clear()
         batch = list(by_fix.values())
         while batch:
             batch = self._judge_batch(batch, docs)
-        self.trial_docs.clear()  # the next pass starts from other texts: no reuse worth the memory
-        self.findings.clear()
 
     def _judge_batch(self, pending: list[list[Problem]], docs) -> list[list[Problem]]:
         """Judge fixes that can be tried together; return those that overlapped the others."""
@@ -441,8 +442,9 @@ def _check(project: Project, files: list[str], options: Options, crashes: list[t
     return problems
 
 
-def _apply_fixes(problems, docs, results, modes, probe_now, options, code, read) -> bool:
-    """Apply one pass of fixes; True when anything changed."""
+def _apply_fixes(problems, docs, results, modes, probe_now, options, code, read, trials=None) -> bool:
+    """Apply one pass of fixes; True when anything changed. `trials`: (path, text) → the document
+    the gate composed for that text."""
     allowed = [p for p in problems if p.fix and (p.fix.applicability == SAFE or options.unsafe_fixes)]
     changed = False
     chmodded = set()
@@ -461,7 +463,7 @@ def _apply_fixes(problems, docs, results, modes, probe_now, options, code, read)
         if p.fix.edits and p.fix_target in docs:
             by_file.setdefault(p.fix_target, []).append(p)
     for path, fixes in by_file.items():
-        changed |= _fix_file(path, fixes, docs, results[path])
+        changed |= _fix_file(path, fixes, docs, results[path], trials)
     by_code: dict[str, list[Problem]] = {}
     for p in allowed:
         if p.fix.python is not None and p.fix.edits and read is not None:
@@ -500,12 +502,12 @@ def _fix_code(path: str, fixes: list[Problem], code: dict[str, str], text: str |
     return True
 
 
-def _fix_file(path: str, fixes: list[Problem], docs, result: FileResult) -> bool:
+def _fix_file(path: str, fixes: list[Problem], docs, result: FileResult, trials: dict | None = None) -> bool:
     """Apply the non-overlapping fixes of one file; a fix that fails verification is dropped and
     reported as an internal error, the others still apply."""
     doc = docs[path]
     chosen = _non_overlapping(fixes)
-    text, (failure, root, data) = _try(doc, chosen)
+    text, (failure, root, data) = _try(doc, chosen, trials, path)
     if failure is not None:
         good = []
         for p in chosen:
@@ -517,12 +519,17 @@ def _fix_file(path: str, fixes: list[Problem], docs, result: FileResult) -> bool
         if not good:
             return False
         chosen = good
-        text, (failure, root, data) = _try(doc, chosen)
+        text, (failure, root, data) = _try(doc, chosen, trials, path)
         if failure is not None:
             _once(result.errors, f"internal error: fixes dropped together: {failure}")
             return False
     result.after = (BOM if doc.bom else "") + doc.unmask(text)
-    docs[path] = Document(text, root, data, doc.placeholders, doc.bom)  # the verified parse, kept
+    trial = (trials or {}).get((path, text))
+    if trial is not None and trial.root is root:  # the gate's document, with what it derived
+        trial.data = data
+        docs[path] = trial
+    else:
+        docs[path] = Document(text, root, data, doc.placeholders, doc.bom)  # the verified parse, kept
     edits = list({e for p in chosen for e in p.fix.edits})
     for p in chosen:
         result.fixed[p.code] += 1
@@ -538,8 +545,9 @@ def _once(errors: list[str], message: str) -> None:
         errors.append(message)
 
 
-def _try(doc: Document, group: list[Problem]) -> tuple[str, tuple]:
-    """The text with a group of fixes applied, and verify.check's verdict on it."""
+def _try(doc: Document, group: list[Problem], trials: dict | None = None, path: str = "") -> tuple[str, tuple]:
+    """The text with a group of fixes applied, and verify.check's verdict on it (on the gate's
+    composition of that text, when `trials` holds one)."""
     edits = list({e for p in group for e in p.fix.edits})
     deletes = list({d for p in group for d in p.fix.deletes})
     sets, seen = [], set()
@@ -548,7 +556,8 @@ def _try(doc: Document, group: list[Problem]) -> tuple[str, tuple]:
             seen.add(id(p.fix))
             sets.extend(p.fix.sets)
     text = apply_edits(doc.text, edits)
-    return text, verify.check(doc.data, text, deletes, sets)
+    trial = (trials or {}).get((path, text))
+    return text, verify.check(doc.data, text, deletes, sets, trial.root if trial is not None else None)
 
 
 def try_fixes(doc: Document, problems: list[Problem]) -> tuple[str, tuple]:

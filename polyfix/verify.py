@@ -3,7 +3,7 @@ from __future__ import annotations
 
 # copy: imported where used, since most runs never need it (start-up time counts in a hook)
 
-from .document import ParseError, parse_text
+from .document import ParseError, construct, parse_text
 
 
 def _key(path: tuple):
@@ -44,11 +44,12 @@ def same(a, b) -> bool:
     return a == b
 
 
-def check(before_data, after_text: str, deletes: list[tuple], sets: list[tuple] = ()):
+def check(before_data, after_text: str, deletes: list[tuple], sets: list[tuple] = (), composed=None):
     """(None, root, data) when `after_text` parses to `before_data` minus `deletes`, plus `sets`;
-    else (what differs, None, None). The parse is returned so that it is not done again."""
+    else (what differs, None, None). The parse is returned so that it is not done again.
+    `composed`: the text's root node, when the gate composed it already."""
     try:
-        root, after = parse_text(after_text)
+        root, after = parse_text(after_text) if composed is None else construct(after_text, composed)
     except ParseError as e:
         return f"the fixed text does not parse ({e})", None, None
     try:

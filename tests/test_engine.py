@@ -66,6 +66,37 @@ def test_a_fix_that_changes_undeclared_data_is_dropped_and_reported():
     assert len(result.errors) == 1 and result.errors[0].startswith("internal error: PF003 fix at line 2 dropped")
 
 
+def test_applying_a_fix_reuses_the_gates_composition_and_still_proves_it():
+    from polyfix.document import Document, compose
+
+    text = "a: 1\nb: 2\nc: 3\n"
+    fixed = "a: 1\nc: 3\n"
+    good = Problem("PF003", "n", "m", "/p/f.yml", 2, 1, 2, 1, Fix("x", edits=[Edit(5, 10)], deletes=[("b",)]))
+    docs = {"/p/f.yml": parse(text)}
+    trial = Document(fixed, compose(fixed), None, {}, False)
+    trial.memo["derived"] = "by the validator"
+    result = engine.FileResult("/p/f.yml", text, text)
+    assert engine._fix_file("/p/f.yml", [good], docs, result, {("/p/f.yml", fixed): trial}) is True
+    assert docs["/p/f.yml"] is trial and trial.data == {"a": 1, "c": 3}, "the gate's document, with its data"
+    # The proof still holds on the reused composition: a fix whose edit lies about what it deletes fails.
+    lying = Problem("PF003", "n", "m", "/p/f.yml", 2, 1, 2, 1, Fix("x", edits=[Edit(5, 10)], deletes=[("c",)]))
+    docs = {"/p/f.yml": parse(text)}
+    trial = Document(fixed, compose(fixed), None, {}, False)
+    result = engine.FileResult("/p/f.yml", text, text)
+    assert engine._fix_file("/p/f.yml", [lying], docs, result, {("/p/f.yml", fixed): trial}) is False
+    assert result.errors and docs["/p/f.yml"] is not trial
+
+
+def test_construct_gives_what_a_parse_gives():
+    from polyfix.document import compose, construct, parse_text
+
+    for text in ("a: [1, {b: yes}]\nt: 2001-12-14\n", "x: &a {k: 1}\ny: *a\n", "", "- 0x1f\n- ~\n"):
+        assert construct(text, compose(text))[1] == parse_text(text)[1]
+    with pytest.raises(ParseError, match="duplicate key"):
+        construct("a: 1\na: 2\n", compose("a: 1\na: 2\n"))
+    assert construct("a: 1\n", object())[1] == {"a": 1}, "a root that is no PyYAML node: parsed again"
+
+
 def test_a_good_fix_survives_beside_a_bad_one():
     text = "a: 1\nb: 2\nc: 3\n"
     docs = {"/p/f.yml": parse(text)}
