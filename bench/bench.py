@@ -235,7 +235,7 @@ def startup(s: Setup) -> dict[str, Runs]:
     return alternate({"polyfix": [s.polyfix, "."], "yamllint": s.lint(".")}, empty, s.reps(3 if s.quick else 7))
 
 
-def one_file(s: Setup, rep: Report, corpus: Path, generated: Path) -> None:
+def one_file(s: Setup, rep: Report, corpus: Path, generated: Path, name: str) -> None:
     rep("## 1. One file, report mode (the pre-commit case)")
     rep()
     files = [(corpus, f) for f in polytope_files(corpus)]
@@ -254,7 +254,7 @@ def one_file(s: Setup, rep: Report, corpus: Path, generated: Path) -> None:
         progress(f"one file: {rel}")
         r = alternate({"polyfix": [s.polyfix, str(rel)], "yamllint": s.lint(str(rel))}, base, s.reps(3 if s.quick else 7))
         warn_exits(rep, str(rel), r)
-        label = ("corpus: " if base == corpus else "generated: ") + str(rel)
+        label = (name if base == corpus else "generated: ") + str(rel)
         rows.append([f"`{label}`", str(count_lines([f]))] + pair_row(r["polyfix"], r["yamllint"]))
         ratios.append(r["polyfix"].median / r["yamllint"].median)
     rep.table(["file", "lines", *PAIR_HEAD], rows)
@@ -363,13 +363,15 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("corpus", nargs="?", default=str(REPO / "examples"), help="a folder of Polytope projects")
     ap.add_argument("--quick", action="store_true", help="a smoke run: few repeats, small sizes")
-    ap.add_argument("--out", default=str(HERE / "RESULTS.md"), help="where to write the results")
+    ap.add_argument("--out", help="where to write the results (default bench/RESULTS.md; with --quick, "
+                    "bench/RESULTS-quick.md, which git ignores: a smoke run does not replace the measured results)")
     ap.add_argument("--repeat", type=int, help="rounds for every measurement (default: per scenario)")
     ap.add_argument("--sample", type=int, help="files in scenario 1 (default 10, quick 3)")
     ap.add_argument("--seed", type=int, default=11, help="seed of the generated repository")
     ap.add_argument("--sizes", help="files of scenario 3, comma-separated (default 500,1000,2000,5000)")
     ap.add_argument("--lines", help="lines of scenario 3's single files (default 100,1000,10000)")
     a = ap.parse_args(argv)
+    a.out = a.out or str(HERE / ("RESULTS-quick.md" if a.quick else "RESULTS.md"))
     polyfix, yamllint = find_tool("polyfix"), find_tool("yamllint")
     if not polyfix or not yamllint:
         print("needs both polyfix and yamllint: pip install '.[bench]'", file=sys.stderr)
@@ -404,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
         base = startup(s)
         sample_pool = s.tmp / "typical"
         generate.generate(sample_pool, 60, s.seed)
-        one_file(s, rep, corpus, sample_pool)
+        one_file(s, rep, corpus, sample_pool, name)
         folders(s, rep, corpus, name)
         generated_repo(s, rep, sizes, lines, base)
         rep(f"Whole run: {(time.perf_counter() - began) / 60:.1f} minutes.")

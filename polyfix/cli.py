@@ -232,11 +232,12 @@ def _report(results, errors: list[str], *, write, dry_run, fmt, statistics, show
                        unwritten, len(failed))
     listing = report.mask(_listing(problems, fmt, statistics, color), _secrets(results))
     text_out = "\n".join(h for h in human if h)
-    if dry_run:
+    if dry_run and machine:  # stdout holds only the machine format: the diff joins the human lines
+        _echo(patch + closing, err=True, color=color)
+        _echo(listing, nl=False)
+    elif dry_run:
         _echo(patch, nl=False, color=color)
-        _echo((listing if not machine else "") + closing, err=True, color=color)
-        if machine:
-            _echo(listing, nl=False)
+        _echo(listing + closing, err=True, color=color)
     elif machine:
         _echo(listing, nl=False)
         if text_out:
@@ -395,6 +396,23 @@ def _memo_parse(shared: Callable | None = None):
     return parse_once
 
 
+def _jobs() -> int | None:
+    """POLYFIX_JOBS: the number of processes to check a tree in, when set to one."""
+    given = os.environ.get("POLYFIX_JOBS", "").strip()
+    if not given:
+        return None
+    if given.isdigit() and int(given) > 0:
+        return int(given)
+    if not _jobs_warned:
+        _echo(f"warning: POLYFIX_JOBS={report.escape_text(given)} is not a number of processes (1 or more): "
+              f"ignored", err=True)
+        _jobs_warned.append(given)
+    return None
+
+
+_jobs_warned: list[str] = []  # warned once per run, however many roots it checks
+
+
 def _asking(look: Callable | None, asked: set[str]) -> Callable | None:
     """`look` (the probe or the reader), noting each path it is asked about."""
     if look is None:
@@ -439,7 +457,7 @@ def _run_root(root: str, targets: list[str], options, errors: list[str], stdin_t
         return results, asked
 
     order = {path: i for i, path in enumerate(texts)}
-    results = parts.run_all(split, run_part, parts.workers(split, texts), order)
+    results = parts.run_all(split, run_part, parts.workers(split, texts, _jobs()), order)
     real_root = Path(os.path.realpath(root)).as_posix()
     for r in results.values():
         if r.before is None or within(Path(os.path.realpath(r.path)).as_posix(), real_root):

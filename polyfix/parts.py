@@ -58,13 +58,12 @@ def split(texts: dict[str, str], targets: list[str], parse: Callable) -> list[li
     return parts
 
 
-def workers(parts: list[list[str]], texts: dict[str, str]) -> int:
-    """How many processes to run the parts in: POLYFIX_JOBS when set, else every usable core once
+def workers(parts: list[list[str]], texts: dict[str, str], asked: int | None = None) -> int:
+    """How many processes to run the parts in: `asked` (POLYFIX_JOBS) when given, else every usable core once
     there is enough text to pay for starting them; one where the platform cannot fork or other
     threads run."""
-    asked = os.environ.get("POLYFIX_JOBS", "").strip()
-    if asked.isdigit() and int(asked) > 0:
-        jobs = int(asked)
+    if asked:
+        jobs = asked
     elif sum(len(texts[f]) for part in parts for f in part) < POOL_CHARS:
         return 1
     else:

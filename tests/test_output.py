@@ -43,6 +43,20 @@ def test_json_records(project, polyfix):
     assert [json.loads(l)["code"] for l in lines] == [x["code"] for x in records]
 
 
+@pytest.mark.parametrize("fmt", ["json", "json-lines", "sarif", "junit", "github"])
+def test_dry_run_with_a_machine_format_keeps_stdout_to_that_format(project, polyfix, fmt):
+    r = polyfix(project, "--dry-run", "--output-format", fmt, ".")
+    assert r.code == 1
+    assert "--- a/polytope.yml" in r.err and "+++ b/polytope.yml" in r.err, "the diff goes with the human lines"
+    assert "--- a/" not in r.out and "@@" not in r.out
+    if fmt == "json":
+        assert json.loads(r.out) == [], "what remains once the fixes the diff shows are applied: nothing"
+    elif fmt == "json-lines":
+        assert all(json.loads(line) for line in r.out.splitlines())
+    elif fmt in ("sarif", "junit"):
+        json.loads(r.out) if fmt == "sarif" else ET.fromstring(r.out)
+
+
 def test_github_annotations(project, polyfix):
     out = polyfix(project, "--output-format", "github").out
     assert out.startswith("::error title=polyfix (PF003),file=polytope.yml,line=7,col=27,endLine=7,endColumn=30::PF003 ")

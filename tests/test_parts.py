@@ -145,13 +145,18 @@ def test_parts_join_only_over_a_file_one_has_a_result_for():
     assert got["/p/c.yml"] == "result of /p/c.yml with ['/p/c.yml']", "a path both only read joins nothing"
 
 
-def test_workers(monkeypatch):
-    monkeypatch.delenv("POLYFIX_JOBS", raising=False)
+def test_workers():
     small = {"/a": "x" * 10, "/b": "y" * 10}
     assert parts.workers([["/a"], ["/b"]], small) == 1, "too little text to pay for processes"
     big = {"/a": "x" * parts.POOL_CHARS, "/b": "y"}
     assert parts.workers([["/a", "/b"]], big) == 1, "one part: one process"
-    monkeypatch.setenv("POLYFIX_JOBS", "4")
-    assert parts.workers([["/a"], ["/b"]], small) == 2, "never more processes than parts"
-    monkeypatch.setenv("POLYFIX_JOBS", "many")
-    assert parts.workers([["/a"], ["/b"]], small) == 1, "a value that is no number is ignored"
+    assert parts.workers([["/a"], ["/b"]], small, 4) == 2, "never more processes than parts"
+
+
+@pytest.mark.parametrize("given", ["0", "-1", "many", "2.5"])
+def test_a_jobs_value_that_is_no_number_of_processes_is_ignored_with_a_warning(given, polyfix, monkeypatch):
+    monkeypatch.setenv("POLYFIX_JOBS", given)
+    monkeypatch.setattr("polyfix.cli._jobs_warned", [])
+    r = polyfix(REPO / "examples", ".")
+    assert r.code == 1 and "Found 14 problems" in r.out
+    assert r.err.count(f"warning: POLYFIX_JOBS={given} is not a number of processes (1 or more): ignored") == 1

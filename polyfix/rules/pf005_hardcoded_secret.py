@@ -37,8 +37,11 @@ Fix
     different values in a project. Block scalars and param defaults are reported only.
 
     The value never appears in polyfix's output except in that `pt secret set` line, and that only
-    on a terminal (elsewhere it reads `<value>`): it is masked in every report format and in
-    `--dry-run` diffs that do not go to a terminal.
+    on a terminal: it is masked in every report format and in `--dry-run` diffs that do not go to a
+    terminal. So `--write` takes a secret out of a file only on a terminal, where that line can be
+    shown; off one (a pipe, CI, a hook without a terminal) the literal stays, and the problem says
+    `not fixed here: off a terminal…`: run `polyfix --write --unsafe-fixes` in a terminal. A
+    `--dry-run` shows the change either way.
 """
 from __future__ import annotations
 

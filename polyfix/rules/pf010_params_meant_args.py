@@ -74,22 +74,34 @@ def _fix(doc, d, key, params):
     delete = delete_entry(text, d.node, i)
     if insert is None or delete is None:
         return None, "move the values into `args:` by hand"
+    removed = text[delete.start:delete.end]
+    for piece in _pieces(text, params):
+        removed = removed.replace(piece, "", 1)
+    if "#" in removed:  # a comment beside `params:` that moving the values would drop
+        return None, "a comment beside `params:` would be lost: move the values into `args:` by hand"
     sets = [(path + ("args", k), v) for k, v in moved_data.items()]
     return Fix("Move the `params:` values into `args:`", edits=[delete, insert],
                deletes=[path + ("params",)], sets=sets), ""
 
 
-def _insert(text: str, args, params) -> Edit | None:
-    """The edit adding the entries of `params` to `args`, in the style of `args`."""
+def _pieces(text: str, params) -> list[str]:
+    """The text of each entry of `params`, a block entry with the rest of its line (its comment)."""
     ends = [max(content_end(k), content_end(v)) for k, v in entries(params)]
     if not params.flow_style:  # a block entry's line keeps its comment
         ends = [e if text.find("\n", e) < 0 else text.find("\n", e) for e in ends]
-    pieces = [text[k.start_mark.index:e].rstrip("\r") for (k, _v), e in zip(entries(params), ends)]
+    return [text[k.start_mark.index:e].rstrip("\r") for (k, _v), e in zip(entries(params), ends)]
+
+
+def _insert(text: str, args, params) -> Edit | None:
+    """The edit adding the entries of `params` to `args`, in the style of `args`."""
+    pieces = _pieces(text, params)
     if args.flow_style:
         if any("\n" in p or "#" in p for p in pieces) or text[args.end_mark.index - 1] != "}":
             return None  # a line break or a comment (which would swallow the closing brace) does not fit
         if not args.value:
-            at = args.end_mark.index - 1
+            start, at = args.start_mark.index + 1, args.end_mark.index - 1
+            if text[start:at] and not text[start:at].strip():  # `{ }`: the entries inside its spaces
+                return Edit(start, at, " " + ", ".join(pieces) + " ")
             return Edit(at, at, ", ".join(pieces))
         last = max(content_end(args.value[-1][0]), content_end(args.value[-1][1]))
         return Edit(last, last, "".join(", " + p for p in pieces))
