@@ -127,21 +127,46 @@ def _map(run_part: Callable, parts: list[list[str]], jobs: int) -> list:
         return [run_part(p) for p in parts]
     import multiprocessing
 
+    import signal
+
     _RUN_PART, _PARTS = run_part, parts
-    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_quiet)
+    # SIGTERM (a hook's timeout, a cancelled CI job) would end this process at once, its workers
+    # left running: it ends it through the `finally` below instead, as Ctrl-C does.
+    try:
+        previous = signal.signal(signal.SIGTERM, _exit_on_term)
+    except ValueError:  # not the main thread: SIGTERM keeps its meaning
+        previous = None
+    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_quiet, initargs=(os.getpid(),))
     try:
         return pool.map(_run_index, range(len(parts)), chunksize=1)
     finally:
         pool.terminate()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
         _RUN_PART, _PARTS = None, []
+
+
+def _exit_on_term(number, _frame):
+    raise SystemExit(128 + number)
 
 
 def _run_index(i: int):
     return _RUN_PART(_PARTS[i])
 
 
-def _quiet() -> None:
-    """A worker leaves Ctrl-C to the parent, which stops them all (no traceback from each)."""
+def _quiet(parent: int) -> None:
+    """A worker leaves Ctrl-C to the parent, which stops them all (no traceback from each), and ends
+    when the parent is gone however it ended (SIGKILL included): no worker outlives a run."""
     import signal
+    import threading
+    import time
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()

@@ -160,3 +160,44 @@ def test_a_jobs_value_that_is_no_number_of_processes_is_ignored_with_a_warning(g
     r = polyfix(REPO / "examples", ".")
     assert r.code == 1 and "Found 14 problems" in r.out
     assert r.err.count(f"warning: POLYFIX_JOBS={given} is not a number of processes (1 or more): ignored") == 1
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads processes from /proc (Linux)")
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGKILL"])
+def test_no_worker_outlives_a_stopped_run(signal_name, tmp_path):
+    import signal
+    import subprocess
+    import time
+
+    generate.generate(tmp_path / "gen", 400, seed=2)
+    env = {**os.environ, "POLYFIX_JOBS": "2"}
+    run = subprocess.Popen([sys.executable, "-m", "polyfix", "."], cwd=tmp_path / "gen", env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    workers = []
+    deadline = time.monotonic() + 60
+    while len(workers) < 2 and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+        workers = _children(run.pid)
+    assert len(workers) == 2, "the run started its two workers"
+    run.send_signal(getattr(signal, signal_name))
+    err = run.communicate(timeout=30)[1]
+    assert run.returncode == -getattr(signal, signal_name) or run.returncode == 128 + getattr(signal, signal_name)
+    assert "Traceback" not in err
+    deadline = time.monotonic() + 5
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [w for w in workers if _alive(w)], "the workers ended with the run"
