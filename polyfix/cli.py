@@ -141,13 +141,13 @@ def run(paths, dry_run, write, unsafe_fixes, exit_non_zero_on_fix, select, ignor
     (the command's arguments, parsed; exits with the command's exit code)."""
     if list_rules:
         _echo(report.list_rules(RULES), nl=False)
-        sys.exit(0)
+        _finish([])
     if explain:
         rule = BY_CODE.get(explain.upper()) or BY_NAME.get(explain)
         if rule is None:
             raise UsageError(f"no rule `{explain}` (see --list-rules)", param_hint="--explain")
         _echo(report.explain(rule), nl=False)
-        sys.exit(0)
+        _finish([])
     if dry_run and write:
         raise UsageError("--dry-run and --write exclude each other")
     paths = tuple(str(p) for p in paths)  # as typed: `./-` is a folder named `-`, and `-` is stdin
@@ -401,7 +401,7 @@ def _jobs() -> int | None:
     given = os.environ.get("POLYFIX_JOBS", "").strip()
     if not given:
         return None
-    if given.isdigit() and int(given) > 0:
+    if given.isascii() and given.isdigit() and int(given) > 0:
         return int(given)
     if not _jobs_warned:
         _echo(f"warning: POLYFIX_JOBS={report.escape_text(given)} is not a number of processes (1 or more): "
@@ -457,7 +457,8 @@ def _run_root(root: str, targets: list[str], options, errors: list[str], stdin_t
         return results, asked
 
     order = {path: i for i, path in enumerate(texts)}
-    results = parts.run_all(split, run_part, parts.workers(split, texts, _jobs()), order)
+    results = parts.run_all(split, run_part, parts.workers(split, texts, _jobs()), order,
+                            lambda message: _echo(message, err=True))
     real_root = Path(os.path.realpath(root)).as_posix()
     for r in results.values():
         if r.before is None or within(Path(os.path.realpath(r.path)).as_posix(), real_root):

@@ -24,7 +24,17 @@ class _Command(click.Command):
                            err=True)
                 sys.exit(2)
             sys.exit(server.main(args[1:]))
-        return super().main(args, *rest, **kwargs)
+        try:
+            return super().main(args, *rest, **kwargs)
+        except OSError as e:  # --help or --version to a full stdout (click has said a closed pipe)
+            cli._discard(sys.stdout)
+            cli._echo(f"error: the output could not be printed ({e})", err=True)
+            sys.exit(2)
+        except SystemExit as e:  # click prints nothing to a closed stdout (`>&-`), and says nothing of it
+            if e.code in (0, None) and sys.stdout is None and {"-h", "--help", "--version"} & set(args):
+                cli._echo("error: the output could not be printed (stdout is closed)", err=True)
+                sys.exit(2)
+            raise
 
 
 @click.command(cls=_Command, context_settings={"help_option_names": ["-h", "--help"]})

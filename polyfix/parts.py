@@ -4,14 +4,19 @@ processes.
 
 Rules resolve every name within an include group (the files joined by `include:`), so files of
 different groups are separate projects and can be checked apart. What parts can still share lies
-outside the YAML: a script or Python file two of them ask about (PF004 makes a script executable,
-PF011 rewrites a Python file, and either reports a file once). Parts that asked about the same path
-run again as one, so the results are always those of one run over everything (tests/test_parts.py
-compares them on real and generated trees).
+outside their own YAML: a script or Python file two of them ask about (PF004 makes a script
+executable, PF011 rewrites a Python file, and either reports a file once), or a file of one part that
+another's `chmod +x ./*` covers. A part with a result for a file outside it runs again as one with the
+parts that asked about that file, own it or have a result for it, so the results are always those of
+one run over everything (tests/test_parts.py compares them on real and generated trees).
+
+The workers are plain forks talking over pipes rather than a multiprocessing pool: a pool hangs when
+a worker dies, or when a signal to the whole process group kills a worker holding its queue's lock.
 """
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 
 from .discover import may_include
@@ -70,22 +75,24 @@ def workers(parts: list[list[str]], texts: dict[str, str], asked: int | None = N
         jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     jobs = min(jobs, len(parts))
     if jobs > 1:
-        import multiprocessing
+        import signal
         import threading
 
         # A fork copies only the thread that forks: a lock another thread held (an import, a
         # stream) would stay locked in the child forever. The command line has one thread.
-        if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+        if not hasattr(os, "fork") or not hasattr(signal, "pthread_sigmask") or threading.active_count() > 1:
             return 1
     return max(jobs, 1)
 
 
-def run_all(parts: list[list[str]], run_part: Callable, jobs: int, order: dict[str, int]) -> dict:
+def run_all(parts: list[list[str]], run_part: Callable, jobs: int, order: dict[str, int],
+            warn: Callable[[str], None] = lambda message: None) -> dict:
     """Every part's results, merged; `run_part(files)` gives (results, the paths it asked the file
-    system about). A part that asked about a file another part has a result for (a script it
-    reports or fixes, a Python file it rewrites) could have seen it differently in one run: the two
-    run again together. Paths that parts only read never join them."""
-    outcomes = _map(run_part, parts, jobs)
+    system about). A part with a result for a file outside it (a script it reports or fixes, a Python
+    file it rewrites, even another part's polytope.yml that a chmod covers) could have seen that file
+    differently in one run: it runs again together with every part that asked about the file, owns
+    it, or has a result for it too. Paths that parts only read never join them."""
+    outcomes = _map(run_part, parts, jobs, warn)
     joined = list(range(len(parts)))
 
     def find(i: int) -> int:
@@ -94,16 +101,16 @@ def run_all(parts: list[list[str]], run_part: Callable, jobs: int, order: dict[s
             i = joined[i]
         return i
 
-    outside: dict[str, list[int]] = {}  # a path that is no YAML file of its part → the parts with a result for it
+    touching: dict[str, list[int]] = {}  # a path → the parts that asked about it, own it or have a result for it
+    for i, (results, asked) in enumerate(outcomes):
+        for path in {*asked, *parts[i], *results}:
+            touching.setdefault(path, []).append(i)
     for i, (results, _asked) in enumerate(outcomes):
         mine = set(parts[i])
         for path in results:
             if path not in mine:
-                outside.setdefault(path, []).append(i)
-    for i, (_results, asked) in enumerate(outcomes):
-        for path in asked:
-            for j in outside.get(path, ()):
-                joined[find(i)] = find(j)
+                for j in touching[path]:
+                    joined[find(i)] = find(j)
     together: dict[int, list[int]] = {}
     for i in range(len(parts)):
         together.setdefault(find(i), []).append(i)
@@ -117,56 +124,212 @@ def run_all(parts: list[list[str]], run_part: Callable, jobs: int, order: dict[s
     return results
 
 
-_RUN_PART: Callable | None = None  # what a forked worker runs: set by _map before the fork
-_PARTS: list[list[str]] = []
-
-
-def _map(run_part: Callable, parts: list[list[str]], jobs: int) -> list:
-    global _RUN_PART, _PARTS
+def _map(run_part: Callable, parts: list[list[str]], jobs: int, warn: Callable[[str], None]) -> list:
+    """run_part on every part: here, or with `jobs` forked workers that take the next part as they
+    finish one. A worker that dies (killed, out of memory) leaves its part to this process."""
     if jobs < 2 or len(parts) < 2:
         return [run_part(p) for p in parts]
-    import multiprocessing
-
+    import selectors
     import signal
 
-    _RUN_PART, _PARTS = run_part, parts
     # SIGTERM (a hook's timeout, a cancelled CI job) would end this process at once, its workers
     # left running: it ends it through the `finally` below instead, as Ctrl-C does.
     try:
         previous = signal.signal(signal.SIGTERM, _exit_on_term)
     except ValueError:  # not the main thread: SIGTERM keeps its meaning
         previous = None
-    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_quiet, initargs=(os.getpid(),))
+    outcomes: list = [None] * len(parts)
+    todo = iter(range(len(parts)))
+    workers: dict[int, _Worker] = {}  # result pipe → its worker
+    left: list[int] = []  # parts whose worker died
+    choose = selectors.DefaultSelector()
     try:
-        return pool.map(_run_index, range(len(parts)), chunksize=1)
+        for worker in _fork(run_part, parts, jobs):
+            workers[worker.results] = worker
+            choose.register(worker.results, selectors.EVENT_READ)
+            worker.give(next(todo, None))
+            if worker.part is None:
+                choose.unregister(worker.results)
+        while choose.get_map():
+            for key, _events in choose.select():
+                worker = workers[key.fd]
+                done = worker.receive()
+                if done is None:
+                    continue
+                if done is _DIED:
+                    choose.unregister(key.fd)
+                    left.append(worker.part)
+                    warn(_died(worker.stop()))
+                    continue
+                ok, value = done
+                if not ok:
+                    raise value
+                outcomes[worker.part] = value
+                worker.give(next(todo, None))
+                if worker.part is None:
+                    choose.unregister(key.fd)
+        for i in left + list(todo):  # the workers all died before the parts ran out
+            outcomes[i] = run_part(parts[i])
+        return outcomes
     finally:
-        pool.terminate()
+        choose.close()
+        for worker in workers.values():
+            worker.stop(kill=True)
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
-        _RUN_PART, _PARTS = None, []
+
+
+_DIED = object()  # what receive() says of a worker that ended without answering
+
+
+class _Worker:
+    """A forked process running parts: it reads part numbers (4 bytes each) and answers each with
+    the pickled (True, outcome) or (False, exception), 8 bytes of length first; no more numbers
+    (the pipe closed) and it ends."""
+
+    def __init__(self, pid: int, tasks: int, results: int):
+        self.pid, self.tasks, self.results = pid, tasks, results
+        self.part: int | None = None
+        self.buffer = b""
+
+    def give(self, part: int | None) -> None:
+        self.part = part
+        if part is None:
+            os.close(self.tasks)
+            self.tasks = -1
+        else:
+            os.write(self.tasks, part.to_bytes(4, "big"))
+
+    def receive(self):
+        """The answer once all of it has come, None while it is still coming, _DIED at its end."""
+        import pickle
+
+        chunk = os.read(self.results, 1 << 20)
+        if not chunk:
+            return _DIED
+        self.buffer += chunk
+        if len(self.buffer) < 8 or len(self.buffer) < 8 + int.from_bytes(self.buffer[:8], "big"):
+            return None
+        size = int.from_bytes(self.buffer[:8], "big")
+        message, self.buffer = self.buffer[8:8 + size], self.buffer[8 + size:]
+        return pickle.loads(message)
+
+    def stop(self, kill: bool = False) -> int:
+        """Close its pipes and wait for it to end (killed first with `kill`); its exit status."""
+        import signal
+
+        for fd in (self.tasks, self.results):
+            if fd >= 0:
+                os.close(fd)
+        self.tasks = self.results = -1
+        if self.pid < 0:
+            return 0
+        if kill:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        status = os.waitpid(self.pid, 0)[1]
+        self.pid = -1
+        return status
+
+
+def _fork(run_part: Callable, parts: list[list[str]], jobs: int) -> list[_Worker]:
+    import signal
+
+    for stream in (sys.stdout, sys.stderr):  # what is buffered is printed once, by this process
+        try:
+            stream.flush()
+        except (AttributeError, OSError, ValueError):
+            pass
+    # Ctrl-C or SIGTERM arriving while a worker starts waits until it has set its own handlers,
+    # then stops the run here.
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    workers: list[_Worker] = []
+    try:
+        for _ in range(jobs):
+            tasks_read, tasks_write = os.pipe()
+            results_read, results_write = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                for fd in [fd for w in workers for fd in (w.tasks, w.results)] + [tasks_write, results_read]:
+                    os.close(fd)  # another's pipe held open here would hide that one's end
+                _work(run_part, parts, tasks_read, results_write, blocked)
+            os.close(tasks_read)
+            os.close(results_write)
+            workers.append(_Worker(pid, tasks_write, results_read))
+    except BaseException:
+        for worker in workers:
+            worker.stop(kill=True)
+        raise
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+    return workers
+
+
+def _work(run_part: Callable, parts: list[list[str]], tasks: int, results: int, mask) -> None:
+    """A worker's life; it never returns into the parent's code. Ctrl-C is left to the parent, which
+    stops every worker (no traceback from each); SIGTERM ends it at once; and it ends when the parent
+    is gone however it ended (SIGKILL included): no worker outlives a run."""
+    import pickle
+    import signal
+    import threading
+    import time
+    import traceback
+
+    status = 1
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        parent = os.getppid()
+
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(0.2)
+            os._exit(1)
+
+        threading.Thread(target=watch, daemon=True).start()
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        while True:
+            number = _read_exactly(tasks, 4)
+            if number is None:
+                status = 0
+                break
+            part = int.from_bytes(number, "big")
+            try:
+                answer = pickle.dumps((True, run_part(parts[part])))
+            except Exception as e:
+                try:
+                    answer = pickle.dumps((False, e))
+                except Exception:
+                    answer = pickle.dumps((False, RuntimeError(traceback.format_exc())))
+            data = len(answer).to_bytes(8, "big") + answer
+            while data:
+                data = data[os.write(results, data):]
+    finally:
+        os._exit(status)
+
+
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    data = b""
+    while len(data) < size:
+        chunk = os.read(fd, size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+def _died(status: int) -> str:
+    import signal
+
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        how = f"was ended by {signal.Signals(number).name if number in signal.valid_signals() else number}"
+    else:
+        how = f"exited with code {os.waitstatus_to_exitcode(status)}"
+    return f"warning: a checking process {how}: its part is checked again in this one"
 
 
 def _exit_on_term(number, _frame):
     raise SystemExit(128 + number)
-
-
-def _run_index(i: int):
-    return _RUN_PART(_PARTS[i])
-
-
-def _quiet(parent: int) -> None:
-    """A worker leaves Ctrl-C to the parent, which stops them all (no traceback from each), and ends
-    when the parent is gone however it ended (SIGKILL included): no worker outlives a run."""
-    import signal
-    import threading
-    import time
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.2)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()

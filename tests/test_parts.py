@@ -33,9 +33,9 @@ def outcomes(polyfix, monkeypatch, src: Path, work: Path, way: str) -> dict:
     processes = []
     real_map = parts._map
 
-    def spy(run_part, in_parts, n):
+    def spy(run_part, in_parts, n, warn):
         processes.append((n, len(in_parts)))
-        return real_map(run_part, in_parts, n)
+        return real_map(run_part, in_parts, n, warn)
 
     monkeypatch.setattr(parts, "_map", spy)
     copy = copy_tree(src, work / way.replace(" ", "_").replace(",", ""))
@@ -104,6 +104,25 @@ def test_projects_sharing_a_script_folder(polyfix, monkeypatch, tmp_path):
     assert_same_in_every_way(polyfix, monkeypatch, src, tmp_path / "runs")
 
 
+@pytest.mark.parametrize("outside", [False, True])
+def test_a_chmod_workaround_covering_another_projects_files(outside, polyfix, monkeypatch, tmp_path):
+    """`chmod +x ./*` on a folder that holds another project's polytope.yml: the part with the
+    workaround has a result for a file another part owns (its mode), and the two results are one.
+    The folder lies beside the project (`../a`) or below it (`./sub`)."""
+    src = tmp_path / "src"
+    other = src / ("a" if outside else "z/sub")
+    other.mkdir(parents=True)
+    (other / "polytope.yml").write_text("tools:\n  stack:\n    info: the stack\n    run:\n"
+                                       "      - tool: polytope/redpanda\n")
+    (other / "run").write_text("#!/bin/sh\necho hi\n")
+    os.chmod(other / "run", 0o644)
+    (src / "z").mkdir(exist_ok=True)
+    (src / "z" / "polytope.yml").write_text(SERVICE.format(name="api", script="run").replace(
+        "cmd: ./bin/run", 'cmd: bash -c "chmod +x ./* && ./run"').replace(
+        "path: .", "path: ../a" if outside else "path: ./sub"))
+    assert_same_in_every_way(polyfix, monkeypatch, src, tmp_path / "runs")
+
+
 def test_split_keeps_include_groups_whole_and_drops_context_only_groups(tmp_path):
     texts = {
         "/p/a/polytope.yml": "include: [b]\n",
@@ -153,7 +172,7 @@ def test_workers():
     assert parts.workers([["/a"], ["/b"]], small, 4) == 2, "never more processes than parts"
 
 
-@pytest.mark.parametrize("given", ["0", "-1", "many", "2.5"])
+@pytest.mark.parametrize("given", ["0", "-1", "many", "2.5", "\u00b2", "\u0663"])
 def test_a_jobs_value_that_is_no_number_of_processes_is_ignored_with_a_warning(given, polyfix, monkeypatch):
     monkeypatch.setenv("POLYFIX_JOBS", given)
     monkeypatch.setattr("polyfix.cli._jobs_warned", [])
@@ -177,8 +196,11 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads processes from /proc (Linux)")
-@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGKILL"])
-def test_no_worker_outlives_a_stopped_run(signal_name, tmp_path):
+@pytest.mark.parametrize("signal_name, group", [("SIGTERM", False), ("SIGKILL", False), ("SIGTERM", True),
+                                                 ("SIGINT", True)])
+def test_no_worker_outlives_a_stopped_run(signal_name, group, tmp_path):
+    """Stopped as a hook's timeout does (the run alone), as a terminal or CI does (all its
+    processes: Ctrl-C, a cancelled job), or killed: the run ends at once and its workers with it."""
     import signal
     import subprocess
     import time
@@ -186,18 +208,62 @@ def test_no_worker_outlives_a_stopped_run(signal_name, tmp_path):
     generate.generate(tmp_path / "gen", 400, seed=2)
     env = {**os.environ, "POLYFIX_JOBS": "2"}
     run = subprocess.Popen([sys.executable, "-m", "polyfix", "."], cwd=tmp_path / "gen", env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=group,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     workers = []
     deadline = time.monotonic() + 60
     while len(workers) < 2 and run.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
         workers = _children(run.pid)
     assert len(workers) == 2, "the run started its two workers"
-    run.send_signal(getattr(signal, signal_name))
+    number = getattr(signal, signal_name)
+    if group:
+        os.killpg(run.pid, number)
+    else:
+        run.send_signal(number)
     err = run.communicate(timeout=30)[1]
-    assert run.returncode == -getattr(signal, signal_name) or run.returncode == 128 + getattr(signal, signal_name)
+    if signal_name == "SIGINT":
+        assert run.returncode == 1 and err.strip() == "Aborted!"
+    else:
+        assert run.returncode in (-number, 128 + number)
     assert "Traceback" not in err
     deadline = time.monotonic() + 5
     while any(_alive(w) for w in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [w for w in workers if _alive(w)], "the workers ended with the run"
+
+
+def _dies_in_a_worker(parent: int, dying: set[int]):
+    """A run_part that ends its process with SIGKILL on the parts in `dying`, unless that process is
+    the parent: as the kernel's out-of-memory killer would end a worker."""
+    import signal
+
+    def run_part(files):
+        if os.getpid() != parent and int(files[0]) in dying:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return {f: f"checked by a process" for f in files}, {"/asked"}
+
+    return run_part
+
+
+@pytest.mark.parametrize("dying", [{3}, set(range(8))], ids=["one worker", "every worker"])
+def test_a_worker_that_dies_leaves_its_part_to_the_run(dying):
+    in_parts = [[str(i)] for i in range(8)]
+    warnings = []
+    got = parts._map(_dies_in_a_worker(os.getpid(), dying), in_parts, 2, warnings.append)
+    assert got == [({str(i): "checked by a process"}, {"/asked"}) for i in range(8)]
+    assert warnings and set(warnings) == {
+        "warning: a checking process was ended by SIGKILL: its part is checked again in this one"}
+    assert len(warnings) == (1 if len(dying) == 1 else 2)
+    assert not _children(os.getpid()), "no worker is left"
+
+
+def test_an_error_in_a_worker_reaches_the_run():
+    def run_part(files):
+        if files == ["2"]:
+            raise LookupError("part 2 went wrong")
+        return {}, set()
+
+    with pytest.raises(LookupError, match="part 2 went wrong"):
+        parts._map(run_part, [[str(i)] for i in range(5)], 2, print)
+    assert not _children(os.getpid()), "no worker is left"

@@ -110,6 +110,20 @@ def test_a_closed_or_full_stdout_is_an_error_not_a_traceback(click_path, tmp_pat
         assert done.returncode == 2 and "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize("args", [["--list-rules"], ["--explain", "PF001"], ["--version"], ["--help"]])
+@pytest.mark.parametrize("stdout", ["closed", "full"])
+def test_what_only_prints_fails_when_it_cannot_print(args, stdout):
+    env = {k: v for k, v in os.environ.items() if k not in ("POLYFIX_OUTPUT_FORMAT", "PYTHONUNBUFFERED")}
+    if stdout == "full" and not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    with open("/dev/full" if stdout == "full" else os.devnull, "w") as out:
+        done = subprocess.run([sys.executable, "-m", "polyfix", *args], env=env, stdout=out, stderr=subprocess.PIPE,
+                              text=True, preexec_fn=(lambda: os.close(1)) if stdout == "closed" else None)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("error: the output could not be printed") and "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1
+
+
 def test_shell_completion_goes_to_click(monkeypatch):
     monkeypatch.setenv("_POLYFIX_COMPLETE", "bash_source")
     assert cli.plain_arguments([]) is None
