@@ -2,7 +2,8 @@
 
 Imported only when a rule has Python source to read: libcst is heavy, and a YAML-only run must not
 load it. `scan` finds the calls that open a connection to another service on the start-up path;
-`RetryConnects` is the codemod that wraps exactly those calls in a retry.
+`wrap_calls` is the codemod that wraps exactly those calls in a retry (`RetryConnects`, around it,
+adds a retry library's import).
 """
 from __future__ import annotations
 
@@ -433,8 +434,8 @@ def _host_in(call: cst.Call, hosts: set[str], any: bool) -> str | None:
     return None
 
 
-# ---- the codemod (RetryConnects, in pyretry.py: libcst.codemod costs a run half a second, and only
-# a file with a call to wrap needs it) ----
+# ---- the codemod: wrap_calls, and RetryConnects (pyretry.py) around it where a library's import
+# may be missing (libcst.codemod costs a run half a second, and only that case needs it) ----
 
 def wrapped(call: cst.BaseExpression, style: str) -> cst.BaseExpression:
     """The wrapper expression of a style with the call in its lambda."""
@@ -470,6 +471,9 @@ def _after_imports(tree: cst.Module) -> int:
     return len(tree.body)
 
 
+IMPORTED_STYLES = {"tenacity", "backoff"}  # wrappers whose library's import the codemod may add
+
+
 @dataclass
 class Rewrite:
     text: str
@@ -477,11 +481,58 @@ class Rewrite:
     wrapped: int
 
 
+def wrap_calls(tree: cst.Module, targets: dict[tuple[int, int, int, int], str]
+               ) -> tuple[cst.Module, set[str], list[str], int]:
+    """Wrap the calls that start at the given positions in a retry, adding the stdlib helper a style
+    needs once per file; nothing else changes. `targets` maps the span of a call (line, column, end
+    line, end column; columns 1-based) to its wrapper style (a WRAPPERS key): the whole span, because
+    `f(x).g()` and `f(x)` start at the same place. The new tree, the styles used, the helpers
+    inserted (HELPER_SOURCE values) and the number of calls wrapped."""
+    wrapper = MetadataWrapper(tree)
+    positions = wrapper.resolve(PositionProvider)
+    styles: set[str] = set()
+    count = 0
+
+    class _Wrap(cst.CSTTransformer):
+        def leave_Call(self, original, updated):
+            nonlocal count
+            pos = positions.get(original)
+            style = pos and targets.get((pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1))
+            if not style:
+                return updated
+            styles.add(style)
+            count += 1
+            return wrapped(updated, style)
+
+    tree = wrapper.module.visit(_Wrap())
+    defined = {s.name.value for s in tree.body if isinstance(s, cst.FunctionDef)}
+    helpers, inserted = [], []
+    for style in ("stdlib", "async"):
+        name = HELPER if style == "stdlib" else ASYNC_HELPER
+        if style in styles and name not in defined:
+            # In the file's line endings: the docstring's line break is inside a string token.
+            source = HELPER_SOURCE[style].replace("\n", tree.default_newline)
+            helper = cst.parse_module(source).body[0]  # two blank lines above it, as PEP 8 has it
+            helpers.append(helper.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()]))
+            inserted.append(HELPER_SOURCE[style])
+    if helpers:
+        at = _after_imports(tree)
+        tree = tree.with_changes(body=[*tree.body[:at], *helpers, *tree.body[at:]])
+    return tree, styles, inserted, count
+
+
 def rewrite(text: str, targets: dict[tuple[int, int, int, int], str]) -> Rewrite | None:
     """Run the codemod on one file; None when it fails or wraps fewer calls than asked."""
+    if IMPORTED_STYLES.isdisjoint(targets.values()):
+        try:  # no import to add: the codemod is wrap_calls alone
+            tree, _styles, inserted, count = wrap_calls(cst.parse_module(text), targets)
+            code = tree.code
+        except Exception:  # as libcst's codemod runner: any failure is "not rewritten"
+            return None
+        return Rewrite(code, inserted, count) if count == len(targets) else None
     from libcst.codemod import CodemodContext, TransformSuccess, transform_module
 
-    from .pyretry import RetryConnects  # the codemod machinery: only when there is a call to wrap
+    from .pyretry import RetryConnects
 
     command = RetryConnects(CodemodContext(), targets)
     result = transform_module(command, text)

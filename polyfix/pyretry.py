@@ -1,14 +1,14 @@
-"""PF011's codemod: wraps the calls that connect at start-up in a retry. Apart from pycode.py
-because libcst.codemod (and the matchers it loads) costs half a second to import, and only a run
-that found a call to wrap needs it."""
+"""PF011's codemod where the project retries with tenacity or backoff: pycode.wrap_calls, then
+libcst's import pass adds the library's import where it is missing. Apart from pycode.py because
+libcst.codemod (and the matchers it loads) costs half a second to import, and only a call wrapped
+in one of those libraries needs it."""
 from __future__ import annotations
 
 import libcst as cst
 from libcst.codemod import CodemodCommand, CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
-from libcst.metadata import MetadataWrapper, PositionProvider
 
-from .pycode import ASYNC_HELPER, HELPER, HELPER_SOURCE, _after_imports, wrapped
+from .pycode import wrap_calls
 
 
 class RetryConnects(CodemodCommand):
@@ -27,36 +27,10 @@ class RetryConnects(CodemodCommand):
         self.wrapped = 0
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        wrapper = MetadataWrapper(tree)
-        positions = wrapper.resolve(PositionProvider)
-        styles: set[str] = set()
-        outer = self
-
-        class _Wrap(cst.CSTTransformer):
-            def leave_Call(self, original, updated):
-                pos = positions.get(original)
-                style = pos and outer.targets.get((pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1))
-                if not style:
-                    return updated
-                styles.add(style)
-                outer.wrapped += 1
-                return wrapped(updated, style)
-
-        tree = wrapper.module.visit(_Wrap())
-        defined = {s.name.value for s in tree.body if isinstance(s, cst.FunctionDef)}
-        helpers = []
-        for style in ("stdlib", "async"):
-            name = HELPER if style == "stdlib" else ASYNC_HELPER
-            if style in styles and name not in defined:
-                # In the file's line endings: the docstring's line break is inside a string token.
-                source = HELPER_SOURCE[style].replace("\n", tree.default_newline)
-                helper = cst.parse_module(source).body[0]  # two blank lines above it, as PEP 8 has it
-                helpers.append(helper.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()]))
-                self.inserted.append(HELPER_SOURCE[style])
+        tree, styles, inserted, count = wrap_calls(tree, self.targets)
+        self.wrapped += count
+        self.inserted += inserted
         for library in ("tenacity", "backoff"):
             if library in styles:  # added after this, by the codemod's import pass, when missing
                 AddImportsVisitor.add_needed_import(self.context, library)
-        if helpers:
-            at = _after_imports(tree)
-            tree = tree.with_changes(body=[*tree.body[:at], *helpers, *tree.body[at:]])
         return tree

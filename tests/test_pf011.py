@@ -179,6 +179,46 @@ def test_a_yaml_only_run_does_not_import_libcst(tmp_path):
     assert "libcst loaded: True" in out, "the check above can tell"
 
 
+def test_only_a_retry_library_loads_libcsts_codemod_machinery(tmp_path):
+    """libcst.codemod costs half a second to import; only a wrapper whose library's import may be
+    missing (tenacity, backoff) needs its import pass."""
+    (tmp_path / "polytope.yml").write_text("modules:\n  - id: api\n    module: polytope/python\n"
+                                           "    args: {code: {type: host, path: ./api}, cmd: python main.py}\n")
+    (tmp_path / "api").mkdir()
+    (tmp_path / "api" / "main.py").write_text("import psycopg\n\nconn = psycopg.connect('postgresql://db')\n")
+    probe = textwrap.dedent(f"""
+        import sys
+        from polyfix.cli import main
+        try:
+            main([{str(tmp_path)!r}, "--dry-run", "--unsafe-fixes"])
+        except SystemExit:
+            pass
+        print("codemod loaded:", "libcst.codemod" in sys.modules)
+    """)
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert "_polyfix_retry(lambda: psycopg.connect" in done.stdout and "codemod loaded: False" in done.stdout
+    (tmp_path / "api" / "mail.py").write_text("from tenacity import retry\n")  # the service retries with tenacity
+    (tmp_path / "api" / "main.py").write_text("import psycopg\nimport mail\n\nconn = psycopg.connect('postgresql://db')\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert "+import tenacity" in done.stdout and "codemod loaded: True" in done.stdout, done.stdout
+
+
+def test_the_codemod_without_the_import_pass_writes_what_it_writes_with_it(polyfix, monkeypatch, tmp_path):
+    """Every golden case, fixed with each wrapper going through libcst's codemod runner as the
+    retry libraries' do, gives the same files as with wrap_calls alone."""
+    seen = ""
+    for i, case in enumerate(sorted(p.parent for p in (GOLDEN / "PF011_service-not-fault-tolerant").glob("*/input.yml"))):
+        outs = []
+        for styles in (pycode.IMPORTED_STYLES, set(pycode.WRAPPERS)):
+            monkeypatch.setattr(pycode, "IMPORTED_STYLES", styles)
+            work = golden_setup(case, tmp_path / f"{i}-{len(outs)}")
+            outs.append(polyfix(work, "--dry-run", "--unsafe-fixes").out.replace(str(work), "W"))
+        assert outs[0] == outs[1], case.name
+        seen += outs[0]
+    for wrapper in ("+def _polyfix_retry(", "+async def _polyfix_retry_async(", "tenacity.Retrying("):
+        assert wrapper in seen, f"the golden cases wrap a call with {wrapper}"
+
+
 def test_code_without_a_connecting_library_is_not_parsed_and_loses_nothing(tmp_path, polyfix, monkeypatch):
     """The shortcut only skips code that cannot hold a finding: forcing the full parse on every
     golden case and on a project whose connection sits two imports away finds the same."""
