@@ -126,7 +126,8 @@ def run_all(parts: list[list[str]], run_part: Callable, jobs: int, order: dict[s
 
 def _map(run_part: Callable, parts: list[list[str]], jobs: int, warn: Callable[[str], None]) -> list:
     """run_part on every part: here, or with `jobs` forked workers that take the next part as they
-    finish one. A worker that dies (killed, out of memory) leaves its part to this process."""
+    finish one. A worker that dies (killed, out of memory) leaves its parts to this process, as do
+    workers that cannot be started (no memory to fork, no file descriptors left)."""
     if jobs < 2 or len(parts) < 2:
         return [run_part(p) for p in parts]
     import selectors
@@ -143,13 +144,32 @@ def _map(run_part: Callable, parts: list[list[str]], jobs: int, warn: Callable[[
     workers: dict[int, _Worker] = {}  # result pipe → its worker
     left: list[int] = []  # parts whose worker died
     choose = selectors.DefaultSelector()
+
+    def hand_out(worker: _Worker) -> None:
+        alive = worker.give(next(todo, None))
+        if not alive or worker.part is None:
+            choose.unregister(worker.results)
+        if not alive:  # it died since its last answer
+            left.append(worker.part)
+            worker.part = None
+            warn(_died(worker.stop()))
+
+    # Ctrl-C or SIGTERM arriving while a worker starts waits until it has set its own handlers and
+    # this process knows it, then stops the run here.
+    unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
-        for worker in _fork(run_part, parts, jobs):
-            workers[worker.results] = worker
-            choose.register(worker.results, selectors.EVENT_READ)
-            worker.give(next(todo, None))
-            if worker.part is None:
-                choose.unregister(worker.results)
+        try:
+            _flush()
+            for _ in range(jobs):
+                worker = _start(run_part, parts, workers.values(), unblocked)
+                workers[worker.results] = worker
+                choose.register(worker.results, selectors.EVENT_READ)
+        except OSError as e:  # what a one-process run does not need: fewer workers, or none
+            warn(f"warning: {len(workers)} of {jobs} checking processes started ({e}): this one does the rest")
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
+        for worker in list(workers.values()):
+            hand_out(worker)
         while choose.get_map():
             for key, _events in choose.select():
                 worker = workers[key.fd]
@@ -165,18 +185,19 @@ def _map(run_part: Callable, parts: list[list[str]], jobs: int, warn: Callable[[
                 if not ok:
                     raise value
                 outcomes[worker.part] = value
-                worker.give(next(todo, None))
-                if worker.part is None:
-                    choose.unregister(key.fd)
-        for i in left + list(todo):  # the workers all died before the parts ran out
+                hand_out(worker)
+        for i in left + list(todo):  # the workers that died or never started
             outcomes[i] = run_part(parts[i])
         return outcomes
     finally:
+        # A second signal here would cut this short and leave workers unreaped: it waits.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         choose.close()
         for worker in workers.values():
             worker.stop(kill=True)
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+        signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
 
 
 _DIED = object()  # what receive() says of a worker that ended without answering
@@ -192,13 +213,18 @@ class _Worker:
         self.part: int | None = None
         self.buffer = b""
 
-    def give(self, part: int | None) -> None:
+    def give(self, part: int | None) -> bool:
+        """Hand it a part, or None: no more. False when it has died."""
         self.part = part
         if part is None:
             os.close(self.tasks)
             self.tasks = -1
-        else:
+            return True
+        try:
             os.write(self.tasks, part.to_bytes(4, "big"))
+        except BrokenPipeError:
+            return False
+        return True
 
     def receive(self):
         """The answer once all of it has come, None while it is still coming, _DIED at its end."""
@@ -214,8 +240,9 @@ class _Worker:
         message, self.buffer = self.buffer[8:8 + size], self.buffer[8 + size:]
         return pickle.loads(message)
 
-    def stop(self, kill: bool = False) -> int:
-        """Close its pipes and wait for it to end (killed first with `kill`); its exit status."""
+    def stop(self, kill: bool = False) -> int | None:
+        """Close its pipes and wait for it to end (killed first with `kill`); its exit status, None
+        where the system reaped it (SIGCHLD ignored)."""
         import signal
 
         for fd in (self.tasks, self.results):
@@ -223,48 +250,52 @@ class _Worker:
                 os.close(fd)
         self.tasks = self.results = -1
         if self.pid < 0:
-            return 0
+            return None
+        pid, self.pid = self.pid, -1
         if kill:
             try:
-                os.kill(self.pid, signal.SIGKILL)
+                os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        status = os.waitpid(self.pid, 0)[1]
-        self.pid = -1
-        return status
+        try:
+            return os.waitpid(pid, 0)[1]
+        except ChildProcessError:
+            return None
 
 
-def _fork(run_part: Callable, parts: list[list[str]], jobs: int) -> list[_Worker]:
-    import signal
-
+def _flush() -> None:
     for stream in (sys.stdout, sys.stderr):  # what is buffered is printed once, by this process
         try:
             stream.flush()
         except (AttributeError, OSError, ValueError):
             pass
-    # Ctrl-C or SIGTERM arriving while a worker starts waits until it has set its own handlers,
-    # then stops the run here.
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    workers: list[_Worker] = []
+
+
+def _start(run_part: Callable, parts: list[list[str]], others, unblocked) -> _Worker:
+    """Fork a worker (signals blocked by the caller); OSError when the system cannot."""
+    tasks_read, tasks_write = os.pipe()
     try:
-        for _ in range(jobs):
-            tasks_read, tasks_write = os.pipe()
-            results_read, results_write = os.pipe()
-            pid = os.fork()
-            if pid == 0:
-                for fd in [fd for w in workers for fd in (w.tasks, w.results)] + [tasks_write, results_read]:
-                    os.close(fd)  # another's pipe held open here would hide that one's end
-                _work(run_part, parts, tasks_read, results_write, blocked)
-            os.close(tasks_read)
-            os.close(results_write)
-            workers.append(_Worker(pid, tasks_write, results_read))
-    except BaseException:
-        for worker in workers:
-            worker.stop(kill=True)
+        results_read, results_write = os.pipe()
+    except OSError:
+        os.close(tasks_read)
+        os.close(tasks_write)
         raise
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-    return workers
+    try:
+        pid = os.fork()
+    except OSError:
+        for fd in (tasks_read, tasks_write, results_read, results_write):
+            os.close(fd)
+        raise
+    if pid == 0:
+        try:
+            for fd in [fd for w in others for fd in (w.tasks, w.results)] + [tasks_write, results_read]:
+                os.close(fd)  # another's pipe held open here would hide that one's end
+            _work(run_part, parts, tasks_read, results_write, unblocked)
+        finally:
+            os._exit(1)
+    os.close(tasks_read)
+    os.close(results_write)
+    return _Worker(pid, tasks_write, results_read)
 
 
 def _work(run_part: Callable, parts: list[list[str]], tasks: int, results: int, mask) -> None:
@@ -301,6 +332,7 @@ def _work(run_part: Callable, parts: list[list[str]], tasks: int, results: int, 
             except Exception as e:
                 try:
                     answer = pickle.dumps((False, e))
+                    pickle.loads(answer)  # some exceptions pickle but cannot be made again
                 except Exception:
                     answer = pickle.dumps((False, RuntimeError(traceback.format_exc())))
             data = len(answer).to_bytes(8, "big") + answer
@@ -320,10 +352,12 @@ def _read_exactly(fd: int, size: int) -> bytes | None:
     return data
 
 
-def _died(status: int) -> str:
+def _died(status: int | None) -> str:
     import signal
 
-    if os.WIFSIGNALED(status):
+    if status is None:
+        how = "ended"
+    elif os.WIFSIGNALED(status):
         number = os.WTERMSIG(status)
         how = f"was ended by {signal.Signals(number).name if number in signal.valid_signals() else number}"
     else:

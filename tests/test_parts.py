@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -267,3 +268,115 @@ def test_an_error_in_a_worker_reaches_the_run():
     with pytest.raises(LookupError, match="part 2 went wrong"):
         parts._map(run_part, [[str(i)] for i in range(5)], 2, print)
     assert not _children(os.getpid()), "no worker is left"
+
+
+def _fds() -> int:
+    return len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else 0
+
+
+def _checked(files):
+    return {f: "checked" for f in files}, set()
+
+
+def test_a_worker_that_dies_between_parts_leaves_its_next_part_to_the_run(monkeypatch):
+    """Killed after an answer and before the next part reaches it (the out-of-memory killer does not
+    wait for a good moment): writing to it fails, and its part runs here."""
+    import signal
+
+    real_give = parts._Worker.give
+    killed = []
+
+    def give(worker, part):
+        if part == 3 and not killed:
+            os.kill(worker.pid, signal.SIGKILL)
+            while _alive(worker.pid):  # its pipes close when it is gone
+                time.sleep(0.01)
+            killed.append(worker.pid)
+        return real_give(worker, part)
+
+    monkeypatch.setattr(parts._Worker, "give", give)
+    before, warnings = _fds(), []
+    got = parts._map(_checked, [[str(i)] for i in range(8)], 2, warnings.append)
+    assert killed and got == [_checked([str(i)]) for i in range(8)]
+    assert warnings == ["warning: a checking process was ended by SIGKILL: its part is checked again in this one"]
+    assert not _children(os.getpid()) and _fds() == before
+
+
+@pytest.mark.parametrize("failing", ["fork", "pipe"])
+def test_workers_that_cannot_be_started_leave_their_share_to_the_run(failing, monkeypatch):
+    """No memory to fork (overcommit off, a big process) or no file descriptors left: the run goes on
+    with the workers it has, or none."""
+    import errno
+
+    real = getattr(os, failing)
+    calls = []
+
+    def refuse_the_second(*args):
+        calls.append(1)
+        if len(calls) >= 2:
+            raise OSError(errno.ENOMEM if failing == "fork" else errno.EMFILE, "refused")
+        return real(*args)
+
+    monkeypatch.setattr(os, failing, refuse_the_second)
+    before, warnings = _fds(), []
+    got = parts._map(_checked, [[str(i)] for i in range(6)], 3, warnings.append)
+    assert got == [_checked([str(i)]) for i in range(6)]
+    assert len(warnings) == 1 and warnings[0].startswith("warning: ") and "refused" in warnings[0]
+    assert not _children(os.getpid()) and _fds() == before
+
+
+def test_an_exception_that_cannot_be_made_again_reaches_the_run_as_its_traceback():
+    with pytest.raises(RuntimeError, match="TwoArguments: part 1"):
+        parts._map(_raises_two_arguments, [[str(i)] for i in range(3)], 2, print)
+    assert not _children(os.getpid())
+
+
+class TwoArguments(Exception):
+    def __init__(self, message, extra):
+        super().__init__(message)
+        self.extra = extra
+
+
+def _raises_two_arguments(files):
+    if files == ["1"]:
+        raise TwoArguments("part 1", "extra")
+    return _checked(files)
+
+
+def test_a_signal_while_workers_start_stops_them_all(monkeypatch):
+    """SIGTERM arriving while the second worker starts waits until this process knows both, then
+    ends the run with no worker left and no pipe open."""
+    import signal
+
+    real_start = parts._start
+
+    def start(*args):
+        worker = real_start(*args)
+        if len(args[2]) == 1:  # one started before this one
+            os.kill(os.getpid(), signal.SIGTERM)  # blocked here: pending until the start is over
+        return worker
+
+    monkeypatch.setattr(parts, "_start", start)
+    before = _fds()
+    with pytest.raises(SystemExit) as stopped:
+        parts._map(_checked, [[str(i)] for i in range(6)], 3, print)
+    assert stopped.value.code == 128 + signal.SIGTERM
+    assert not _children(os.getpid()) and _fds() == before
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL or signal.getsignal(signal.SIGTERM) != parts._exit_on_term
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads processes from /proc (Linux)")
+def test_workers_with_sigchld_ignored(tmp_path):
+    """With SIGCHLD ignored (`trap '' CHLD` in a calling script), the system reaps the workers
+    itself: the run must not wait for them, and gives the same output."""
+    import subprocess
+
+    generate.generate(tmp_path / "gen", 120, seed=3)
+    outs = []
+    for jobs, ignore in (("1", False), ("2", True)):
+        code = ("import signal, sys; signal.signal(signal.SIGCHLD, signal.SIG_IGN) if sys.argv[1] == 'y' else None;"
+                "sys.argv = ['polyfix', '.']; from polyfix.cli import entry; entry()")
+        done = subprocess.run([sys.executable, "-c", code, "y" if ignore else "n"], cwd=tmp_path / "gen",
+                              env={**os.environ, "POLYFIX_JOBS": jobs}, capture_output=True, text=True)
+        outs.append((done.returncode, done.stdout, done.stderr))
+    assert outs[0] == outs[1] and outs[0][0] == 1 and "Found" in outs[0][1]
