@@ -152,31 +152,36 @@ def test_the_engine_drops_a_python_fix_that_changes_more_than_it_promises():
     assert "internal error: PF011" in result.errors[0]
 
 
+def _run_loading(args: list[str], module: str) -> tuple[str, bool]:
+    """polyfix's output for `args`, in a fresh interpreter, and whether the run imported `module`."""
+    probe = textwrap.dedent(f"""
+        import sys
+        from polyfix.cli import main
+        try:
+            main({args!r})
+        except SystemExit:
+            pass
+        print("loaded:", {module!r} in sys.modules)
+    """)
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    body, _, loaded = out.rpartition("loaded: ")
+    return body, loaded.strip() == "True"
+
+
 def test_a_yaml_only_run_does_not_import_libcst(tmp_path):
     (tmp_path / "polytope.yml").write_text("modules:\n  - id: api\n    module: polytope/python\n"
                                            "    args: {code: {type: host, path: ./api}, cmd: ./bin/run}\n")
     (tmp_path / "api" / "bin").mkdir(parents=True)
     (tmp_path / "api" / "bin" / "run").write_text("#!/bin/sh\nexec node server.js\n")
-    probe = textwrap.dedent(f"""
-        import sys
-        from polyfix.cli import main
-        try:
-            main([{str(tmp_path)!r}, "--select", "ALL"])
-        except SystemExit:
-            pass
-        print("libcst loaded:", "libcst" in sys.modules)
-    """)
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
-    assert "libcst loaded: False" in out
+    args = [str(tmp_path), "--select", "ALL"]
+    assert _run_loading(args, "libcst")[1] is False
     # Python that names no connecting library, itself or in the modules it imports: nothing to parse.
     (tmp_path / "api" / "bin" / "run").write_text("#!/bin/sh\nexec python main.py\n")
     (tmp_path / "api" / "main.py").write_text("import helpers\nprint(helpers.greeting)\n")
     (tmp_path / "api" / "helpers.py").write_text("greeting = 'hi'\n")
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
-    assert "libcst loaded: False" in out
+    assert _run_loading(args, "libcst")[1] is False
     (tmp_path / "api" / "helpers.py").write_text("import psycopg\ngreeting = 'hi'\n")
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
-    assert "libcst loaded: True" in out, "the check above can tell"
+    assert _run_loading(args, "libcst")[1] is True, "the check above can tell"
 
 
 def test_only_a_retry_library_loads_libcsts_codemod_machinery(tmp_path):
@@ -186,21 +191,13 @@ def test_only_a_retry_library_loads_libcsts_codemod_machinery(tmp_path):
                                            "    args: {code: {type: host, path: ./api}, cmd: python main.py}\n")
     (tmp_path / "api").mkdir()
     (tmp_path / "api" / "main.py").write_text("import psycopg\n\nconn = psycopg.connect('postgresql://db')\n")
-    probe = textwrap.dedent(f"""
-        import sys
-        from polyfix.cli import main
-        try:
-            main([{str(tmp_path)!r}, "--dry-run", "--unsafe-fixes"])
-        except SystemExit:
-            pass
-        print("codemod loaded:", "libcst.codemod" in sys.modules)
-    """)
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert "_polyfix_retry(lambda: psycopg.connect" in done.stdout and "codemod loaded: False" in done.stdout
+    args = [str(tmp_path), "--dry-run", "--unsafe-fixes"]
+    out, loaded = _run_loading(args, "libcst.codemod")
+    assert "_polyfix_retry(lambda: psycopg.connect" in out and loaded is False
     (tmp_path / "api" / "mail.py").write_text("from tenacity import retry\n")  # the service retries with tenacity
     (tmp_path / "api" / "main.py").write_text("import psycopg\nimport mail\n\nconn = psycopg.connect('postgresql://db')\n")
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert "+import tenacity" in done.stdout and "codemod loaded: True" in done.stdout, done.stdout
+    out, loaded = _run_loading(args, "libcst.codemod")
+    assert "+import tenacity" in out and loaded is True, out
 
 
 def test_the_codemod_without_the_import_pass_writes_what_it_writes_with_it(polyfix, monkeypatch, tmp_path):
