@@ -145,14 +145,18 @@ def _map(run_part: Callable, parts: list[list[str]], jobs: int, warn: Callable[[
     left: list[int] = []  # parts whose worker died
     choose = selectors.DefaultSelector()
 
-    def hand_out(worker: _Worker) -> None:
-        alive = worker.give(next(todo, None))
-        if not alive or worker.part is None:
-            choose.unregister(worker.results)
-        if not alive:  # it died since its last answer
+    def lose(worker: _Worker) -> None:
+        """It died: its part (if it had one) is left to this process."""
+        choose.unregister(worker.results)
+        if worker.part is not None:
             left.append(worker.part)
-            worker.part = None
-            warn(_died(worker.stop()))
+        warn(_died(worker.stop()))
+
+    def hand_out(worker: _Worker) -> None:
+        if not worker.give(next(todo, None)):  # it died since its last answer
+            lose(worker)
+        elif worker.part is None:
+            choose.unregister(worker.results)
 
     # Ctrl-C or SIGTERM arriving while a worker starts waits until it has set its own handlers and
     # this process knows it, then stops the run here.
@@ -177,9 +181,7 @@ def _map(run_part: Callable, parts: list[list[str]], jobs: int, warn: Callable[[
                 if done is None:
                     continue
                 if done is _DIED:
-                    choose.unregister(key.fd)
-                    left.append(worker.part)
-                    warn(_died(worker.stop()))
+                    lose(worker)
                     continue
                 ok, value = done
                 if not ok:
@@ -234,9 +236,9 @@ class _Worker:
         if not chunk:
             return _DIED
         self.buffer += chunk
-        if len(self.buffer) < 8 or len(self.buffer) < 8 + int.from_bytes(self.buffer[:8], "big"):
+        size = int.from_bytes(self.buffer[:8], "big") if len(self.buffer) >= 8 else None
+        if size is None or len(self.buffer) < 8 + size:
             return None
-        size = int.from_bytes(self.buffer[:8], "big")
         message, self.buffer = self.buffer[8:8 + size], self.buffer[8 + size:]
         return pickle.loads(message)
 

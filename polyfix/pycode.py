@@ -471,7 +471,8 @@ def _after_imports(tree: cst.Module) -> int:
     return len(tree.body)
 
 
-IMPORTED_STYLES = {"tenacity", "backoff"}  # wrappers whose library's import the codemod may add
+RETRY_LIBRARIES = ("tenacity", "backoff")  # wrapper styles whose library's import the codemod may add
+IMPORTED_STYLES = set(RETRY_LIBRARIES)  # the styles that take libcst's codemod runner (its import pass)
 
 
 @dataclass
@@ -539,7 +540,7 @@ def rewrite(text: str, targets: dict[tuple[int, int, int, int], str]) -> Rewrite
     if not isinstance(result, TransformSuccess) or command.wrapped != len(targets):
         return None
     before, after = cst.parse_module(text), cst.parse_module(result.code)
-    added = [HELPER_SOURCE[lib] for lib in ("tenacity", "backoff")
+    added = [HELPER_SOURCE[lib] for lib in RETRY_LIBRARIES
              if _imports_module(after, lib) and not _imports_module(before, lib)]
     return Rewrite(result.code, command.inserted + added, command.wrapped)
 

@@ -8,7 +8,7 @@ import libcst as cst
 from libcst.codemod import CodemodCommand, CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 
-from .pycode import wrap_calls
+from .pycode import RETRY_LIBRARIES, wrap_calls
 
 
 class RetryConnects(CodemodCommand):
@@ -30,7 +30,7 @@ class RetryConnects(CodemodCommand):
         tree, styles, inserted, count = wrap_calls(tree, self.targets)
         self.wrapped += count
         self.inserted += inserted
-        for library in ("tenacity", "backoff"):
+        for library in RETRY_LIBRARIES:
             if library in styles:  # added after this, by the codemod's import pass, when missing
                 AddImportsVisitor.add_needed_import(self.context, library)
         return tree
