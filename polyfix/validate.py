@@ -55,9 +55,15 @@ def _references(doc):
 
 
 def nearest(name: str, candidates) -> str | None:
+    """The candidate `name` most likely means: the longest one it extends with a suffix
+    (`app-api-staging` → `app-api`), else the closest in spelling."""
     import difflib
 
-    found = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    candidates = sorted(set(candidates))
+    extended = [c for c in candidates if name.startswith((c + "-", c + "_"))]
+    if extended:
+        return max(extended, key=len)
+    found = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
     return found[0] if found else None
 
 

@@ -67,6 +67,6 @@ def check(project: Project, files) -> list:
         if not knowable[file]:
             continue
         msg = (f"{call.owner.kind} `{call.owner.name}` runs `{ref}`, which is defined nowhere in this "
-               f"project{suggestion(ref, names)}")
+               f"project{suggestion(ref, names - {call.owner.name})}")  # never the caller itself
         problems.append(at_node(CODE, NAME, msg, file, doc, call.ref_node, hint="define it or correct the name"))
     return problems
