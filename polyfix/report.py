@@ -215,15 +215,19 @@ def as_junit(problems: list[Problem]) -> str:
 
 
 def statistics(problems: list[Problem]) -> str:
-    """Count per code, most first, `[*]` where a fix is available."""
+    """Count per code, most first, marked as the problems' lines are: `[*]` where a safe fix is
+    available, else `[unsafe fix]` where an unsafe one is."""
     counts: dict[str, list] = {}
     for p in problems:
-        row = counts.setdefault(p.code, [0, p.name, False])
+        row = counts.setdefault(p.code, [0, p.name, ""])
         row[0] += 1
-        row[2] |= bool(p.fix and p.fix.applicability == SAFE)
+        if p.fix and p.fix.applicability == SAFE:
+            row[2] = "[*]"
+        elif p.fix and not row[2]:
+            row[2] = "[unsafe fix]"
     width = max((len(str(n)) for n, _, _ in counts.values()), default=1)
-    return "".join(f"{n:>{width}}\t{code}\t{name}\t{'[*]' if fixable else ''}".rstrip() + "\n"
-                   for code, (n, name, fixable) in sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0])))
+    return "".join(f"{n:>{width}}\t{code}\t{name}\t{mark}".rstrip() + "\n"
+                   for code, (n, name, mark) in sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0])))
 
 
 def show_fixes(results) -> str:

@@ -101,6 +101,10 @@ def test_sarif_validates_against_the_schema(project, polyfix, tmp_path_factory):
 def test_statistics_and_show_fixes(project, polyfix):
     stats = polyfix(project, "--statistics", ".", "tools.yml").out.splitlines()
     assert stats[0].split("\t") == ["1", "PF003", "after-on-service", "[*]"]
+    (project / "secrets.yml").write_text("modules:\n  - id: api\n    module: polytope/python\n"
+                                         "    args: {env: [{name: DB_PASSWORD, value: hunter2hunter2}]}\n")
+    stats = polyfix(project, "--statistics", "secrets.yml").out.splitlines()
+    assert ["1", "PF005", "hardcoded-secret", "[unsafe fix]"] in [line.split("\t") for line in stats]
     shown = polyfix(project, "--write", "--show-fixes", ".", "tools.yml").out
     assert "Fixed 2 problems:\n- polytope.yml:\n    1 × PF003\n- bin/run:\n    1 × PF004\n" in shown or \
            "Fixed 2 problems:\n- bin/run:\n    1 × PF004\n- polytope.yml:\n    1 × PF003\n" in shown
