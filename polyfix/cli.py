@@ -401,7 +401,7 @@ def _jobs() -> int | None:
     given = os.environ.get("POLYFIX_JOBS", "").strip()
     if not given:
         return None
-    if given.isascii() and given.isdigit() and int(given) > 0:
+    if given.isascii() and given.isdigit() and len(given) <= 6 and int(given) > 0:
         return int(given)
     if not _jobs_warned:
         _echo(f"warning: POLYFIX_JOBS={report.escape_text(given)} is not a number of processes (1 or more): "
@@ -545,15 +545,32 @@ def _write(r: engine.FileResult, identity: tuple | None = None) -> str | None:
             real = os.path.realpath(r.path)
             _atomic_write(real, r.before.encode("utf-8"), r.after.encode("utf-8"), identity)
         if r.new_mode is not None and r.new_mode != r.old_mode:
-            links = os.stat(r.path).st_nlink
-            if links > 1:  # the other names may be outside the project
-                return f"not made executable: it has {links} hard links, and chmod would change them all"
-            os.chmod(r.path, r.new_mode)
+            refused = _chmod(r)
+            if refused:
+                return refused
             discover.record_mode_in_index(r.path, bool(r.new_mode & 0o100))
     except _NotWritten as e:
         return f"not written: {e}"
     except OSError as e:
         return f"not written: {e.strerror or e}"
+    return None
+
+
+def _chmod(r: engine.FileResult) -> str | None:
+    """Give the file its new mode, through a descriptor on the file polyfix checked: a script
+    replaced since (by a link to a file outside the project, say) or given another mode is refused,
+    as a changed text is."""
+    fd = os.open(r.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        st = os.fstat(fd)
+        if (st.st_mode & 0o7777 != r.old_mode or not stat.S_ISREG(st.st_mode)
+                or (r.identity and discover.identity(st) != r.identity)):
+            raise _NotWritten("it changed since polyfix read it")
+        if st.st_nlink > 1:  # the other names may be outside the project
+            return f"not made executable: it has {st.st_nlink} hard links, and chmod would change them all"
+        os.fchmod(fd, r.new_mode)
+    finally:
+        os.close(fd)
     return None
 
 

@@ -37,6 +37,7 @@ class FileResult:
     # where output masks it
     secrets_before: list[tuple[int, int, str]] = new(list)
     secrets_after: list[tuple[int, int, str]] = new(list)
+    identity: tuple = ()  # a script's discover.identity() as probed: --write checks it again
 
     @property
     def changed(self) -> bool:
@@ -389,8 +390,9 @@ def _line_col(text: str, index: int) -> tuple[int, int]:
 
 def _script_result(path, probe, modes) -> FileResult:
     """The result of a file known only through the probe (a script)."""
-    old = probe(path).mode if probe else None
-    return FileResult(path, old_mode=old, new_mode=modes.get(path, old))
+    info = probe(path) if probe else None
+    old = info.mode if info else None
+    return FileResult(path, old_mode=old, new_mode=modes.get(path, old), identity=info.identity if info else ())
 
 
 def _check(project: Project, files: list[str], options: Options, crashes: list[tuple],

@@ -568,6 +568,7 @@ class ScriptInfo:
     regular: bool = True  # False for a FIFO, device or socket: never opened
     hard_links: int = 1
     children: list[str] = new(list)  # for a folder: the files directly in it
+    identity: tuple = ()  # discover.identity() of a regular file as probed: --write checks it again
 
 
 def within(path: str, root: str) -> bool:

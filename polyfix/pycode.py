@@ -523,7 +523,13 @@ def wrap_calls(tree: cst.Module, targets: dict[tuple[int, int, int, int], str]
 
 
 def rewrite(text: str, targets: dict[tuple[int, int, int, int], str]) -> Rewrite | None:
-    """Run the codemod on one file; None when it fails or wraps fewer calls than asked."""
+    """Run the codemod on one file; None when it fails or wraps fewer calls than asked, or when the
+    file already gives a helper's name another meaning (a variable, a class, a def of its own,
+    a parameter): the helper would clash with it."""
+    for style, name in (("stdlib", HELPER), ("async", ASYNC_HELPER)):
+        if (style in targets.values() and re.search(rf"\b{name}\b", text)
+                and HELPER_SOURCE[style] not in text.replace("\r\n", "\n")):
+            return None
     if IMPORTED_STYLES.isdisjoint(targets.values()):
         try:  # no import to add: the codemod is wrap_calls alone
             tree, _styles, inserted, count = wrap_calls(cst.parse_module(text), targets)

@@ -173,7 +173,7 @@ def test_workers():
     assert parts.workers([["/a"], ["/b"]], small, 4) == 2, "never more processes than parts"
 
 
-@pytest.mark.parametrize("given", ["0", "-1", "many", "2.5", "\u00b2", "\u0663"])
+@pytest.mark.parametrize("given", ["0", "-1", "many", "2.5", "\u00b2", "\u0663", "9" * 5000])
 def test_a_jobs_value_that_is_no_number_of_processes_is_ignored_with_a_warning(given, polyfix, monkeypatch):
     monkeypatch.setenv("POLYFIX_JOBS", given)
     monkeypatch.setattr("polyfix.cli._jobs_warned", [])

@@ -354,3 +354,38 @@ def test_the_entries_a_cmd_runs(cmd, expected):
                       "bin/worker": "#!/usr/bin/env python3\nprint('work')\n", ".venv/lib/tool.py": ""})
     found = pf011._entries(project, "/p", cmd, 0)
     assert [f.removeprefix("/p/") for f in found] == expected
+
+
+@pytest.mark.parametrize("clash", [
+    "_polyfix_retry = None\n",
+    "class _polyfix_retry:\n    pass\n",
+    "def _polyfix_retry(a, b):\n    return a\n",
+    "def main(_polyfix_retry=None):\n    return 1\n",
+])
+def test_a_file_that_already_uses_the_helpers_name_is_left_to_the_user(clash, tmp_path, polyfix):
+    """The helper would clash with a name the file gives another meaning: report only."""
+    (tmp_path / "polytope.yml").write_text("modules:\n  - id: api\n    module: polytope/python\n"
+                                           "    args: {code: {type: host, path: ./api}, cmd: python main.py}\n")
+    (tmp_path / "api").mkdir()
+    source = f"import psycopg\n\n{clash}\nconn = psycopg.connect('postgresql://db')\n"
+    (tmp_path / "api" / "main.py").write_text(source)
+    done = polyfix(tmp_path, "--write", "--unsafe-fixes", "--select", "PF011")
+    assert (tmp_path / "api" / "main.py").read_text() == source
+    assert "PF011 `psycopg.connect()` connects to `db` at start-up without retry" in done.out
+    assert "Nothing to fix; 1 remaining." in done.out
+    hinted = polyfix(tmp_path, "--select", "PF011", "--output-format", "json").out
+    assert "wrap the call by hand" in hinted
+
+
+def test_the_files_own_helper_from_an_earlier_fix_is_used_again(tmp_path, polyfix):
+    (tmp_path / "polytope.yml").write_text("modules:\n  - id: api\n    module: polytope/python\n"
+                                           "    args: {code: {type: host, path: ./api}, cmd: python main.py}\n")
+    (tmp_path / "api").mkdir()
+    (tmp_path / "api" / "main.py").write_text("import psycopg\n\nconn = psycopg.connect('postgresql://db')\n")
+    polyfix(tmp_path, "--write", "--unsafe-fixes", "--select", "PF011")
+    once = (tmp_path / "api" / "main.py").read_text()
+    assert once.count("def _polyfix_retry(") == 1
+    (tmp_path / "api" / "main.py").write_text(once + "other = psycopg.connect('postgresql://db')\n")
+    polyfix(tmp_path, "--write", "--unsafe-fixes", "--select", "PF011")
+    twice = (tmp_path / "api" / "main.py").read_text()
+    assert twice.count("def _polyfix_retry(") == 1 and twice.count("_polyfix_retry(lambda: psycopg.connect") == 2

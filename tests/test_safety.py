@@ -288,3 +288,34 @@ def _other_owner(st: os.stat_result) -> os.stat_result:
     fields = list(st)
     fields[4] = st.st_uid + 1  # st_uid
     return os.stat_result(fields)
+
+
+@pytest.mark.parametrize("change", ["link to a file outside", "chmod"])
+def test_a_script_changed_after_the_check_is_not_chmodded(change, tmp_path):
+    """Between the check and the write, the script became a link to a file outside the project,
+    or got another mode: --write leaves both alone, as it does a changed text."""
+    from polyfix import cli, discover, engine
+
+    project = tmp_path / "p"
+    (project / "bin").mkdir(parents=True)
+    script = project / "bin" / "run"
+    script.write_text("#!/bin/sh\n")
+    os.chmod(script, 0o644)
+    outside = tmp_path / "private"
+    outside.write_text("secret\n")
+    os.chmod(outside, 0o600)
+    info = discover.make_probe(str(project))(str(script))
+    result = engine.FileResult(str(script), old_mode=info.mode, new_mode=0o755, identity=info.identity)
+    if change == "chmod":
+        os.chmod(script, 0o600)
+    else:
+        script.unlink()
+        script.symlink_to(outside)
+    assert cli._write(result) == "not written: it changed since polyfix read it"
+    assert outside.stat().st_mode & 0o777 == 0o600 and script.stat().st_mode & 0o777 == 0o600
+    os.chmod(script, 0o644) if change == "chmod" else None
+    fresh = discover.make_probe(str(project))(str(script))
+    if change == "chmod":  # checked again as it is now: made executable
+        assert cli._write(engine.FileResult(str(script), old_mode=fresh.mode, new_mode=0o755,
+                                            identity=fresh.identity)) is None
+        assert script.stat().st_mode & 0o777 == 0o755
