@@ -225,8 +225,19 @@ def may_include(text: str) -> bool:
 
 def make_probe(root: str):
     """What PF004 asks of the file system: existence, mode, the first line, the bin/ siblings."""
-    real_root = os.path.realpath(root)
+    real_root = Path(os.path.realpath(root)).as_posix()
     seen: dict[str, ScriptInfo] = {}
+    real_folders: dict[str, str] = {}
+
+    def real_path(path: str) -> str:
+        """os.path.realpath, with each folder resolved once: the scripts of a project share a few
+        folders, and resolving one looks at every folder above it."""
+        folder, name = os.path.split(path)
+        if os.sep != "/" or name in ("", ".", "..") or os.path.islink(path):
+            return Path(os.path.realpath(path)).as_posix()
+        if folder not in real_folders:
+            real_folders[folder] = os.path.realpath(folder or os.curdir)
+        return os.path.join(real_folders[folder], name)
 
     def probe(path: str) -> ScriptInfo:
         """Memoised: a check asks about the same scripts many times; a copy, so callers may adjust."""
@@ -240,7 +251,7 @@ def make_probe(root: str):
             st = os.stat(path)
         except OSError:
             return ScriptInfo(exists=False)
-        inside = within(Path(os.path.realpath(path)).as_posix(), Path(real_root).as_posix())
+        inside = within(real_path(path), real_root)
         if os.path.isdir(path):
             children = sorted(f"{path}/{n}" for n in os.listdir(path) if os.path.isfile(f"{path}/{n}"))
             return ScriptInfo(exists=True, is_dir=True, mode=st.st_mode & 0o7777, inside_root=inside,

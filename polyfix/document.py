@@ -24,6 +24,19 @@ class ParseError(Exception):
     """The text is not YAML polyfix can work on; the message says what and where."""
 
 
+class _Unbuilt:
+    """The data of a Document, before it is first read."""
+
+    def __repr__(self):
+        return "UNBUILT"
+
+    def __reduce__(self):  # one of a kind, also through pickle (a worker's results)
+        return "UNBUILT"
+
+
+UNBUILT = _Unbuilt()
+
+
 @record
 class Document:
     """One parsed file. `text` is the masked text without BOM; offsets in nodes index into it."""
@@ -58,6 +71,24 @@ class Document:
             line -= 1  # between the CR and the LF of one line break
         col = index - (max(self.text.rfind("\n", 0, index), self.text.rfind("\r", 0, index)) + 1) + 1
         return line, col
+
+
+def _data(doc: Document) -> object:
+    if doc._data is UNBUILT:  # a tree parse_text found plain: its construction cannot fail
+        loader = _FAST("")
+        try:
+            doc._data = loader.construct_document(doc.root)
+        finally:
+            loader.dispose()
+    return doc._data
+
+
+def _set_data(doc: Document, data: object) -> None:
+    doc._data = data
+
+
+# `data` is built on first read: most documents are only ever read through their nodes.
+Document.data = property(_data, _set_data, doc="The plain data of the file (built on first read).")
 
 
 def mask(text: str) -> tuple[str, dict[str, str]]:
@@ -136,16 +167,34 @@ def _fast_loader():
     scalar, mapping, sequence = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
     tags = {mapping: base.DEFAULT_MAPPING_TAG, sequence: base.DEFAULT_SEQUENCE_TAG}
 
+    plain = base.DEFAULT_SCALAR_TAG
+    resolved: dict[str, str] = {}  # a plain scalar's text → its tag: with no path resolvers, the text decides
+
     class Loader(base):
         """libyaml asks Python for every node's tag; most are collections or plain words, whose
-        tag needs no pattern (the same answers as the safe resolver, sooner)."""
+        tag needs no pattern, and the rest repeat (`true`, `8080`, `postgres`): the same answers as
+        the safe resolver, sooner."""
 
         def resolve(self, kind, value, implicit):
             if kind is scalar:
-                if implicit[0] and value[:1] not in starts and value:
-                    return base.DEFAULT_SCALAR_TAG
-                return base.resolve(self, kind, value, implicit)
+                if not implicit[0]:  # quoted, or a block: a string
+                    return plain
+                if value[:1] not in starts and value:
+                    return plain
+                tag = resolved.get(value)
+                if tag is None:
+                    tag = base.resolve(self, kind, value, implicit)
+                    if len(value) <= 64 and len(resolved) < 10_000:
+                        resolved[value] = tag
+                return tag
             return tags.get(kind) or base.resolve(self, kind, value, implicit)
+
+        # Path resolvers (there are none) are what these would track, for every node.
+        def descend_resolver(self, current_node, current_index):
+            return None
+
+        def ascend_resolver(self):
+            return None
 
     return Loader
 
@@ -153,22 +202,24 @@ def _fast_loader():
 _FAST = _fast_loader()
 
 
-def parse_text(text: str) -> tuple[object, object]:
+def parse_text(text: str, later: bool = False) -> tuple[object, object]:
     """(root node, plain data) of YAML text; ParseError with line and column when it is not YAML.
 
     libyaml composes when it can; whatever it rejects goes to ruamel.yaml, which has the final say
     (and the clearer message). Duplicate keys are an error either way: loaders disagree on which
-    value wins, so no fix could be proven on such a file."""
+    value wins, so no fix could be proven on such a file. With `later`, the data of a tree that
+    cannot fail to construct is UNBUILT: most files are only read through their nodes."""
     if _FAST is not None:
         try:
             loader = _FAST(text)
             try:
                 root = loader.get_single_node()
+                if later and root is not None and _walk_tree(text, root) == _PLAIN:
+                    return root, UNBUILT
                 data = loader.construct_document(root) if root is not None else None
             finally:
                 loader.dispose()
-            _check_duplicates(root)
-            _check_shape(root)
+            _check_tree(text, root)
             return root, data
         except ParseError:
             raise
@@ -190,8 +241,7 @@ def construct(text: str, root) -> tuple[object, object]:
             data = loader.construct_document(root)
         finally:
             loader.dispose()
-        _check_duplicates(root)
-        _check_shape(root)
+        _check_tree(text, root)
         return root, data
     except Exception:  # noqa: BLE001 - whatever parse_text makes of it, error or fallback
         return parse_text(text)
@@ -241,13 +291,70 @@ def _parse_ruamel(text: str) -> tuple[object, object]:
     except Exception as e:  # noqa: BLE001 - valid but unusual YAML the parser cannot hold (a list as a key,
         # `%YAML 1.3`): this file's error, never the run's
         raise ParseError(f"YAML polyfix cannot work on ({type(e).__name__}: {' '.join(str(e).split())})") from None
-    _check_duplicates(root)
-    _check_shape(root)
+    _check_tree(text, root)
     return root, data
 
 
 MAX_DEPTH = 100  # far deeper than any Polytope file; the checks and the proof of a fix stay within Python's stack
 MAX_NODES = 200_000  # nodes with every alias expanded: what a walk over the data may visit
+
+
+def _check_tree(text: str, root) -> None:
+    """Duplicate keys (`_check_duplicates`), then the shape (`_check_shape`), each with its exact
+    message; a tree the one quick walk finds sound needs neither."""
+    if root is not None and _walk_tree(text, root) == _UNSURE:
+        _check_duplicates(root)
+        _check_shape(root)
+
+
+_UNSURE, _SOUND, _PLAIN = 0, 1, 2
+_CORE = "tag:yaml.org,2002:"
+# Tags whose construction cannot fail on what the resolver gives them (a bool is one of the words
+# PyYAML maps, a null one of its spellings); an int only when written in plain decimal.
+_PLAIN_TAGS = frozenset(_CORE + t for t in ("str", "null", "bool"))
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+
+
+def _walk_tree(text: str, root) -> int:
+    """_SOUND when the tree has no duplicate key, is no deeper than MAX_DEPTH and holds no more than
+    MAX_NODES nodes; _PLAIN when, besides, building its data cannot fail (scalar keys, plain
+    collections, the tags of _PLAIN_TAGS); _UNSURE when that takes the full checks. A text without
+    an anchor (`&`) shares no node, so one walk counting nodes and depth tells."""
+    if "&" in text:
+        return _UNSURE
+    plain = True
+    count = 0
+    stack = [(root, 1)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node, depth = pop()
+        count += 1
+        kind = node.id
+        if kind == "scalar":
+            if plain and node.tag not in _PLAIN_TAGS:
+                plain = node.tag == _CORE + "int" and bool(_DECIMAL.fullmatch(node.value))
+            continue
+        if depth >= MAX_DEPTH or count > MAX_NODES:
+            return _UNSURE
+        if kind == "mapping":
+            plain = plain and node.tag == _CORE + "map"
+            keys = set()
+            for k, v in node.value:
+                if k.id == "scalar":
+                    if k.value in keys and k.value != "<<":
+                        return _UNSURE
+                    keys.add(k.value)
+                else:
+                    plain = False  # a collection as a key cannot be a dict's key
+                push((k, depth + 1))
+                push((v, depth + 1))
+        else:
+            plain = plain and node.tag == _CORE + "seq"
+            for item in node.value:
+                push((item, depth + 1))
+    if count > MAX_NODES:
+        return _UNSURE
+    return _PLAIN if plain else _SOUND
 
 
 def _check_shape(root) -> None:
@@ -316,7 +423,7 @@ def parse(text: str) -> Document:
         text = text[1:]
     masked, placeholders = mask(text)
     try:
-        root, data = parse_text(masked)
+        root, data = parse_text(masked, later=True)
     except ParseError as e:
         if placeholders:
             raise ParseError(f"looks like an unrendered template that is not YAML even with its "
@@ -363,11 +470,13 @@ _INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
 def value(node) -> object:
     """The plain value of a scalar node (bool, int, None or str) by YAML 1.2 core rules, so it does
     not depend on the parser; None for collections."""
-    if not is_scalar(node):
+    if getattr(node, "id", None) != "scalar":
         return None
-    if node.style or (node.tag and not node.tag.startswith("tag:yaml.org,2002:")):
-        return node.value  # quoted, block or explicitly tagged: a string
     v = node.value
+    if node.style or (v[:1].isalpha() and v[:1] not in "tTfFnN"):
+        return v  # quoted or block; or a plain word, which no rule below reads as anything else
+    if node.tag and not node.tag.startswith("tag:yaml.org,2002:"):
+        return v  # explicitly tagged: a string
     if v in ("true", "True", "TRUE", "false", "False", "FALSE"):
         return v.lower() == "true"
     if v in ("", "~", "null", "Null", "NULL"):
@@ -380,7 +489,7 @@ def value(node) -> object:
 def text_value(node) -> str | None:
     """The scalar's value if it is a string, else None."""
     v = value(node)
-    return v if isinstance(v, str) and is_scalar(node) else None
+    return v if isinstance(v, str) else None  # only a scalar has a string value
 
 
 def _key(k):
@@ -413,7 +522,10 @@ def _scalar_index(root) -> dict:
                     entry.append(found)
         elif kind == "mapping":
             for k, v in reversed(node.value):
-                kv = _key(k)
+                kv = k.value
+                if k.id != "scalar" or k.style or not kv[:1].isalpha() or kv[:1] in "tTfFnN" or (
+                        k.tag and not k.tag.startswith("tag:yaml.org,2002:")):
+                    kv = _key(k)  # _key's fast case, inline: this runs for every key of every document
                 push((v, path + (kv,), kv, node))
         elif kind == "sequence":
             for i in range(len(node.value) - 1, -1, -1):

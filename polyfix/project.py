@@ -572,5 +572,13 @@ class ScriptInfo:
 
 
 def within(path: str, root: str) -> bool:
+    if _plain(path) and _plain(root):  # most paths: a comparison of strings says the same, sooner
+        return path == root or path.startswith(root + "/")
     p, r = PurePosixPath(path), PurePosixPath(root)
     return p == r or r in p.parents
+
+
+def _plain(path: str) -> bool:
+    """A path written as PurePosixPath writes it (no `//`, `.` part or trailing `/`), other than `/`."""
+    return (path not in ("", ".", "/") and "//" not in path and "/./" not in path
+            and not path.startswith("./") and not path.endswith(("/", "/.")))

@@ -45,6 +45,7 @@ Fix
 """
 from __future__ import annotations
 
+import functools
 import re
 
 from ..declare import hash_style, whole_reference
@@ -173,12 +174,19 @@ def _at(node, rel):
 
 
 def _secret_name(label: str, v: str) -> bool:
+    kind = _label_kind(label)
+    return kind is True or (kind == "key" and bool(_KEYLIKE.fullmatch(v.strip())))
+
+
+@functools.lru_cache(maxsize=4096)  # labels repeat (PORT, NAME, HOST …): each is read once
+def _label_kind(label: str) -> bool | str:
+    """True for a secret's name, "key" for one that is a secret when its value looks like a key."""
     name = re.sub(r"[^A-Za-z0-9]+", "_", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", label)).upper().strip("_")
     if name.rsplit("_", 1)[-1] in _NOT_SECRET_END:
         return False
     if _SECRET_WORDS.search(name):
         return True
-    return (name == "KEY" or name.endswith("_KEY")) and bool(_KEYLIKE.fullmatch(v.strip()))
+    return "key" if name == "KEY" or name.endswith("_KEY") else False
 
 
 def _skipped(v: str) -> bool:

@@ -1,0 +1,148 @@
+"""Shortcuts taken for speed must answer exactly what the long way answers: a document's data built
+on first read, the one-walk tree check, `within` by string comparison, the probe's folder cache.
+Each is compared with the long way on real files and on generated or odd inputs."""
+from __future__ import annotations
+
+import os
+from pathlib import Path, PurePosixPath
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import CORPUS, GOLDEN
+from polyfix import discover, document
+from polyfix.document import UNBUILT, ParseError, parse, parse_text
+from polyfix.project import within
+
+# Scalars and shapes whose data PyYAML builds in some other way than a plain string, or fails to
+# build: each must take the eager way and give what it gave before.
+ODD = ["a: 2001-12-14", "a: 2001-13-45", "a: 0b_", "a: 0b101", "a: 0o17", "a: 0x1f", "a: 017", "a: 1_000",
+       "a: ._", "a: 1.5", "a: .inf", "a: .nan", "a: 1:20", "a: =", "= : 1", "<<: {b: 1}", "a: {<<: [1]}",
+       "a: !!str 1", "a: !x y", "a: !!binary aGk=", "a: !!binary '%%'", "a: !!set {b, c}", "a: !!omap [b: 1]",
+       "{[a]: 1}", "? {a: 1}\n: 2", "a: &x [*x]", "a: &x 1\nb: *x", "a: 1\na: 2", "a: yes", "a: Off",
+       "a: ~", "a:", "- -1\n- +1\n- 0\n- 00", "a: +0", "a: -0", "a: 'x'", "a: |\n  x\n", "a: [1, [2, [3]]]",
+       "[" * 120 + "]" * 120, "", "# only a comment", "a: b: c", "a: [", "\ue000"]
+
+
+def _outcome(text: str, later: bool):
+    try:
+        root, data = parse_text(text, later=later)
+    except ParseError as e:
+        return "error", str(e)
+    if data is UNBUILT:
+        doc = document.Document(text, root, data)
+        data = doc.data
+        assert doc.data is data, "built once"
+    return "data", data
+
+
+def _same(a, b) -> bool:
+    """Equal data, telling 1 from True and a date from its string."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return a == b or a != a and b != b  # nan
+
+
+def _files() -> list[Path]:
+    return sorted(GOLDEN.rglob("*.yml")) + (sorted(CORPUS.rglob("polytope.y*ml")) if CORPUS.is_dir() else [])
+
+
+def test_data_built_later_is_the_data_built_at_once_on_real_files():
+    later = 0
+    for f in _files():
+        text = f.read_text(encoding="utf-8", errors="replace")
+        at_once, built_later = _outcome(text, False), _outcome(text, True)
+        assert at_once[0] == built_later[0] and _same(at_once[1], built_later[1]), f
+        try:
+            later += parse_text(text, later=True)[1] is UNBUILT
+        except ParseError:
+            pass
+    assert later > 100, "most real files are built later"
+
+
+@pytest.mark.parametrize("text", ODD)
+def test_data_built_later_is_the_data_built_at_once_on_odd_input(text):
+    at_once, built_later = _outcome(text, False), _outcome(text, True)
+    assert at_once[0] == built_later[0]
+    assert _same(at_once[1], built_later[1]) if at_once[0] == "data" else at_once[1] == built_later[1]
+
+
+def test_only_plain_trees_are_built_later():
+    assert parse_text("a: [x, 1, true, null, -2]\nb: {c: 'd'}\n", later=True)[1] is UNBUILT
+    for text in ["a: 2001-12-14", "a: 0x1f", "a: 1.5", "a: !!float 1", "<<: {b: 1}", "{[a]: 1}", "a: &x 1"]:
+        assert parse_text(text, later=True)[1] is not UNBUILT, text
+
+
+_SCALARS = st.sampled_from(["x", "1", "-1", "01", "0b1", "0b_", "1_0", "1.", "._", "1e3", "1.0e+3", "true", "y", "No",
+                            "on", "~", "null", "=", "<<", "2020-02-30", "2020-02-03", "12:30", "'q'", '"1"', "!!str 2",
+                            "!!int 3", "!!float x", "!t z", "[]", "{}", "[a, b]", "{k: v}", "é", "0o8", "0x", "+.5"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "1", "<<", "true", "[k]"]), _SCALARS), max_size=6),
+       st.booleans())
+def test_data_built_later_is_the_data_built_at_once_on_generated_input(pairs, as_list):
+    text = "".join(f"- {{{k}: {v}}}\n" if as_list else f"{k}: {v}\n" for k, v in pairs)
+    at_once, built_later = _outcome(text, False), _outcome(text, True)
+    assert at_once[0] == built_later[0]
+    assert _same(at_once[1], built_later[1]) if at_once[0] == "data" else at_once[1] == built_later[1]
+
+
+def test_a_document_built_later_survives_pickling():
+    import pickle
+
+    doc = parse("a: [1, x]\n")
+    assert doc._data is UNBUILT
+    assert pickle.loads(pickle.dumps(doc)).data == {"a": [1, "x"]}
+
+
+def test_the_one_walk_tree_check_refuses_what_the_full_checks_refuse():
+    nested = "a: " + "[" * 101 + "]" * 101
+    with pytest.raises(ParseError, match="nested more than 100 levels deep"):
+        parse(nested)
+    parse("a: " + "[" * 98 + "]" * 98)  # 100 levels, the map and its value included: allowed
+    many = "".join(f"- {i}\n" for i in range(document.MAX_NODES))  # the sequence itself is one more
+    with pytest.raises(ParseError, match="nodes once its aliases are expanded"):
+        parse(many)
+    with pytest.raises(ParseError, match="duplicate key `b`"):
+        parse("a: 1\nc: {b: 1, b: 2}\n")
+
+
+_PARTS = st.sampled_from(["", "/", "a", "b", "ab", ".", "..", "//", "a/", "/a", "./", "a/b", "é"])
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(_PARTS, max_size=5).map("".join), st.lists(_PARTS, max_size=5).map("".join))
+def test_within_by_strings_is_within_by_paths(path, root):
+    p, r = PurePosixPath(path), PurePosixPath(root)
+    assert within(path, root) == (p == r or r in p.parents)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symbolic links as POSIX makes them")
+def test_the_probe_tells_inside_from_outside_as_realpath_does(tmp_path):
+    project, outside = tmp_path / "project", tmp_path / "outside"
+    (project / "bin").mkdir(parents=True)
+    (project / "svc" / "bin").mkdir(parents=True)
+    outside.mkdir()
+    for f in [project / "bin" / "run", project / "svc" / "bin" / "go", outside / "elsewhere"]:
+        f.write_text("#!/bin/sh\n")
+    (project / "linked").symlink_to(outside)
+    (project / "inner").symlink_to(project / "svc")
+    (project / "bin" / "out").symlink_to(outside / "elsewhere")
+    (project / "bin" / "in").symlink_to("../svc/bin/go")
+    (project / "bin" / "loop").symlink_to("loop")
+    real_root = Path(os.path.realpath(project)).as_posix()
+    paths = ["bin/run", "bin/out", "bin/in", "bin/loop", "linked/elsewhere", "inner/bin/go", "inner/../bin/run",
+             "linked/../project/bin/run", "./bin/run", "bin//run", "svc/bin/../bin/go", "bin/missing", "bin/"]
+    for base in [str(project), os.path.relpath(project)]:
+        probe = discover.make_probe(base)
+        for rel in paths:
+            path = f"{base}/{rel}"
+            info = probe(path)
+            if info.exists:
+                assert info.inside_root == within(Path(os.path.realpath(path)).as_posix(), real_root), path
