@@ -437,8 +437,9 @@ def _run_root(root: str, targets: list[str], options, errors: list[str], stdin_t
         except discover.InputError as e:
             errors.append(f"{report.display_path(t)}: error: {e}")
     readable += [f for f in discover.include_closure(readable, texts, root, parse) if f not in readable]
+    folders: dict[str, list[str]] = {}
     for t in readable:
-        for c in discover.context_files(t, root):
+        for c in discover.context_files(t, root, folders):
             if c not in texts:
                 try:
                     texts[c] = discover.read_text(c)

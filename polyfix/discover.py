@@ -180,15 +180,20 @@ def read_text(path: str, identities: dict | None = None) -> str:
         raise InputError(f"not UTF-8 text (byte {e.start})") from None
 
 
-def context_files(target: str, root: str) -> list[str]:
-    """polytope files in the folders above a target, up to the root: they may define what it uses."""
+def context_files(target: str, root: str, seen: dict[str, list[str]] | None = None) -> list[str]:
+    """polytope files in the folders above a target, up to the root: they may define what it uses.
+    `seen` remembers each folder's files across the targets of a run (they share their folders)."""
+    seen = {} if seen is None else seen
     out = []
-    folder = Path(target).parent
-    while within(posix(folder), root):
-        out.extend(posix(folder / n) for n in NAMES if (folder / n).is_file())
-        if posix(folder) == root:
+    folder = posix(Path(target).parent)
+    while within(folder, root):
+        if folder not in seen:
+            seen[folder] = [f for f in (folder.rstrip("/") + "/" + n for n in NAMES) if os.path.isfile(f)]
+        out.extend(seen[folder])
+        parent = posix(os.path.dirname(folder))
+        if folder == root or parent == folder:
             break
-        folder = folder.parent
+        folder = parent
     return out
 
 

@@ -9,6 +9,7 @@ accepts in plain scalars), so offsets stay valid; `unmask` puts every placeholde
 """
 from __future__ import annotations
 
+import bisect
 import re
 import zlib
 from .record import new, record
@@ -16,6 +17,7 @@ from .record import new, record
 PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\{=.*?=\}")
 _TOKEN_START, _TOKEN_FILL = "\ue000", "\ue001"
 _DIGIT_BASE, _DIGITS = 0xE100, 0x0F00  # two digits: 3840**2 placeholders per file
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 MASK_TOKEN = "\ue000[\ue100-\uefff]{2}\ue001*"  # compiled on first use (re caches it)
 BOM = "\ufeff"
 
@@ -66,9 +68,10 @@ class Document:
 
     def line_col(self, index: int) -> tuple[int, int]:
         """1-based line and column of a character offset. A line ends at LF, CRLF or a lone CR, as in YAML."""
-        line = self.text.count("\n", 0, index) + self.text.count("\r", 0, index) - self.text.count("\r\n", 0, index) + 1
-        if index > 0 and self.text[index - 1] == "\r" and self.text[index:index + 1] == "\n":
-            line -= 1  # between the CR and the LF of one line break
+        starts = self.memo.get("line starts")
+        if starts is None:  # where each line starts, once per text: problems and edits ask by the thousand
+            starts = self.memo["line starts"] = [0, *(m.end() for m in _LINE_BREAK.finditer(self.text))]
+        line = bisect.bisect_right(starts, index)  # between the CR and the LF of one break: still its line
         col = index - (max(self.text.rfind("\n", 0, index), self.text.rfind("\r", 0, index)) + 1) + 1
         return line, col
 

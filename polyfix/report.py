@@ -11,8 +11,17 @@ from .problem import SAFE, Problem
 
 def relative_path(path: str) -> str:
     """A path relative to the working folder when it is below it, else as given."""
-    rel = os.path.relpath(path)
-    return path if rel.startswith("..") else rel
+    cwd = os.getcwd()
+    key = (path, cwd)
+    if key not in _relative:  # a file's problems are many: each path is worked out once
+        if len(_relative) > 10_000:  # the editor server runs for days
+            _relative.clear()
+        rel = os.path.relpath(path, cwd)
+        _relative[key] = path if rel.startswith("..") else rel
+    return _relative[key]
+
+
+_relative: dict[tuple[str, str], str] = {}
 
 
 def display_path(path: str) -> str:

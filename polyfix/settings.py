@@ -52,8 +52,12 @@ def by_config(root, targets, forced, isolated, errors) -> list[tuple]:
         return [(forced or config.Config(), targets)]
     groups: dict = {}
     cache: dict = {}
+    by_folder: dict = {}  # the targets of a folder share its configuration: resolved once
     for f in targets:
-        cfg = _nearest_config(Path(f).parent, errors, cache)
+        folder = os.path.dirname(f)
+        if folder not in by_folder:
+            by_folder[folder] = _nearest_config(Path(f).parent, errors, cache)
+        cfg = by_folder[folder]
         if cfg is None:
             continue
         group = groups.setdefault(id(cfg), (cfg, discover.Targets()))[1]

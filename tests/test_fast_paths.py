@@ -146,3 +146,15 @@ def test_the_probe_tells_inside_from_outside_as_realpath_does(tmp_path):
             info = probe(path)
             if info.exists:
                 assert info.inside_root == within(Path(os.path.realpath(path)).as_posix(), real_root), path
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["a", "bc", "\n", "\r", "\r\n", "\n\r", "\ue000"]), max_size=20).map("".join))
+def test_line_numbers_from_the_line_index_are_those_counted_from_the_start(text):
+    doc = document.Document(text, None, None)
+    for index in range(len(text) + 1):
+        line = text.count("\n", 0, index) + text.count("\r", 0, index) - text.count("\r\n", 0, index) + 1
+        if index > 0 and text[index - 1] == "\r" and text[index:index + 1] == "\n":
+            line -= 1  # between the CR and the LF of one line break
+        col = index - (max(text.rfind("\n", 0, index), text.rfind("\r", 0, index)) + 1) + 1
+        assert doc.line_col(index) == (line, col)
