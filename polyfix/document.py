@@ -77,12 +77,8 @@ class Document:
 
 
 def _data(doc: Document) -> object:
-    if doc._data is UNBUILT:  # a tree parse_text found plain: its construction cannot fail
-        loader = _FAST("")
-        try:
-            doc._data = loader.construct_document(doc.root)
-        finally:
-            loader.dispose()
+    if doc._data is UNBUILT:  # a tree parse_text found plain
+        doc._data = _build_plain(doc.root)
     return doc._data
 
 
@@ -239,6 +235,8 @@ def construct(text: str, root) -> tuple[object, object]:
     if _FAST is None or root is None or type(root).__module__ != "yaml.nodes":
         return parse_text(text)
     try:
+        if _walk_tree(text, root) == _PLAIN:
+            return root, _build_plain(root)
         loader = _FAST("")
         try:
             data = loader.construct_document(root)
@@ -316,6 +314,31 @@ _CORE = "tag:yaml.org,2002:"
 # PyYAML maps, a null one of its spellings); an int only when written in plain decimal.
 _PLAIN_TAGS = frozenset(_CORE + t for t in ("str", "null", "bool"))
 _DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+
+
+_BOOLS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "off": False}
+
+
+def _build_plain(node) -> object:
+    """The data of a tree _walk_tree found plain, as PyYAML's safe constructor builds it (a test
+    compares the two on every real file): its tags leave one way to read each scalar, and no key
+    repeats, so this is a plain copy, several times faster than the general constructor."""
+    kind = node.id
+    if kind == "scalar":
+        tag = node.tag
+        if tag == _STR:
+            return node.value
+        if tag == _NULL:
+            return None
+        if tag == _BOOL:
+            return _BOOLS[node.value.lower()]
+        return int(node.value)  # an int in plain decimal
+    if kind == "mapping":
+        return {_build_plain(k): _build_plain(v) for k, v in node.value}
+    return [_build_plain(item) for item in node.value]
+
+
+_STR, _NULL, _BOOL = _CORE + "str", _CORE + "null", _CORE + "bool"
 
 
 def _walk_tree(text: str, root) -> int:
@@ -509,30 +532,30 @@ def _scalar_index(root) -> dict:
     The one walk every document gets, so it is a plain loop (the same order as `walk`)."""
     every: list = []
     by_entry: dict = {(): every}
-    stack = [(root, (), None, None)] if root is not None else []
+    # Each node comes with the list of the top-level entry it is below (None above the entries).
+    stack = [(root, (), None, None, None)] if root is not None else []
     pop, push = stack.pop, stack.append
     while stack:
-        node, path, key, parent = pop()
+        node, path, key, parent, entry = pop()
         kind = node.id
         if kind == "scalar":
             found = (node, path, key, parent)
             every.append(found)
-            if len(path) > 2:
-                entry = by_entry.get(path[:2])
-                if entry is None:
-                    by_entry[path[:2]] = [found]
-                else:
-                    entry.append(found)
-        elif kind == "mapping":
+            if entry is not None:
+                entry.append(found)
+            continue
+        if len(path) == 2:  # a top-level entry: what is below it is its own
+            entry = by_entry.setdefault(path, [])
+        if kind == "mapping":
             for k, v in reversed(node.value):
                 kv = k.value
                 if k.id != "scalar" or k.style or not kv[:1].isalpha() or kv[:1] in "tTfFnN" or (
                         k.tag and not k.tag.startswith("tag:yaml.org,2002:")):
                     kv = _key(k)  # _key's fast case, inline: this runs for every key of every document
-                push((v, path + (kv,), kv, node))
+                push((v, path + (kv,), kv, node, entry))
         elif kind == "sequence":
             for i in range(len(node.value) - 1, -1, -1):
-                push((node.value[i], path + (i,), None, None))
+                push((node.value[i], path + (i,), None, None, entry))
     return by_entry
 
 

@@ -559,7 +559,8 @@ def _try(doc: Document, group: list[Problem], trials: dict | None = None, path: 
             sets.extend(p.fix.sets)
     text = apply_edits(doc.text, edits)
     trial = (trials or {}).get((path, text))
-    return text, verify.check(doc.data, text, deletes, sets, trial.root if trial is not None else None)
+    return text, verify.check(doc.data, text, deletes, sets, trial.root if trial is not None else None,
+                              shares="&" in doc.text)
 
 
 def try_fixes(doc: Document, problems: list[Problem]) -> tuple[str, tuple]:

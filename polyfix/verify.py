@@ -10,26 +10,50 @@ def _key(path: tuple):
     return [(0, p) if isinstance(p, int) else (1, str(p)) for p in path]
 
 
-def expected_data(data, deletes: list[tuple], sets: list[tuple] = ()):
+def expected_data(data, deletes: list[tuple], sets: list[tuple] = (), shares: bool = True):
     """The data with the declared paths removed (list indices deepest and last first), then the
-    declared values set."""
+    declared values set. `data` is never changed: with `shares` (the data may hold one mapping or
+    list in two places, through an anchor) it is copied whole, so a change to one place shows in
+    both; without, only the mappings and lists on the declared paths are copied."""
     import copy
 
-    out = copy.deepcopy(data)
+    if shares:
+        out = copy.deepcopy(data)
+        parent_of = _walk_to
+    else:
+        out = _copy(data)
+        copied = {id(out)}  # the copies live in `out`, so no id is reused while this runs
+
+        def parent_of(root, path):
+            parent = root
+            for p in path[:-1]:
+                child = parent[p]
+                if id(child) not in copied:
+                    child = parent[p] = _copy(child)
+                    copied.add(id(child))
+                parent = child
+            return parent
     for path in sorted(deletes, key=_key, reverse=True):
-        parent = out
-        for p in path[:-1]:
-            parent = parent[p]
+        parent = parent_of(out, path)
         del parent[path[-1]]
     for path, value in sets:
-        parent = out
-        for p in path[:-1]:
-            parent = parent[p]
+        parent = parent_of(out, path)
         if isinstance(parent, list) and path[-1] == len(parent):
             parent.append(copy.deepcopy(value))
         else:
             parent[path[-1]] = copy.deepcopy(value)
     return out
+
+
+def _walk_to(root, path: tuple):
+    """The mapping or list holding the last step of a path."""
+    for p in path[:-1]:
+        root = root[p]
+    return root
+
+
+def _copy(x):
+    return dict(x) if isinstance(x, dict) else list(x) if isinstance(x, list) else x
 
 
 def same(a, b) -> bool:
@@ -44,16 +68,18 @@ def same(a, b) -> bool:
     return a == b
 
 
-def check(before_data, after_text: str, deletes: list[tuple], sets: list[tuple] = (), composed=None):
+def check(before_data, after_text: str, deletes: list[tuple], sets: list[tuple] = (), composed=None,
+          shares: bool = True):
     """(None, root, data) when `after_text` parses to `before_data` minus `deletes`, plus `sets`;
     else (what differs, None, None). The parse is returned so that it is not done again.
-    `composed`: the text's root node, when the gate composed it already."""
+    `composed`: the text's root node, when the gate composed it already; `shares`: False when the
+    text before had no anchor, so no mapping or list of its data stands in two places."""
     try:
         root, after = parse_text(after_text) if composed is None else construct(after_text, composed)
     except ParseError as e:
         return f"the fixed text does not parse ({e})", None, None
     try:
-        expected = expected_data(before_data, deletes, sets)
+        expected = expected_data(before_data, deletes, sets, shares)
     except (KeyError, IndexError, TypeError):
         return f"a declared path is not in the data: {deletes} {[p for p, _ in sets]}", None, None
     if same(expected, after):

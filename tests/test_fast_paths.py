@@ -22,7 +22,8 @@ ODD = ["a: 2001-12-14", "a: 2001-13-45", "a: 0b_", "a: 0b101", "a: 0o17", "a: 0x
        "a: !!str 1", "a: !x y", "a: !!binary aGk=", "a: !!binary '%%'", "a: !!set {b, c}", "a: !!omap [b: 1]",
        "{[a]: 1}", "? {a: 1}\n: 2", "a: &x [*x]", "a: &x 1\nb: *x", "a: 1\na: 2", "a: yes", "a: Off",
        "a: ~", "a:", "- -1\n- +1\n- 0\n- 00", "a: +0", "a: -0", "a: 'x'", "a: |\n  x\n", "a: [1, [2, [3]]]",
-       "[" * 120 + "]" * 120, "", "# only a comment", "a: b: c", "a: [", "\ue000"]
+       "[" * 120 + "]" * 120, "", "# only a comment", "a: b: c", "a: [", "\ue000",
+       "1: a\n+1: b\n-0: c\n0: d", "true: a\nTrue: b\nyes: c", "~: a\nnull: b\n: c", "a: [YES, n, On, oFF]"]
 
 
 def _outcome(text: str, later: bool):
@@ -158,3 +159,41 @@ def test_line_numbers_from_the_line_index_are_those_counted_from_the_start(text)
             line -= 1  # between the CR and the LF of one line break
         col = index - (max(text.rfind("\n", 0, index), text.rfind("\r", 0, index)) + 1) + 1
         assert doc.line_col(index) == (line, col)
+
+
+_DATA = st.recursive(st.one_of(st.integers(0, 3), st.sampled_from(["x", "y"]), st.none()),
+                     lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                             st.dictionaries(st.sampled_from(["a", "b", "c"]), inner, max_size=3)),
+                     max_leaves=12)
+
+
+def _paths(data, path=()):
+    yield path
+    if isinstance(data, dict):
+        for k, v in data.items():
+            yield from _paths(v, path + (k,))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _paths(v, path + (i,))
+
+
+@settings(max_examples=400, deadline=None)
+@given(_DATA.filter(lambda d: isinstance(d, (dict, list))), st.data())
+def test_copying_only_the_changed_paths_expects_what_a_whole_copy_expects(data, draw):
+    import copy
+
+    from polyfix import verify
+
+    paths = [p for p in _paths(data) if p]
+    deletes = draw.draw(st.lists(st.sampled_from(paths), max_size=2, unique=True)) if paths else []
+    sets = [(p, draw.draw(_DATA)) for p in (draw.draw(st.lists(st.sampled_from(paths), max_size=2)) if paths else [])]
+    before = copy.deepcopy(data)
+    outcomes = []
+    for shares in (True, False):
+        try:
+            outcomes.append(("data", verify.expected_data(data, deletes, sets, shares)))
+        except (KeyError, IndexError, TypeError) as e:
+            outcomes.append(("error", type(e)))
+        assert verify.same(data, before), "the data given is never changed"
+    assert outcomes[0][0] == outcomes[1][0]
+    assert verify.same(outcomes[0][1], outcomes[1][1]) if outcomes[0][0] == "data" else outcomes[0] == outcomes[1]
