@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import __version__, config, discover, engine, parts, report, settings
 from .rules import BY_CODE, BY_NAME, RULES
-from .document import ParseError, parse
+from .document import ParseError, is_map, is_scalar, parse
 from .project import within
 
 
@@ -374,10 +374,12 @@ def _targets(paths, errors: list[str]) -> dict[str, discover.Targets]:
     return by_root
 
 
-def _memo_parse(shared: Callable | None = None):
+def _memo_parse(shared: Callable | None = None, includes_only: bool = False):
     """document.parse, remembering each text's outcome: include discovery and the engine share it.
     With `shared` (another memo), what that one parsed is taken from it and the rest kept here: a
-    part of the tree keeps its own documents, which go when the part is done."""
+    part of the tree keeps its own documents, which go when the part is done. With `includes_only`,
+    a document keeps only its `include:` list, which is all that discovery reads (in a big tree
+    each part parses its own files, and memory holds no more than one part's documents)."""
     seen: dict[str, object] = {}
 
     def parse_once(text: str):
@@ -385,7 +387,7 @@ def _memo_parse(shared: Callable | None = None):
             return shared(text)
         if text not in seen:
             try:
-                seen[text] = parse(text)
+                seen[text] = _includes_of(parse(text)) if includes_only else parse(text)
             except ParseError as e:
                 seen[text] = e
         if isinstance(seen[text], ParseError):
@@ -394,6 +396,17 @@ def _memo_parse(shared: Callable | None = None):
 
     parse_once.seen = seen
     return parse_once
+
+
+def _includes_of(doc):
+    """The document with nothing at its top but its `include:` entry."""
+    import copy
+
+    if is_map(doc.root):
+        root = copy.copy(doc.root)
+        root.value = [(k, v) for k, v in root.value if is_scalar(k) and k.value == "include"]
+        doc = type(doc)(doc.text, root, None, doc.placeholders, doc.bom)
+    return doc
 
 
 def _jobs() -> int | None:
@@ -427,7 +440,6 @@ def _asking(look: Callable | None, asked: set[str]) -> Callable | None:
 
 def _run_root(root: str, targets: list[str], options, errors: list[str], stdin_text: str | None = None,
               identities: dict | None = None) -> dict:
-    parse = _memo_parse()
     texts: dict[str, str] = {}
     readable = []
     for t in targets:
@@ -436,6 +448,9 @@ def _run_root(root: str, targets: list[str], options, errors: list[str], stdin_t
             readable.append(t)
         except discover.InputError as e:
             errors.append(f"{report.display_path(t)}: error: {e}")
+    # A tree checked in parts parses each file in its part; a smaller one parses each file once.
+    in_parts = sum(map(len, texts.values())) >= parts.PART_CHARS
+    parse = _memo_parse(includes_only=in_parts)
     readable += [f for f in discover.include_closure(readable, texts, root, parse) if f not in readable]
     folders: dict[str, list[str]] = {}
     for t in readable:
@@ -449,17 +464,27 @@ def _run_root(root: str, targets: list[str], options, errors: list[str], stdin_t
     reader = discover.make_reader(root) if stdin_text is None else None  # stdin: only that one file is ours to fix
     probe = discover.make_probe(root)
     split = parts.split(texts, readable, parse)
+    if in_parts:
+        parse = None
 
     def run_part(files: list[str]) -> tuple[dict, set[str]]:
         asked: set[str] = set()
         members = set(files)
         results = _run_engine({f: texts[f] for f in files}, [t for t in readable if t in members], root,
                               _asking(probe, asked), options, _memo_parse(parse), _asking(reader, asked))
+        for r in results.values():  # a text this process has already need not come back from a worker
+            if r.before is not None and r.before is texts.get(r.path):
+                r.after = AS_READ if r.after is r.before else r.after
+                r.before = AS_READ
         return results, asked
 
     order = {path: i for i, path in enumerate(texts)}
     results = parts.run_all(split, run_part, parts.workers(split, texts, _jobs()), order,
                             lambda message: _echo(message, err=True))
+    for r in results.values():
+        if r.before is AS_READ:
+            r.before = texts[r.path]
+            r.after = r.before if r.after is AS_READ else r.after
     real_root = Path(os.path.realpath(root)).as_posix()
     for r in results.values():
         if r.before is None or within(Path(os.path.realpath(r.path)).as_posix(), real_root):
@@ -471,6 +496,16 @@ def _run_root(root: str, targets: list[str], options, errors: list[str], stdin_t
             for p in fixes:
                 p.fix, p.hint = None, p.hint or "the file is a link to a file outside the project"
     return results
+
+
+class _AsRead:
+    """Stands for a file's text as this process read it, in a result coming back from a part."""
+
+    def __reduce__(self):  # one of a kind, also through pickle
+        return "AS_READ"
+
+
+AS_READ = _AsRead()
 
 
 def _run_engine(texts, targets, root, probe, options, parse, reader=None) -> dict:
