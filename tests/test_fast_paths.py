@@ -197,3 +197,16 @@ def test_copying_only_the_changed_paths_expects_what_a_whole_copy_expects(data, 
         assert verify.same(data, before), "the data given is never changed"
     assert outcomes[0][0] == outcomes[1][0]
     assert verify.same(outcomes[0][1], outcomes[1][1]) if outcomes[0][0] == "data" else outcomes[0] == outcomes[1]
+
+
+def test_a_run_leaves_the_garbage_collector_as_it_found_it(polyfix, tmp_path):
+    """The CLI tunes Python's collector for its run (rarer, not through import-time objects): a program
+    using polyfix as a library gets its own settings back."""
+    import gc
+
+    (tmp_path / "polytope.yml").write_text("tools:\n  api:\n    run:\n      - tool: x\n")
+    before = gc.get_threshold()
+    r = polyfix(tmp_path, ".")
+    assert r.code in (0, 1)
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
