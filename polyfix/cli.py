@@ -469,7 +469,10 @@ def _run_root(root: str, targets: list[str], options, errors: list[str], stdin_t
         parse = None
 
     def run_part(files: list[str]) -> tuple[dict, set[str]]:
-        gc.collect()  # the last part's cycles (a project is its own origin), in whichever process ran it
+        # The last part's cycles (libcst's trees hold many), in whichever process ran it; what
+        # survives is kept to the end, so no later collection goes through it again.
+        gc.collect()
+        gc.freeze()
         asked: set[str] = set()
         members = set(files)
         results = _run_engine({f: texts[f] for f in files}, [t for t in readable if t in members], root,

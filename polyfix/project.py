@@ -169,9 +169,17 @@ class Project:
         self._callers: dict[int, list[Call]] | None = None
         # The project as this run first read it. Facts a fix relies on (a host default, a port)
         # come from it, never from what another fix added in the same run.
-        self.origin: Project = self
+        self._origin: Project | None = None  # None: this project (no cycle, so it goes when unused)
         self.suppressed: Callable[[str, int, str], bool] = lambda file, line, code: False
         self.after_on_service = "remove"  # how PF003 fixes a wait on a service (configuration)
+
+    @property
+    def origin(self) -> Project:
+        return self._origin or self
+
+    @origin.setter
+    def origin(self, project: Project) -> None:
+        self._origin = None if project is self else project
 
     # ---- include groups ----
     def group_files(self, file: str) -> list[str]:
