@@ -16,7 +16,7 @@ with os.wait4. Scenarios:
 3. A generated repository (bench/generate.py, fixed seed) of 500, 1,000, 2,000 and 5,000 files: time
    per file, also net of start-up (the time of a run on an empty folder), and its spread across the
    sizes (flat within 20% is the goal); then single files of about 100, 1,000 and 10,000 lines: time
-   per line.
+   per line, with the Python code their services run (which PF011 reads) and again without it.
 4. Peak memory for each of the above, and its spread across the sizes of scenario 3.
 
 CORPUS is copied to a temporary folder first; nothing is written outside it but the results file.
@@ -316,31 +316,40 @@ def generated_repo(s: Setup, rep: Report, sizes: list[int], lines: list[int], ba
         f"({'met' if spread_pct(net_file) <= 20 else 'not met'}, net).")
     rep()
 
-    rows, per_line, net_line, actual_lines = [], [], [], []
+    # Each file twice: with the Python its services run (PF011 reads it, with libcst), then with
+    # that code removed (polyfix's YAML work alone; yamllint reads the same file both times).
+    series = {"with its Python services' code": ([], [], [], []), "without that code": ([], [], [], [])}
+    actual_lines = []
     for n in lines:
         folder = s.tmp / f"lines-{n}"
         path = generate.generate_lines(folder, n, s.seed)
         actual = count_lines([path])
         actual_lines.append(actual)
         reps = s.reps(2 if s.quick else 5 if n <= 1000 else 3)
-        progress(f"one file of {actual} lines, {reps} round(s)")
-        r = alternate({"polyfix": [s.polyfix, path.name], "yamllint": s.lint(path.name)}, folder, reps)
-        warn_exits(rep, f"a file of {actual} lines", r)
-        p, y = r["polyfix"], r["yamllint"]
-        pl, pn = p.median / actual, (p.median - base["polyfix"].median) / actual
-        per_line.append(pl)
-        net_line.append(pn)
-        rows.append([str(actual), str(reps)] + pair_row(p, y)[:3] +
-                    [f"{1e6 * pl:.0f}", f"{1e6 * pn:.0f}", f"{1e6 * y.median / actual:.0f}",
-                     f"{1e6 * (y.median - base['yamllint'].median) / actual:.0f}",
-                     f"{p.max_rss_mb:.0f}", f"{y.max_rss_mb:.0f}"])
+        for label, (rows, per_line, net_line, _mem) in series.items():
+            if label == "without that code":
+                shutil.rmtree(folder / "code", ignore_errors=True)
+            progress(f"one file of {actual} lines, {label}, {reps} round(s)")
+            r = alternate({"polyfix": [s.polyfix, path.name], "yamllint": s.lint(path.name)}, folder, reps)
+            warn_exits(rep, f"a file of {actual} lines, {label}", r)
+            p, y = r["polyfix"], r["yamllint"]
+            pl, pn = p.median / actual, (p.median - base["polyfix"].median) / actual
+            per_line.append(pl)
+            net_line.append(pn)
+            rows.append([str(actual), str(reps)] + pair_row(p, y)[:3] +
+                        [f"{1e6 * pl:.0f}", f"{1e6 * pn:.0f}", f"{1e6 * y.median / actual:.0f}",
+                         f"{1e6 * (y.median - base['yamllint'].median) / actual:.0f}",
+                         f"{p.max_rss_mb:.0f}", f"{y.max_rss_mb:.0f}"])
         shutil.rmtree(folder, ignore_errors=True)
-    rep.table(["lines", "rounds", *PAIR_HEAD[:3], "polyfix µs/line", "net", "yamllint µs/line", "net",
-               "polyfix MB", "yamllint MB"], rows)
-    rep(f"Time per line from {actual_lines[0]} to {actual_lines[-1]} lines: spread {spread_pct(per_line):.0f}% "
-        f"(net of start-up: {spread_pct(net_line):.0f}%; start-up dominates small files); goal: flat within 20% "
-        f"({'met' if spread_pct(net_line) <= 20 else 'not met'}, net).")
-    rep()
+    for label, (rows, per_line, net_line, _mem) in series.items():
+        rep(f"One file, {label}:")
+        rep()
+        rep.table(["lines", "rounds", *PAIR_HEAD[:3], "polyfix µs/line", "net", "yamllint µs/line", "net",
+                   "polyfix MB", "yamllint MB"], rows)
+        rep(f"Time per line from {actual_lines[0]} to {actual_lines[-1]} lines, {label}: spread "
+            f"{spread_pct(per_line):.0f}% (net of start-up: {spread_pct(net_line):.0f}%; start-up dominates small "
+            f"files); goal: flat within 20% ({'met' if spread_pct(net_line) <= 20 else 'not met'}, net).")
+        rep()
 
     rep("## 4. Peak memory")
     rep()
