@@ -6,6 +6,7 @@ from __future__ import annotations
 
 # json: imported where used, since most runs never need it (start-up time counts in a hook)
 
+import functools
 import re
 
 from .document import entries, get, is_map, is_seq, items, text_value
@@ -15,6 +16,7 @@ from .project import Definition
 _PLAIN = r"[A-Za-z_\ue000-\uefff][A-Za-z0-9_./\-\ue000-\uefff]*"
 
 
+@functools.lru_cache(maxsize=64)  # asked for every fix in a file: its text is counted once
 def hash_style(text: str, kinds=("param",)) -> bool:
     """Whether a file writes whole references the older way (`"#pt-param x"`) more than the newer
     (`pt.param x`), counting the reference kinds given."""

@@ -6,6 +6,7 @@ then reports without a fix. Nothing is ever re-serialised.
 """
 from __future__ import annotations
 
+import functools
 import re
 from .record import record
 
@@ -153,6 +154,7 @@ def delete_item(text: str, sequence, i: int) -> Edit | None:
     return _delete_lines(text, ls, stop) if stop is not None else None
 
 
+@functools.lru_cache(maxsize=64)  # asked for every line a fix adds: each text is searched once
 def eol_of(text: str) -> str:
     """The file's line ending, for lines a fix adds."""
     return "\r\n" if "\r\n" in text else "\n"

@@ -6,13 +6,14 @@ new Python texts are recorded in the results, never applied here.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from collections.abc import Callable
 
 from . import suppress, validate, verify
 from .document import BOM, MASK_TOKEN, Document, ParseError, compose, parse
-from .edits import apply_edits, moved, overlaps
+from .edits import Edit, apply_edits, moved, overlaps
 from .problem import SAFE, Problem
 from .project import Project, ScriptInfo, include_targets
 from .record import new, record
@@ -375,11 +376,37 @@ def _by_target(problems: list[Problem]) -> dict[str, list[Problem]]:
 
 
 def _non_overlapping(fixes: list[Problem]) -> list[Problem]:
+    """The fixes, in order, that overlap none chosen before them (edits.overlaps); a fix whose edits
+    are those of a chosen one (one edit fixing two problems) is chosen too. The chosen edits are
+    kept sorted, so a big file's thousand fixes are not each compared with every other."""
     chosen: list[Problem] = []
+    seen: set[tuple] = set()  # the edits of each chosen fix
+    starts: list[int] = []  # every chosen edit, sorted by start
+    spans: list[Edit] = []
+    longest = 0
+
+    def hits(y: Edit) -> bool:
+        # Only an edit starting before y ends (or where y starts) can overlap it, and none that
+        # ends before y starts: no chosen edit is longer than `longest`.
+        j = max(bisect.bisect_left(starts, y.end), bisect.bisect_right(starts, y.start)) - 1
+        while j >= 0 and spans[j].start + longest >= y.start:
+            x = spans[j]
+            if x.start < y.end and y.start < x.end or x.start == y.start:
+                return True
+            j -= 1
+        return False
+
     for p in fixes:
-        same_edit = any(c.fix.edits == p.fix.edits for c in chosen)  # one edit fixing two problems
-        if same_edit or not any(overlaps(c.fix.edits, p.fix.edits) for c in chosen):
+        key = tuple(p.fix.edits)
+        if key in seen or not any(hits(y) for y in p.fix.edits):
             chosen.append(p)
+            if key not in seen:
+                seen.add(key)
+                for x in p.fix.edits:
+                    i = bisect.bisect_right(starts, x.start)
+                    starts.insert(i, x.start)
+                    spans.insert(i, x)
+                    longest = max(longest, x.end - x.start)
     return chosen
 
 

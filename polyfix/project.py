@@ -167,6 +167,8 @@ class Project:
         self._reach: dict[str, tuple] = {}  # include group → what _tops() found
         self._scope_by_tops: dict[tuple, list[str]] = {}
         self._callers: dict[int, list[Call]] | None = None
+        self._value_loaders: dict[str, Call | None] = {}  # include group → its values loader
+        self._services_named: dict[tuple, tuple | None] = {}  # (name, scope) → service_of's answer
         # The project as this run first read it. Facts a fix relies on (a host default, a port)
         # come from it, never from what another fix added in the same run.
         self._origin: Project | None = None  # None: this project (no cycle, so it goes when unused)
@@ -207,10 +209,12 @@ class Project:
     def value_loader(self, file: str) -> Call | None:
         """A step of the file's group that loads the project's values itself (`load-config`,
         `set-values-and-secrets`): such projects keep settings in values on purpose."""
-        for c in (c for f in self.group_files(file) for c in self.calls_in(f)):
-            if re.split(r"[/!:]", builtins.normalise(c.ref))[-1] in VALUE_LOADERS:
-                return c
-        return None
+        group = self.groups.get(file, file)
+        if group not in self._value_loaders:  # asked for every value used: answered once per group
+            self._value_loaders[group] = next(
+                (c for f in self.group_files(file) for c in self.calls_in(f)
+                 if re.split(r"[/!:]", builtins.normalise(c.ref))[-1] in VALUE_LOADERS), None)
+        return self._value_loaders[group]
 
     # ---- services: what answers under a name ----
     def scope(self, file: str) -> list[str]:
@@ -249,6 +253,12 @@ class Project:
         hostname. None when there is none or more than one answer. The port is None when it is not
         one known literal."""
         scope = self.scope(file)
+        key = (name, tuple(scope))  # asked for every host a spec names: answered once per scope
+        if key not in self._services_named:
+            self._services_named[key] = self._service_named(name, scope)
+        return self._services_named[key]
+
+    def _service_named(self, name: str, scope: list[str]) -> tuple[str, object] | None:
         found = {(sid, _one_port(ports)) for f in scope for sid, ports in self._services_in(f).items() if sid == name}
         if not found:
             named = [d for f in scope for d in self.definitions.get(f, [])

@@ -210,3 +210,38 @@ def test_a_run_leaves_the_garbage_collector_as_it_found_it(polyfix, tmp_path):
     assert r.code in (0, 1)
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0
+
+
+def _non_overlapping_by_pairs(fixes):
+    """engine._non_overlapping the long way: each fix against every chosen one."""
+    from polyfix.edits import overlaps
+
+    chosen = []
+    for p in fixes:
+        same_edit = any(c.fix.edits == p.fix.edits for c in chosen)
+        if same_edit or not any(overlaps(c.fix.edits, p.fix.edits) for c in chosen):
+            chosen.append(p)
+    return chosen
+
+
+_EDITS = st.lists(st.tuples(st.integers(0, 12), st.sampled_from([0, 0, 1, 2, 5])), min_size=1, max_size=3)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(_EDITS, max_size=12), st.data())
+def test_choosing_fixes_by_sorted_edits_chooses_what_pairwise_comparison_chooses(fixes, draw):
+    from polyfix import engine
+    from polyfix.edits import Edit
+    from polyfix.problem import Fix, Problem
+
+    problems = []
+    for edits in fixes:
+        p = Problem("PF001", "x", "m", "f", 1, 1, 1, 1)
+        p.fix = Fix("fix", edits=[Edit(a, a + n, "t") for a, n in edits])
+        problems.append(p)
+    for _ in range(draw.draw(st.integers(0, 3))):  # one edit fixing two problems
+        if problems:
+            twin = Problem("PF001", "x", "m", "f", 1, 1, 1, 1)
+            twin.fix = Fix("fix", edits=list(draw.draw(st.sampled_from(problems)).fix.edits))
+            problems.insert(draw.draw(st.integers(0, len(problems))), twin)
+    assert [id(p) for p in engine._non_overlapping(problems)] == [id(p) for p in _non_overlapping_by_pairs(problems)]

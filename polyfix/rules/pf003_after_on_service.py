@@ -53,12 +53,13 @@ def check(project: Project, files) -> list:
         doc = project.docs[file]
         for run in project.run_lists(file):
             env = project.env_of(run.owner)
+            ids = [step_id(s) for s in run.steps]  # once per run list, not once per ordering
             for i, step in enumerate(run.steps):
                 if not is_map(step):
                     continue
 
                 def waits_on_service(name_node, i=i):
-                    found = [s for j, s in enumerate(run.steps) if j != i and step_id(s) == name_node.value]
+                    found = [s for j, s in enumerate(run.steps) if j != i and ids[j] == name_node.value]
                     if len(found) != 1:
                         return None
                     verdict = project.classify_step(found[0], env)
@@ -69,7 +70,7 @@ def check(project: Project, files) -> list:
                     msg = (f"waits for `{name_node.value}`, which never finishes ({why}): "
                            f"this step never starts")
                     if project.after_on_service == "await-false":
-                        j = next(j for j, s in enumerate(run.steps) if j != i and step_id(s) == name_node.value)
+                        j = next(j for j, s in enumerate(run.steps) if j != i and ids[j] == name_node.value)
                         fix = _await_false(project, file, run, j)
                     by_hand = ("add `await: false` where its container starts, or remove the ordering, by hand"
                                if project.after_on_service == "await-false" else "remove the ordering by hand")
