@@ -295,7 +295,7 @@ def generated_repo(s: Setup, rep: Report, sizes: list[int], lines: list[int], ba
         folder = s.tmp / f"gen-{n}"
         progress(f"generating {n} files")
         files = generate.generate(folder, n, s.seed)
-        reps = s.reps(2 if s.quick else (5 if n <= 500 else 3 if n <= 1000 else 2 if n <= 2000 else 1))
+        reps = s.reps(2 if s.quick else (5 if n <= 1000 else 3 if n <= 2000 else 2))
         progress(f"generated repository of {n} files, {reps} round(s)")
         r = alternate({"polyfix": [s.polyfix, "."], "yamllint": s.lint(".")}, folder, reps)
         warn_exits(rep, f"{n} generated files", r)
