@@ -468,11 +468,14 @@ def _run_root(root: str, targets: list[str], options, errors: list[str], stdin_t
     if in_parts:
         parse = None
 
+    freezing = gc.get_freeze_count() == 0
+
     def run_part(files: list[str]) -> tuple[dict, set[str]]:
         # The last part's cycles (libcst's trees hold many), in whichever process ran it; what
         # survives is kept to the end, so no later collection goes through it again.
         gc.collect()
-        gc.freeze()
+        if freezing:
+            gc.freeze()
         asked: set[str] = set()
         members = set(files)
         results = _run_engine({f: texts[f] for f in files}, [t for t in readable if t in members], root,
@@ -487,15 +490,18 @@ def _run_root(root: str, targets: list[str], options, errors: list[str], stdin_t
     # A run makes objects by the million and few cycles: Python's collector, every 700 new objects,
     # went through the same live trees again and again (a third of a 10,000-line file's time).
     # It runs less often here, never through what the imports made, and before every part.
+    # A program that froze objects itself keeps them frozen: then polyfix freezes nothing.
     thresholds = gc.get_threshold()
-    gc.freeze()
+    if freezing:
+        gc.freeze()
     gc.set_threshold(50_000, 20, 100)
     try:
         results = parts.run_all(split, run_part, parts.workers(split, texts, _jobs()), order,
                                 lambda message: _echo(message, err=True))
     finally:
         gc.set_threshold(*thresholds)
-        gc.unfreeze()
+        if freezing:
+            gc.unfreeze()
     for r in results.values():
         if r.before is AS_READ:
             r.before = texts[r.path]

@@ -338,7 +338,7 @@ def _build_plain(node) -> object:
     return [_build_plain(item) for item in node.value]
 
 
-_STR, _NULL, _BOOL = _CORE + "str", _CORE + "null", _CORE + "bool"
+_STR, _NULL, _BOOL, _INT_TAG = _CORE + "str", _CORE + "null", _CORE + "bool", _CORE + "int"
 
 
 def _walk_tree(text: str, root) -> int:
@@ -357,8 +357,12 @@ def _walk_tree(text: str, root) -> int:
         count += 1
         kind = node.id
         if kind == "scalar":
-            if plain and node.tag not in _PLAIN_TAGS:
-                plain = node.tag == _CORE + "int" and bool(_DECIMAL.fullmatch(node.value))
+            if plain:
+                tag = node.tag
+                if tag == _BOOL:  # `!!bool maybe` is a bool PyYAML cannot build
+                    plain = node.value.lower() in _BOOLS
+                elif tag not in _PLAIN_TAGS:  # nor an int of more digits than Python reads
+                    plain = tag == _INT_TAG and len(node.value) <= 4000 and bool(_DECIMAL.fullmatch(node.value))
             continue
         if depth >= MAX_DEPTH or count > MAX_NODES:
             return _UNSURE

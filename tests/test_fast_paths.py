@@ -23,6 +23,8 @@ ODD = ["a: 2001-12-14", "a: 2001-13-45", "a: 0b_", "a: 0b101", "a: 0o17", "a: 0x
        "{[a]: 1}", "? {a: 1}\n: 2", "a: &x [*x]", "a: &x 1\nb: *x", "a: 1\na: 2", "a: yes", "a: Off",
        "a: ~", "a:", "- -1\n- +1\n- 0\n- 00", "a: +0", "a: -0", "a: 'x'", "a: |\n  x\n", "a: [1, [2, [3]]]",
        "[" * 120 + "]" * 120, "", "# only a comment", "a: b: c", "a: [", "\ue000",
+       "x: !!bool maybe", "x: !!bool y", "x: !!bool ''", "!!bool y: 1", "x: " + "1" * 4301,
+       "x: -" + "1" * 4301, "x: !<tag:yaml.org,2002:bool> nope",
        "1: a\n+1: b\n-0: c\n0: d", "true: a\nTrue: b\nyes: c", "~: a\nnull: b\n: c", "a: [YES, n, On, oFF]"]
 
 
@@ -245,3 +247,16 @@ def test_choosing_fixes_by_sorted_edits_chooses_what_pairwise_comparison_chooses
             twin.fix = Fix("fix", edits=list(draw.draw(st.sampled_from(problems)).fix.edits))
             problems.insert(draw.draw(st.integers(0, len(problems))), twin)
     assert [id(p) for p in engine._non_overlapping(problems)] == [id(p) for p in _non_overlapping_by_pairs(problems)]
+
+
+def test_a_run_leaves_objects_its_caller_froze_frozen(polyfix, tmp_path):
+    import gc
+
+    (tmp_path / "polytope.yml").write_text("tools:\n  api:\n    run:\n      - tool: x\n")
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        polyfix(tmp_path, ".")
+        assert gc.get_freeze_count() >= frozen > 0
+    finally:
+        gc.unfreeze()
