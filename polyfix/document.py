@@ -213,12 +213,13 @@ def parse_text(text: str, later: bool = False) -> tuple[object, object]:
             loader = _FAST(text)
             try:
                 root = loader.get_single_node()
-                if later and root is not None and _walk_tree(text, root) == _PLAIN:
+                state = _walk_tree(text, root) if root is not None else _SOUND
+                if later and state == _PLAIN:
                     return root, UNBUILT
                 data = loader.construct_document(root) if root is not None else None
             finally:
                 loader.dispose()
-            _check_tree(text, root)
+            _check_tree(text, root, state)
             return root, data
         except ParseError:
             raise
@@ -235,14 +236,15 @@ def construct(text: str, root) -> tuple[object, object]:
     if _FAST is None or root is None or type(root).__module__ != "yaml.nodes":
         return parse_text(text)
     try:
-        if _walk_tree(text, root) == _PLAIN:
+        state = _walk_tree(text, root)
+        if state == _PLAIN:
             return root, _build_plain(root)
         loader = _FAST("")
         try:
             data = loader.construct_document(root)
         finally:
             loader.dispose()
-        _check_tree(text, root)
+        _check_tree(text, root, state)
         return root, data
     except Exception:  # noqa: BLE001 - whatever parse_text makes of it, error or fallback
         return parse_text(text)
@@ -300,23 +302,21 @@ MAX_DEPTH = 100  # far deeper than any Polytope file; the checks and the proof o
 MAX_NODES = 200_000  # nodes with every alias expanded: what a walk over the data may visit
 
 
-def _check_tree(text: str, root) -> None:
+def _check_tree(text: str, root, state: int | None = None) -> None:
     """Duplicate keys (`_check_duplicates`), then the shape (`_check_shape`), each with its exact
-    message; a tree the one quick walk finds sound needs neither."""
-    if root is not None and _walk_tree(text, root) == _UNSURE:
+    message; a tree the one quick walk (`state`, when the caller has it) finds sound needs neither."""
+    if root is not None and (_walk_tree(text, root) if state is None else state) == _UNSURE:
         _check_duplicates(root)
         _check_shape(root)
 
 
 _UNSURE, _SOUND, _PLAIN = 0, 1, 2
 _CORE = "tag:yaml.org,2002:"
-# Tags whose construction cannot fail on what the resolver gives them (a bool is one of the words
-# PyYAML maps, a null one of its spellings); an int only when written in plain decimal.
-_PLAIN_TAGS = frozenset(_CORE + t for t in ("str", "null", "bool"))
-_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
-
-
+_STR, _NULL, _BOOL, _INT_TAG, _MAP, _SEQ = (_CORE + t for t in ("str", "null", "bool", "int", "map", "seq"))
+# What a plain tree's scalars may be, so that building its data cannot fail: strings, nulls, the
+# bools PyYAML maps, and ints written in plain decimal with no more digits than Python reads.
 _BOOLS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "off": False}
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 
 
 def _build_plain(node) -> object:
@@ -338,13 +338,10 @@ def _build_plain(node) -> object:
     return [_build_plain(item) for item in node.value]
 
 
-_STR, _NULL, _BOOL, _INT_TAG = _CORE + "str", _CORE + "null", _CORE + "bool", _CORE + "int"
-
-
 def _walk_tree(text: str, root) -> int:
     """_SOUND when the tree has no duplicate key, is no deeper than MAX_DEPTH and holds no more than
     MAX_NODES nodes; _PLAIN when, besides, building its data cannot fail (scalar keys, plain
-    collections, the tags of _PLAIN_TAGS); _UNSURE when that takes the full checks. A text without
+    collections, the scalars above); _UNSURE when that takes the full checks. A text without
     an anchor (`&`) shares no node, so one walk counting nodes and depth tells."""
     if "&" in text:
         return _UNSURE
@@ -361,13 +358,13 @@ def _walk_tree(text: str, root) -> int:
                 tag = node.tag
                 if tag == _BOOL:  # `!!bool maybe` is a bool PyYAML cannot build
                     plain = node.value.lower() in _BOOLS
-                elif tag not in _PLAIN_TAGS:  # nor an int of more digits than Python reads
+                elif tag != _STR and tag != _NULL:
                     plain = tag == _INT_TAG and len(node.value) <= 4000 and bool(_DECIMAL.fullmatch(node.value))
             continue
         if depth >= MAX_DEPTH or count > MAX_NODES:
             return _UNSURE
         if kind == "mapping":
-            plain = plain and node.tag == _CORE + "map"
+            plain = plain and node.tag == _MAP
             keys = set()
             for k, v in node.value:
                 if k.id == "scalar":
@@ -379,7 +376,7 @@ def _walk_tree(text: str, root) -> int:
                 push((k, depth + 1))
                 push((v, depth + 1))
         else:
-            plain = plain and node.tag == _CORE + "seq"
+            plain = plain and node.tag == _SEQ
             for item in node.value:
                 push((item, depth + 1))
     if count > MAX_NODES:
@@ -522,15 +519,6 @@ def text_value(node) -> str | None:
     return v if isinstance(v, str) else None  # only a scalar has a string value
 
 
-def _key(k):
-    """value(k) for a mapping key; most keys are plain words, which need no rules."""
-    v = k.value
-    if k.id == "scalar" and not k.style and v[:1].isalpha() and v[:1] not in "tTfFnN" and (
-            not k.tag or k.tag.startswith("tag:yaml.org,2002:")):
-        return v
-    return value(k)
-
-
 def _scalar_index(root) -> dict:
     """Document.scalars' index: every scalar below the root, and those of each top-level entry.
     The one walk every document gets, so it is a plain loop (the same order as `walk`)."""
@@ -553,9 +541,8 @@ def _scalar_index(root) -> dict:
         if kind == "mapping":
             for k, v in reversed(node.value):
                 kv = k.value
-                if k.id != "scalar" or k.style or not kv[:1].isalpha() or kv[:1] in "tTfFnN" or (
-                        k.tag and not k.tag.startswith("tag:yaml.org,2002:")):
-                    kv = _key(k)  # _key's fast case, inline: this runs for every key of every document
+                if k.id != "scalar" or k.style or not kv[:1].isalpha() or kv[:1] in "tTfFnN":
+                    kv = value(k)  # value's plain-word case, inline: this runs for every key of every document
                 push((v, path + (kv,), kv, node, entry))
         elif kind == "sequence":
             for i in range(len(node.value) - 1, -1, -1):
