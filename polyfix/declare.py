@@ -7,13 +7,13 @@ from __future__ import annotations
 # json: imported where used, since most runs never need it (start-up time counts in a hook)
 
 import functools
-import re
 
 from .document import entries, get, is_map, is_seq, items, text_value
 from .edits import Edit, eol_of, indent_width, insert_after, item_prefix, seq_offset
+from .pattern import mask_aware
 from .project import Definition
 
-_PLAIN = r"[A-Za-z_\ue000-\uefff][A-Za-z0-9_./\-\ue000-\uefff]*"
+_PLAIN = mask_aware(r"[A-Za-z_{MASK}][A-Za-z0-9_./\-{MASK}]*")
 
 
 @functools.lru_cache(maxsize=64)  # asked for every fix in a file: its text is counted once
@@ -138,7 +138,7 @@ def yaml_scalar(v) -> str:
     if isinstance(v, int):
         return str(v)
     s = str(v)
-    if re.fullmatch(_PLAIN, s) and s.lower() not in ("true", "false", "null", "yes", "no", "on", "off", "y", "n"):
+    if _PLAIN.fullmatch(s) and s.lower() not in ("true", "false", "null", "yes", "no", "on", "off", "y", "n"):
         return s
     return json.dumps(s, ensure_ascii=False)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from .pattern import on_first_use
 from .record import record
 
 from .document import get, is_map, is_scalar, is_seq
@@ -80,7 +81,7 @@ def _entry_end(key, val) -> int:
     return max(content_end(key), content_end(val))
 
 
-_FLOW_SEP = re.compile(r"\s*,\s*")
+_FLOW_SEP = on_first_use(r"\s*,\s*")
 
 
 def _delete_flow(text: str, starts: list[int], ends: list[int], i: int) -> Edit | None:

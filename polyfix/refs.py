@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import re
+from .pattern import on_first_use
 
 # A whole scalar that is a param or input reference: `pt.param x`, `"#pt-param x"`, `pt.input x`.
-_PARAM_REF = re.compile(r"\s*(?:pt\.param|#pt-param|pt\.input)\s+([A-Za-z0-9_.-]+)\s*")
+_PARAM_REF = on_first_use(r"\s*(?:pt\.param|#pt-param|pt\.input)\s+([A-Za-z0-9_.-]+)\s*")
 CODE_PREFIXES = ("#pt-js", "#pt-clj", "pt.js", "pt.clj", "#pt-py")
 
 

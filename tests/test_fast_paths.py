@@ -260,3 +260,111 @@ def test_a_run_leaves_objects_its_caller_froze_frozen(polyfix, tmp_path):
         assert gc.get_freeze_count() >= frozen > 0
     finally:
         gc.unfreeze()
+
+
+# ---- patterns compiled on first use, ASCII forms, the resolver's common words -------------------
+
+_WORDS = ["yes", "Yes", "YES", "yEs", "no", "NO", "nO", "true", "TRUE", "tRUE", "false", "on", "ON", "oN", "off",
+          "OFF", "Off", "y", "n", "~", "null", "NULL", "nULL", "Null", "", "0", "00", "007", "08", "1", "10", "12_3",
+          "1:20", "1.5", "2001-12-14", "+1", "-0", "٣", "²", "12" * 40, "1" * 70, "0x1f", "0o17", ".inf"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(st.sampled_from(_WORDS), st.text(alphabet="0123456789_:.-+eE", max_size=12),
+                 st.text(alphabet="yesnoYESNOtrufalTRUFALl~", max_size=6), st.text(max_size=8)))
+def test_the_resolvers_common_words_are_tagged_as_pyyaml_tags_them(text):
+    import yaml
+
+    base = yaml.CSafeLoader("")
+    try:
+        expected = yaml.CSafeLoader.resolve(base, yaml.ScalarNode, text, (True, False))
+    finally:
+        base.dispose()
+    assert document._word_tag(text) in (None, expected), text
+
+
+def test_a_file_of_common_words_compiles_none_of_pyyamls_patterns():
+    out = _compiled_in_a_fresh_interpreter(
+        "from polyfix.document import parse\n"
+        "parse('port: 8080\\non: true\\na: ~\\nb: null\\nc: 0\\nyes: NO\\nd: [1, 20, 300]\\n')\n",
+        "")
+    assert "true|True" not in out and "0b[0-1_]" not in out and "null|Null" not in out
+    # and a word outside those does compile them, so the spy sees PyYAML's patterns at all
+    assert "true|True" in _compiled_in_a_fresh_interpreter(
+        "from polyfix.document import parse\nparse('x: 1.5\\ny: True\\n')\n", "")
+
+
+def _compiled_in_a_fresh_interpreter(code: str, where: str) -> str:
+    """The patterns compiled while `code` runs, called for by a module whose file path holds `where`."""
+    import subprocess
+    import sys
+
+    spy = ("import re._compiler as c, traceback\n"
+           "real = c.compile\n"
+           "def spy(p, flags=0):\n"
+           "    caller = [f for f in traceback.extract_stack()[:-1] if '/re/' not in f.filename][-1]\n"
+           f"    if {where!r} in caller.filename:\n"
+           "        print(repr(p))\n"
+           "    return real(p, flags)\n"
+           "c.compile = spy\n")
+    return subprocess.run([sys.executable, "-c", spy + code], capture_output=True, text=True, check=True).stdout
+
+
+_NAME_TEXT = st.text(alphabet=st.sampled_from(list("pt.value #{}()'\"-_aZ09 \t/") + ["\ue000", "\ue0ff", "\uefff",
+                                                                                     "\uf000", "é", "\udfff"]),
+                     max_size=30)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_NAME_TEXT)
+def test_mask_aware_patterns_find_what_the_full_pattern_finds(text):
+    import re
+
+    from polyfix import declare, validate
+    from polyfix.pattern import MASK, MASK_CHARS
+    from polyfix.rules import pf001_value_to_param as pf001
+
+    for aware in (validate.WHOLE_REF, validate.INTERP_REF, pf001._WHOLE, pf001._INTERP, pf001._CODE_READ,
+                  declare._PLAIN):
+        source, flags = aware._full._args
+        assert MASK not in source and MASK_CHARS in source
+        full = re.compile(source, flags)
+        for method in ("search", "match", "fullmatch"):
+            got, want = getattr(aware, method)(text), getattr(full, method)(text)
+            assert (got and (got.span(), got.groups())) == (want and (want.span(), want.groups())), (method, text)
+        assert [m.groups() for m in aware.finditer(text)] == [m.groups() for m in full.finditer(text)]
+        assert aware.sub("<\\g<0>>", text) == full.sub("<\\g<0>>", text)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_NAME_TEXT)
+def test_has_mask_chars_is_a_search_for_the_mask_range(text):
+    import re
+
+    from polyfix.pattern import has_mask_chars
+
+    assert has_mask_chars(text) == bool(re.search("[\ue000-\uefff]", text))
+
+
+def test_a_pattern_on_first_use_is_the_compiled_pattern():
+    import copy
+    import pickle
+    import re
+
+    from polyfix.pattern import on_first_use
+
+    later, now = on_first_use(r"(a+)(b)?", re.I), re.compile(r"(a+)(b)?", re.I)
+    assert "_compiled" not in vars(later)  # nothing compiled yet
+    copy.copy(later), pickle.dumps(later)  # probes of copy and pickle do not compile it either
+    assert "_compiled" not in vars(later)
+    assert later.search("xAAb").groups() == now.search("xAAb").groups()
+    assert later.sub("-", "aXab") == now.sub("-", "aXab") and later.split("xay") == now.split("xay")
+    assert (later.pattern, later.flags, later.groups) == (now.pattern, now.flags, now.groups)
+    assert [m.span() for m in later.finditer("aa b a")] == [m.span() for m in now.finditer("aa b a")]
+
+
+def test_importing_the_rules_compiles_no_pattern_of_polyfixs():
+    assert _compiled_in_a_fresh_interpreter("import polyfix.cli, polyfix.rules\n", "polyfix") == ""
+    # the spy does see polyfix's patterns when they are used
+    assert "pt" in _compiled_in_a_fresh_interpreter(
+        "from polyfix.validate import WHOLE_REF\nWHOLE_REF.fullmatch('pt.param x')\n", "polyfix")

@@ -70,6 +70,7 @@ from ..declare import use_inputs as _use_inputs
 from ..declare import declared as _declared, prefers_inputs as _file_prefers_inputs
 from ..document import entries, get, is_map, is_scalar, is_seq, items, text_value, value
 from ..edits import Edit
+from ..pattern import mask_aware
 from ..problem import SAFE, UNSAFE, Fix, at_node
 from ..project import Definition, Project
 from ..refs import is_code
@@ -77,11 +78,11 @@ from ..refs import is_code
 CODE = "PF001"
 NAME = "value-to-param"
 
-# Patterns as strings: `re` compiles them on first use, so a run over files without values never does.
-_NAME = r"[A-Za-z0-9_.\-\ue000-\uefff]+"  # placeholder mask characters may be part of a name
-_WHOLE = rf"\s*(pt\.value|#pt-value)\s+({_NAME})\s*"
-_INTERP = rf"\{{\s*pt\.value\s+({_NAME})\s*\}}"
-_CODE_READ = rf"""\(pt/value\s+["']({_NAME})["']\)|\bpt\.value\(\s*["']({_NAME})["']\s*\)"""
+# Compiled on first use, so a run over files without values never does.
+_NAME = r"[A-Za-z0-9_.\-{MASK}]+"  # placeholder mask characters may be part of a name
+_WHOLE = mask_aware(rf"\s*(pt\.value|#pt-value)\s+({_NAME})\s*")
+_INTERP = mask_aware(rf"\{{\s*pt\.value\s+({_NAME})\s*\}}")
+_CODE_READ = mask_aware(rf"""\(pt/value\s+["']({_NAME})["']\)|\bpt\.value\(\s*["']({_NAME})["']\s*\)""")
 _INT_KEYS = {"port", "expose-as", "max-restarts"}
 _SKIP_KEYS = {"info", "params", "inputs", "name", "id"}
 
@@ -127,17 +128,17 @@ def _walk(node, path, key, parent, refs, code_reads):
     elif is_scalar(node) and isinstance(node.value, str) and not node.tag.endswith((":int", ":bool", ":null")):
         text = node.value
         if is_code(text):
-            for m in re.finditer(_CODE_READ, text):
+            for m in _CODE_READ.finditer(text):
                 code_reads.append((node, m.group(1) or m.group(2)))
             return
         if node.style in ("|", ">"):
             return  # a block of text (a script, a config file): not a reference
-        whole = re.fullmatch(_WHOLE, text)
+        whole = _WHOLE.fullmatch(text)
         if whole:
             slot_int = key in _INT_KEYS or (key == "value" and _env_port(parent))
             refs.append(_Ref(node, path, [whole.group(2)], whole.group(1), slot_int))
         else:
-            names = [m.group(1) for m in re.finditer(_INTERP, text)]
+            names = [m.group(1) for m in _INTERP.finditer(text)]
             if names:
                 refs.append(_Ref(node, path, names, None, False))
 

@@ -55,6 +55,7 @@ from .. import builtins
 from ..document import entries, get, is_map, is_scalar, is_seq, items, text_value, walk
 from ..edits import (Edit, add_entry, add_list_item, content_end, indent_width, insert_after, item_prefix,
                      list_item_layout)
+from ..pattern import on_first_use
 from ..problem import Fix, at_node
 from ..project import UNRESOLVED, Env, Project
 
@@ -70,7 +71,7 @@ IMAGE_DATA_PATHS = {
     "clickhouse/clickhouse-server": "/var/lib/clickhouse", "rabbitmq": "/var/lib/rabbitmq",
 }
 # Words that mark a stateful image whose data path polyfix does not know (reported only).
-_STATEFUL_WORDS = re.compile(r"postgres|mysql|maria|mongo|redis|valkey|redpanda|kafka|couchbase|minio|"
+_STATEFUL_WORDS = on_first_use(r"postgres|mysql|maria|mongo|redis|valkey|redpanda|kafka|couchbase|minio|"
                              r"elastic|opensearch|clickhouse|rabbitmq|cassandra|neo4j|influx|timescale")
 
 

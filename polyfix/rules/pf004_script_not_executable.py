@@ -47,13 +47,14 @@ import re
 from .. import builtins
 from ..document import get, is_map, is_scalar, is_seq, items, text_value
 from ..edits import Edit
+from ..pattern import on_first_use
 from ..problem import UNSAFE, Fix, Problem, at_node
 from ..project import UNRESOLVED, Env, Project, within
 from ..refs import is_code, is_js, param_ref
 
 CODE = "PF004"
 NAME = "script-not-executable"
-_JS_STRING = re.compile(r"""["'`]([^"'`]+)["'`]""")
+_JS_STRING = on_first_use(r"""["'`]([^"'`]+)["'`]""")
 
 
 def check(project: Project, files) -> list:
@@ -83,8 +84,8 @@ def check(project: Project, files) -> list:
     return [p for p in problems.values() if p.file in project.docs or p.file not in referenced]
 
 
-_CHMOD = re.compile(r"""\bchmod\s+(?:-[A-Za-z]+\s+)*(\S+)\s+([^&;|"']+)""")
-_WRAPPED = re.compile(r"""\s*(?:bash|sh)\s+-c\s+(["'])\s*chmod\s[^&;|"']+&&\s*([^"'&;|$`<>]+?)\s*\1\s*""")
+_CHMOD = on_first_use(r"""\bchmod\s+(?:-[A-Za-z]+\s+)*(\S+)\s+([^&;|"']+)""")
+_WRAPPED = on_first_use(r"""\s*(?:bash|sh)\s+-c\s+(["'])\s*chmod\s[^&;|"']+&&\s*([^"'&;|$`<>]+?)\s*\1\s*""")
 
 
 def _workaround(project: Project, base: str | None, node, file: str):

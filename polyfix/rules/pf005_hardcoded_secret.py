@@ -51,6 +51,7 @@ import re
 from ..declare import hash_style, whole_reference
 from ..document import get, is_map, items, text_value, value
 from ..edits import Edit
+from ..pattern import has_mask_chars, on_first_use
 from ..problem import UNSAFE, Fix, at_node
 from ..project import Project
 from ..refs import has_reference, is_code
@@ -58,20 +59,20 @@ from ..refs import has_reference, is_code
 CODE = "PF005"
 NAME = "hardcoded-secret"
 
-_SECRET_WORDS = re.compile(r"PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|"
+_SECRET_WORDS = on_first_use(r"PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|"
                            r"AUTH_?KEY")
 # A last word that makes the name about something else than the secret itself (TOKEN_ENDPOINT).
 _NOT_SECRET_END = {"ENDPOINT", "URL", "URI", "HOST", "HOSTNAME", "PORT", "PATH", "FILE", "DIR", "TYPE", "METHOD",
                    "NAME", "ID", "USER", "USERNAME", "EXPIRY", "EXPIRES", "TTL", "LIFETIME", "LENGTH", "HEADER",
                    "ALGORITHM", "ALG", "ENABLED", "REQUIRED", "PREFIX", "FIELD", "COOKIE", "ISSUER", "AUDIENCE"}
-_KEYLIKE = re.compile(r"(?=.*[0-9])(?=.*[A-Za-z])[A-Za-z0-9+/=_.\-]{16,}")
-_PLACEHOLDER = re.compile(r"\.\.\.|…|x{3,}|\*{3,}|<[^<>]+>|^\s*(?:change[-_ ]?me|replace[-_ ]?me|todo|tbd|placeholder|"
+_KEYLIKE = on_first_use(r"(?=.*[0-9])(?=.*[A-Za-z])[A-Za-z0-9+/=_.\-]{16,}")
+_PLACEHOLDER = on_first_use(r"\.\.\.|…|x{3,}|\*{3,}|<[^<>]+>|^\s*(?:change[-_ ]?me|replace[-_ ]?me|todo|tbd|placeholder|"
                           r"dummy|example|none|null|your[-_ ].*|your[A-Z].*|insert[-_ ].*)\s*$", re.I)
-_URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@{}]*:([^@\s/{}]+)@")
+_URL_PASSWORD = on_first_use(r"[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@{}]*:([^@\s/{}]+)@")
 # A secret in a URL's query string: `?api_key=…`, `&token=…`.
-_URL_QUERY = re.compile(r"[?&](?:api[_-]?key|apikey|access[_-]?token|token|secret|password|key)=([^&#\s{}]+)", re.I)
-_CMD_TOKEN = re.compile(r"(?:--(?:auth-?token|token|password|api-?key)[= ]|add-authtoken\s+)([^\s\"'{}]+)")
-_CMD_FLAG = re.compile(r"--(auth-?token|token|password|api-?key)=?$|^add-authtoken$")
+_URL_QUERY = on_first_use(r"[?&](?:api[_-]?key|apikey|access[_-]?token|token|secret|password|key)=([^&#\s{}]+)", re.I)
+_CMD_TOKEN = on_first_use(r"(?:--(?:auth-?token|token|password|api-?key)[= ]|add-authtoken\s+)([^\s\"'{}]+)")
+_CMD_FLAG = on_first_use(r"--(auth-?token|token|password|api-?key)=?$|^add-authtoken$")
 
 
 class _Found:
@@ -193,7 +194,7 @@ def _skipped(v: str) -> bool:
     """References, documented placeholders and scaffold placeholders (`{{ db-password }}`, masked
     while parsing) are no secrets."""
     s = v.strip()
-    return (not s or has_reference(s) or bool(_PLACEHOLDER.search(s)) or bool(re.search("[\ue000-\uefff]", s))
+    return (not s or has_reference(s) or bool(_PLACEHOLDER.search(s)) or has_mask_chars(s)
             or bool(re.fullmatch(r"\$\{?[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}?", s)))
 
 

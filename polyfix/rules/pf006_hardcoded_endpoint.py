@@ -83,6 +83,7 @@ import re
 from ..declare import declaration, declared, hash_style, prefers_inputs, use_inputs, whole_reference
 from ..document import entries, get, is_map, is_scalar, items, text_value, value
 from ..edits import Edit
+from ..pattern import has_mask_chars, on_first_use
 from ..problem import SAFE, Fix, at_node
 from ..project import Project
 from ..refs import has_reference, is_code, param_ref
@@ -90,12 +91,12 @@ from ..refs import has_reference, is_code, param_ref
 CODE = "PF006"
 NAME = "hardcoded-endpoint"
 
-_ENDPOINT = re.compile(r"_(URL|URI|ENDPOINT|ORIGIN|HOST|HOSTNAME)$|^PUBLIC_URL$")
+_ENDPOINT = on_first_use(r"_(URL|URI|ENDPOINT|ORIGIN|HOST|HOSTNAME)$|^PUBLIC_URL$")
 _FRONT_END = ("VITE_", "PUBLIC_", "NEXT_PUBLIC_", "REACT_APP_")
 _LOCAL = {"localhost", "127.0.0.1", "0.0.0.0", "host.docker.internal", "[::1]"}
-_HOST = re.compile(r"(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://)?(?P<user>[^/@\s]*@)?(?P<host>\[[0-9a-fA-F:]+\]|"
+_HOST = on_first_use(r"(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://)?(?P<user>[^/@\s]*@)?(?P<host>\[[0-9a-fA-F:]+\]|"
                    r"[A-Za-z0-9_\-.]+)(?::(?P<port>[0-9]+))?(?P<rest>[/?#].*)?")
-_PLAIN_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
+_PLAIN_ID = on_first_use(r"[a-z0-9][a-z0-9_-]*")
 
 
 class _Found:
@@ -221,7 +222,7 @@ def _env_lists(doc, d):
 
 def _why(project: Project, file: str, ids: set, name: str, v: str) -> str | None:
     """Why this literal should be a param, or None when it should not."""
-    if has_reference(v) or is_code(v) or re.search("[\ue000-\uefff]", v):
+    if has_reference(v) or is_code(v) or has_mask_chars(v):
         return None
     m = _HOST.fullmatch(v.strip())
     if not m or (m.group("user") and ":" in m.group("user")):
@@ -295,7 +296,7 @@ def _front_end_references(project: Project, file: str, files, doc, d, ids: set, 
     return out
 
 
-_INTERPOLATED = re.compile(r"\{\s*(?:pt\.param|pt\.input)\s+([A-Za-z0-9_.-]+)\s*\}")
+_INTERPOLATED = on_first_use(r"\{\s*(?:pt\.param|pt\.input)\s+([A-Za-z0-9_.-]+)\s*\}")
 
 
 def _with_defaults(d, raw: str) -> tuple:

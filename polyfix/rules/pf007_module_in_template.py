@@ -89,6 +89,7 @@ from ..builtins import SERVICE
 from ..document import entries, get, is_map, is_scalar, is_seq, items, text_value, walk
 from ..edits import (Edit, add_list_item, content_end, delete_entry, insert_after, item_prefix,
                      list_item_layout)
+from ..pattern import on_first_use
 from ..problem import Fix, at_node
 from ..project import Project, step_id
 from ..refs import CODE_PREFIXES, has_reference
@@ -98,7 +99,7 @@ CODE = "PF007"
 NAME = "module-in-template"
 
 _SERVICE_ARGS = {"image", "cmd", "code", "services", "env", "mounts", "entrypoint"}
-_READS_PARAMS = re.compile(r"pt\.param|#pt-param|pt\.input|params")
+_READS_PARAMS = on_first_use(r"pt\.param|#pt-param|pt\.input|params")
 
 
 def check(project: Project, files) -> list:

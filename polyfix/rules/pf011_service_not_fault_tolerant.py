@@ -53,12 +53,12 @@ from __future__ import annotations
 import itertools
 import posixpath
 import re
-import shlex
 
 from .. import builtins
 from ..connects import LIBRARIES
 from ..document import get, is_seq, items, text_value
 from ..edits import Edit
+from ..pattern import on_first_use
 from ..problem import UNSAFE, Fix, Problem, PythonChange
 from ..project import Project, within
 from .pf004_script_not_executable import cmd_values, code_base
@@ -67,7 +67,7 @@ CODE = "PF011"
 NAME = "service-not-fault-tolerant"
 _SKIP_DIRS = {".venv", "venv", "env", ".env", "node_modules", "site-packages", "vendor", "vendored",
               "third_party", "__pypackages__", ".git", ".tox", "build", "dist"}
-_PYTHON = re.compile(r"python(\d+(\.\d+)?)?$")
+_PYTHON = on_first_use(r"python(\d+(\.\d+)?)?$")
 _SERVERS = {"uvicorn", "gunicorn", "hypercorn"}
 _RUNNERS = {"uv", "poetry", "pipenv", "pdm", "hatch"}  # `uv run uvicorn …` runs what follows
 _MAX_FILES = 500
@@ -166,6 +166,8 @@ def _line_edits(before: str, after: str) -> list[Edit]:
 
 def _cmd_text(node) -> str:
     if is_seq(node):
+        import shlex  # here: most runs never split a command (its import compiles a pattern)
+
         return shlex.join(text_value(i) or "" for i in items(node))
     return text_value(node) or ""
 
@@ -199,6 +201,8 @@ def _entries(project: Project, base: str, text: str, depth: int) -> list[str]:
 def _commands(text: str) -> list[list[str]]:
     """The simple commands of a shell text, as words: one per line and per `;`, `&&`, `||`, `|`
     or `&` outside quotes."""
+    import shlex
+
     out = []
     for line in text.splitlines():
         lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|<>")
@@ -303,7 +307,7 @@ def _import_files(project, base: str, path: str, level: int, name: str) -> list[
     return _module_files(project, [base, folder], name)
 
 
-_LIBRARY = re.compile(r"\b(?:" + "|".join(sorted(LIBRARIES)) + r")\b")
+_LIBRARY = on_first_use(r"\b(?:" + "|".join(sorted(LIBRARIES)) + r")\b")
 
 
 def _may_connect(project, base: str, entries: list[str]) -> bool:
