@@ -129,10 +129,19 @@ def type_text(typ: str, default) -> str:
     return f"[default, {typ}, {yaml_scalar(default)}]"
 
 
+# A double-quoted string's escapes, as JSON writes them (JSON's strings are YAML's double-quoted
+# ones); without importing json, whose import compiles five patterns.
+_ESCAPES = {**{c: f"\\u{c:04x}" for c in range(0x20)}, ord('"'): '\\"', ord("\\"): "\\\\", ord("\b"): "\\b",
+            ord("\f"): "\\f", ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"}
+
+
+def double_quoted(s: str) -> str:
+    """`s` as a YAML double-quoted scalar: json.dumps(s, ensure_ascii=False)."""
+    return '"' + s.translate(_ESCAPES) + '"'
+
+
 def yaml_scalar(v) -> str:
     """A value as YAML text: plain where that reads back as the same string, else quoted."""
-    import json
-
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, int):
@@ -140,7 +149,7 @@ def yaml_scalar(v) -> str:
     s = str(v)
     if _PLAIN.fullmatch(s) and s.lower() not in ("true", "false", "null", "yes", "no", "on", "off", "y", "n"):
         return s
-    return json.dumps(s, ensure_ascii=False)
+    return double_quoted(s)
 
 
 def declared(d: Definition) -> set[str]:

@@ -368,3 +368,14 @@ def test_importing_the_rules_compiles_no_pattern_of_polyfixs():
     # the spy does see polyfix's patterns when they are used
     assert "pt" in _compiled_in_a_fresh_interpreter(
         "from polyfix.validate import WHOLE_REF\nWHOLE_REF.fullmatch('pt.param x')\n", "polyfix")
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=st.characters(codec=None, max_codepoint=0x3000) | st.sampled_from(["\ud800", "\U0001f600"]),
+               max_size=20))
+def test_double_quoted_is_what_json_writes(text):
+    import json
+
+    from polyfix.declare import double_quoted
+
+    assert double_quoted(text) == json.dumps(text, ensure_ascii=False)
