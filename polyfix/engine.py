@@ -25,7 +25,7 @@ MAX_PASSES = 10
 @record
 class FileResult:
     path: str
-    before: str | None = None  # decoded text, BOM included; None for scripts
+    before: str | None = None  # decoded text, BOM included; None for scripts (cli.AS_READ: unchanged, not kept)
     after: str | None = None
     old_mode: int | None = None
     new_mode: int | None = None

@@ -31,9 +31,10 @@ PART_CHARS = 100_000
 POOL_CHARS = 200_000
 
 
-def split(texts: dict[str, str], targets: list[str], parse: Callable) -> list[list[str]]:
-    """The files of `texts` in parts of whole include groups, each part in the order of `texts`.
-    Groups without a target are left out: they are context no target's project reads."""
+def split(texts, targets: list[str], parse: Callable, sizes: dict[str, int]) -> list[list[str]]:
+    """The files of `texts` (a mapping of paths to texts) in parts of whole include groups, each part
+    in the order of `texts`; `sizes` are the texts' lengths. Groups without a target are left out:
+    they are context no target's project reads."""
     docs = {}
     for path, text in texts.items():
         try:
@@ -54,7 +55,7 @@ def split(texts: dict[str, str], targets: list[str], parse: Callable) -> list[li
         if wanted.isdisjoint(files):
             continue
         part += files
-        size += sum(len(texts[f]) for f in files)
+        size += sum(sizes[f] for f in files)
         if size >= PART_CHARS:
             parts.append(sorted(part, key=order.__getitem__))
             part, size = [], 0
@@ -63,13 +64,13 @@ def split(texts: dict[str, str], targets: list[str], parse: Callable) -> list[li
     return parts
 
 
-def workers(parts: list[list[str]], texts: dict[str, str], asked: int | None = None) -> int:
+def workers(parts: list[list[str]], sizes: dict[str, int], asked: int | None = None) -> int:
     """How many processes to run the parts in: `asked` (POLYFIX_JOBS) when given, else every usable core once
     there is enough text to pay for starting them; one where the platform cannot fork or other
     threads run."""
     if asked:
         jobs = asked
-    elif sum(len(texts[f]) for part in parts for f in part) < POOL_CHARS:
+    elif sum(sizes[f] for part in parts for f in part) < POOL_CHARS:
         return 1
     else:
         jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1

@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import CORPUS, REPO, copy_tree
 from polyfix import parts
@@ -134,13 +136,14 @@ def test_split_keeps_include_groups_whole_and_drops_context_only_groups(tmp_path
         "/p/polytope.yml": "tools: {}\n",  # context of no target
     }
     parse = _memo_parse()
-    got = parts.split(texts, ["/p/a/b/polytope.yml", "/p/c/polytope.yml", "/p/e/polytope.yml"], parse)
+    sizes = {path: len(text) for path, text in texts.items()}
+    got = parts.split(texts, ["/p/a/b/polytope.yml", "/p/c/polytope.yml", "/p/e/polytope.yml"], parse, sizes)
     assert sorted(map(sorted, got)) == [["/p/a/b/polytope.yml", "/p/a/polytope.yml", "/p/c/d/polytope.yml",
                                          "/p/c/polytope.yml", "/p/e/polytope.yml"]]  # all small: one part
     old = parts.PART_CHARS
     try:
         parts.PART_CHARS = 1
-        got = parts.split(texts, ["/p/a/b/polytope.yml", "/p/c/polytope.yml", "/p/e/polytope.yml"], parse)
+        got = parts.split(texts, ["/p/a/b/polytope.yml", "/p/c/polytope.yml", "/p/e/polytope.yml"], parse, sizes)
     finally:
         parts.PART_CHARS = old
     assert got == [["/p/a/polytope.yml", "/p/a/b/polytope.yml"], ["/p/c/polytope.yml", "/p/c/d/polytope.yml"],
@@ -166,9 +169,9 @@ def test_parts_join_only_over_a_file_one_has_a_result_for():
 
 
 def test_workers():
-    small = {"/a": "x" * 10, "/b": "y" * 10}
+    small = {"/a": 10, "/b": 10}
     assert parts.workers([["/a"], ["/b"]], small) == 1, "too little text to pay for processes"
-    big = {"/a": "x" * parts.POOL_CHARS, "/b": "y"}
+    big = {"/a": parts.POOL_CHARS, "/b": 1}
     assert parts.workers([["/a", "/b"]], big) == 1, "one part: one process"
     assert parts.workers([["/a"], ["/b"]], small, 4) == 2, "never more processes than parts"
 
@@ -380,3 +383,51 @@ def test_workers_with_sigchld_ignored(tmp_path):
                               env={**os.environ, "POLYFIX_JOBS": jobs}, capture_output=True, text=True)
         outs.append((done.returncode, done.stdout, done.stderr))
     assert outs[0] == outs[1] and outs[0][0] == 1 and "Found" in outs[0][1]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(max_size=5), st.text(alphabet=st.characters(codec=None) | st.just("\udc80"), max_size=40),
+                       max_size=5))
+def test_packed_texts_give_back_what_was_put_in(texts):
+    from polyfix.cli import _Packed
+
+    packed = _Packed(texts)
+    assert dict(packed) == texts and packed.sizes == {p: len(t) for p, t in texts.items()}
+    assert all(type(v) is bytes for v in packed._packed.values())
+    for path in list(texts):
+        assert path in packed
+        del packed[path]
+    assert len(packed) == 0 and packed.sizes == {}
+
+
+def test_a_big_tree_keeps_its_texts_compressed_and_its_file_system_answers_per_part(polyfix, monkeypatch, tmp_path):
+    from polyfix import cli, discover
+
+    src = tmp_path / "gen"
+    generate.generate(src, 40, 5)
+    monkeypatch.setattr(parts, "PART_CHARS", 3000)
+    monkeypatch.setenv("POLYFIX_JOBS", "1")
+    seen = {}
+    real_split, real_run_all, real_probe = parts.split, parts.run_all, discover.make_probe
+    probes = []
+
+    def split(texts, *args):
+        seen["texts"] = texts
+        return real_split(texts, *args)
+
+    def run_all(split_parts, *args, **kwargs):
+        seen["parts"] = len(split_parts)
+        seen["results"] = real_run_all(split_parts, *args, **kwargs)
+        return seen["results"]
+
+    monkeypatch.setattr(parts, "split", split)
+    monkeypatch.setattr(parts, "run_all", run_all)
+    monkeypatch.setattr(discover, "make_probe", lambda root: probes.append(root) or real_probe(root))
+    polyfix(src, ".", "--dry-run")
+    assert isinstance(seen["texts"], cli._Packed)
+    assert seen["parts"] > 1 and len(probes) >= seen["parts"], "each part asks the file system afresh"
+    results = [r for r in seen["results"].values() if r.path.endswith((".yml", ".yaml"))]
+    unchanged = [r for r in results if r.before is cli.AS_READ]
+    changed = [r for r in results if r.before is not cli.AS_READ]
+    assert unchanged and all(r.after is cli.AS_READ for r in unchanged), "no text kept for a file no fix changed"
+    assert changed and all(isinstance(r.before, str) and r.before != r.after for r in changed)
