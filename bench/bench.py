@@ -319,6 +319,7 @@ def generated_repo(s: Setup, rep: Report, sizes: list[int], lines: list[int], ba
     # Each file twice: with the Python its services run (PF011 reads it, with libcst), then with
     # that code removed (polyfix's YAML work alone; yamllint reads the same file both times).
     series = {"with its Python services' code": ([], [], [], []), "without that code": ([], [], [], [])}
+    medians: dict[str, list[tuple[int, float, float]]] = {label: [] for label in series}  # (lines, polyfix, yamllint)
     actual_lines = []
     for n in lines:
         folder = s.tmp / f"lines-{n}"
@@ -334,6 +335,7 @@ def generated_repo(s: Setup, rep: Report, sizes: list[int], lines: list[int], ba
             warn_exits(rep, f"a file of {actual} lines, {label}", r)
             p, y = r["polyfix"], r["yamllint"]
             pl, pn = p.median / actual, (p.median - base["polyfix"].median) / actual
+            medians[label].append((actual, p.median, y.median))
             per_line.append(pl)
             net_line.append(pn)
             rows.append([str(actual), str(reps)] + pair_row(p, y)[:3] +
@@ -349,6 +351,16 @@ def generated_repo(s: Setup, rep: Report, sizes: list[int], lines: list[int], ba
         rep(f"Time per line from {actual_lines[0]} to {actual_lines[-1]} lines, {label}: spread "
             f"{spread_pct(per_line):.0f}% (net of start-up: {spread_pct(net_line):.0f}%; start-up dominates small "
             f"files); goal: flat within 20% ({'met' if spread_pct(net_line) <= 20 else 'not met'}, net).")
+        rep()
+        # Linear growth means a constant cost per added line, whatever the fixed costs of a run (the
+        # start-up, and what the first file costs once: patterns compiled, modules imported on use).
+        steps = list(zip(medians[label], medians[label][1:]))
+        marginal = [(b[1] - a[1]) / (b[0] - a[0]) for a, b in steps]
+        y_marginal = [(b[2] - a[2]) / (b[0] - a[0]) for a, b in steps]
+        rep(f"Cost per added line, {label}: "
+            + ", ".join(f"{a[0]} → {b[0]} lines: polyfix {1e6 * m:.0f} µs, yamllint {1e6 * ym:.0f} µs"
+                        for (a, b), m, ym in zip(steps, marginal, y_marginal))
+            + f"; polyfix's spread {spread_pct(marginal):.0f}% (yamllint's {spread_pct(y_marginal):.0f}%).")
         rep()
 
     rep("## 4. Peak memory")

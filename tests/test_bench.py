@@ -89,3 +89,5 @@ def test_bench_quick_runs_end_to_end(tmp_path):
                 "| Date (UTC) |"):
         assert row in text
     assert "**Warning**" not in text  # every run exited 0 or 1
+    for label in ("with its Python services' code", "without that code"):  # linear growth: cost per added line
+        assert re.search(rf"Cost per added line, {re.escape(label)}: \d+ → \d+ lines: polyfix -?\d+ µs", text)
