@@ -129,14 +129,18 @@ def type_text(typ: str, default) -> str:
     return f"[default, {typ}, {yaml_scalar(default)}]"
 
 
-# A double-quoted string's escapes, as JSON writes them (JSON's strings are YAML's double-quoted
-# ones); without importing json, whose import compiles five patterns.
-_ESCAPES = {**{c: f"\\u{c:04x}" for c in range(0x20)}, ord('"'): '\\"', ord("\\"): "\\\\", ord("\b"): "\\b",
-            ord("\f"): "\\f", ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"}
+# A double-quoted string's escapes: JSON's (JSON's strings are YAML's double-quoted ones), and
+# the characters YAML does not take as they are there: DEL and the C1 controls, NEL and the
+# line and paragraph separators (YAML folds them as line breaks), the byte order mark and the
+# two non-characters. json.dumps escaped none of these: a default holding one changed the value
+# (the fix was refused) or broke the line.
+_ESCAPES = {**{c: f"\\u{c:04x}" for c in [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029, 0xFEFF, 0xFFFE, 0xFFFF]},
+            ord('"'): '\\"', ord("\\"): "\\\\", ord("\b"): "\\b", ord("\f"): "\\f", ord("\n"): "\\n",
+            ord("\r"): "\\r", ord("\t"): "\\t"}
 
 
 def double_quoted(s: str) -> str:
-    """`s` as a YAML double-quoted scalar: json.dumps(s, ensure_ascii=False)."""
+    """`s` as a YAML double-quoted scalar that reads back as `s`."""
     return '"' + s.translate(_ESCAPES) + '"'
 
 

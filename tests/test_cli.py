@@ -225,3 +225,20 @@ def test_the_example_project_shows_every_rule(tmp_path, polyfix):
     assert polyfix(project, "--write").code == 0
     assert "type: [default, int, 8080]" in (project / "polytope.yml").read_text()
     assert polyfix(project).code == 0
+
+
+@pytest.mark.parametrize("odd", ["\x85", "\x7f", "\u2028", "\x9b", "\ufeff"])
+def test_a_default_holding_a_character_yaml_folds_or_refuses_is_written_escaped(odd, tmp_path, polyfix):
+    import yaml
+
+    write(tmp_path / "polytope.yml", "tools:\n  api:\n    run:\n      - tool: polytope/python\n"
+          "        args:\n          env:\n            - {name: GREETING, value: pt.value greeting}\n")
+    write(tmp_path / "config" / "values.yml", f'greeting: "a\\u{ord(odd):04x}b"\n')
+    assert "[*]" in polyfix(tmp_path).out, "a safe fix is offered"
+    dry = polyfix(tmp_path, "--dry-run")
+    assert dry.code == 1 and "internal error" not in dry.err and dry.out.count("\n+") >= 1, dry.err
+    assert polyfix(tmp_path, "--write").code == 0
+    text = (tmp_path / "polytope.yml").read_text()
+    assert odd not in text and len(text.splitlines()) == len(text.split("\n")) - 1, "escaped, on one line"
+    declared = yaml.safe_load(text)["tools"]["api"]["params"][0]
+    assert declared["type"] == ["default", "str", f"a{odd}b"]

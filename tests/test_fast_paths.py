@@ -370,12 +370,32 @@ def test_importing_the_rules_compiles_no_pattern_of_polyfixs():
         "from polyfix.validate import WHOLE_REF\nWHOLE_REF.fullmatch('pt.param x')\n", "polyfix")
 
 
+_YAML_ODD = ["\x7f", "\x85", "\x9f", "\xa0", "\u2028", "\u2029", "\ufeff", "\ufffe", "\uffff", "\U0001f600", "\x00",
+             "\t", "\n", "\r", '"', "\\", "#", ":", "\ue000"]
+
+
 @settings(max_examples=2000, deadline=None)
-@given(st.text(alphabet=st.characters(codec=None, max_codepoint=0x3000) | st.sampled_from(["\ud800", "\U0001f600"]),
-               max_size=20))
-def test_double_quoted_is_what_json_writes(text):
+@given(st.text(alphabet=st.characters(codec="utf-8", max_codepoint=0x3000) | st.sampled_from(_YAML_ODD), max_size=20))
+def test_double_quoted_reads_back_as_the_string(text):
+    import io
+
+    import yaml
+    from ruamel.yaml import YAML
+
+    from polyfix.declare import double_quoted
+
+    quoted = double_quoted(text)
+    assert yaml.safe_load(f"x: {quoted}\n") == {"x": text}
+    assert YAML(typ="rt").load(io.StringIO(f"x: {quoted}\n"))["x"] == text
+    assert "\n" not in quoted and "\u2028" not in quoted and "\x85" not in quoted  # one line, whatever the reader
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8", max_codepoint=0x3000), max_size=20))
+def test_double_quoted_is_what_json_writes_where_yaml_takes_that(text):
     import json
 
     from polyfix.declare import double_quoted
 
-    assert double_quoted(text) == json.dumps(text, ensure_ascii=False)
+    if not any(c in text for c in "\x7f\x85\u2028\u2029\ufeff\ufffe\uffff") and not any("\x80" <= c <= "\x9f" for c in text):
+        assert double_quoted(text) == json.dumps(text, ensure_ascii=False)
