@@ -242,3 +242,13 @@ def test_a_default_holding_a_character_yaml_folds_or_refuses_is_written_escaped(
     assert odd not in text and len(text.splitlines()) == len(text.split("\n")) - 1, "escaped, on one line"
     declared = yaml.safe_load(text)["tools"]["api"]["params"][0]
     assert declared["type"] == ["default", "str", f"a{odd}b"]
+
+
+def test_a_placeholder_in_a_name_reads_as_written_in_every_message(tmp_path, polyfix):
+    write(tmp_path / "polytope.yml", "tools:\n  api:\n    run:\n      - tool: polytope/python\n"
+          "        args:\n          env:\n            - {name: DB_HOST, value: pt.value {{ project-name }}-host}\n"
+          "  stack:\n    run:\n      - tool: api\n")
+    for args in ([], ["--output-format", "json"], ["--dry-run"]):
+        r = polyfix(tmp_path, *args)
+        assert "{{ project-name }}-host" in r.out + r.err
+        assert not any("\ue000" <= c <= "\uefff" for c in r.out + r.err), (args, r.out, r.err)

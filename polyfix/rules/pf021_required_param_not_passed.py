@@ -49,8 +49,10 @@ def check(project: Project, files) -> list:
         for name, spec in param_specs(target).items():
             if is_required(spec) and get(call.args, name) is None:
                 doc = project.docs[call.owner.file]
-                msg = (f"{call.owner.kind} `{call.owner.name}` runs {target.kind} `{target.name}` without "
-                       f"`{name}`, a param with no default: the run fails")
+                there = project.docs.get(target.file, doc)  # names as written, placeholders and all
+                name = there.unmask(name)
+                msg = (f"{call.owner.kind} `{doc.unmask(call.owner.name)}` runs {target.kind} "
+                       f"`{there.unmask(target.name)}` without `{name}`, a param with no default: the run fails")
                 problems.append(involving(at_node(CODE, NAME, msg, call.owner.file, doc, call.ref_node,
                                                   hint=f"pass `{name}` in args, or give it a default"), target))
     return problems
