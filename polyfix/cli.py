@@ -516,8 +516,10 @@ def _run_root(root: str, targets: list[str], options, errors: list[str], stdin_t
         if freezing:
             gc.unfreeze()
     for r in results.values():
-        # A file no fix changed keeps AS_READ for both texts in a big tree: no output needs them.
-        if r.before is AS_READ and (r.after is not AS_READ or not isinstance(texts, _Packed)):
+        # A file no fix changed (its text or its mode) keeps AS_READ for both texts in a big tree: no
+        # output needs them. A diff, even of the mode alone, needs the text.
+        kept = r.after is AS_READ and r.old_mode == r.new_mode and isinstance(texts, _Packed)
+        if r.before is AS_READ and not kept:
             r.before = texts[r.path]
             r.after = r.before if r.after is AS_READ else r.after
     real_root = Path(os.path.realpath(root)).as_posix()

@@ -431,3 +431,24 @@ def test_a_big_tree_keeps_its_texts_compressed_and_its_file_system_answers_per_p
     changed = [r for r in results if r.before is not cli.AS_READ]
     assert unchanged and all(r.after is cli.AS_READ for r in unchanged), "no text kept for a file no fix changed"
     assert changed and all(isinstance(r.before, str) and r.before != r.after for r in changed)
+
+
+@pytest.mark.parametrize("args", [["--dry-run"], ["--dry-run", "--output-format", "json"], ["--write"]])
+def test_a_big_trees_file_whose_mode_alone_changes_shows_its_diff(args, polyfix, tmp_path):
+    # (found by a hostile review) A polytope.yml that a `chmod +x *` covers gets a new mode and no
+    # text change; its secret is masked in the diff, which reads the text the big tree had not kept.
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "polytope.yml").write_text(
+        "tools:\n  api:\n    run:\n      - tool: polytope/python\n        args:\n"
+        "          image: python:3.12-slim\n          code: { type: repo, path: . }\n"
+        "          cmd: \"sh -c 'chmod +x * && ./run'\"\n"
+        "          env:\n            - { name: DB_PASSWORD, value: \"hunter2hunter2\" }\n")
+    (tmp_path / "a" / "run").write_text("#!/bin/sh\n")
+    (tmp_path / "filler").mkdir()
+    (tmp_path / "filler" / "polytope.yml").write_text("tools: {}\n" + "#" * parts.PART_CHARS + "\n")
+    r = polyfix(tmp_path, ".", *args)
+    assert "Traceback" not in r.err and "internal error" not in r.err, r.err
+    if args[0] == "--dry-run":
+        assert "new mode 100755" in (r.out + r.err) and "a/run" in (r.out + r.err)
+    else:
+        assert os.stat(tmp_path / "a" / "run").st_mode & 0o111
