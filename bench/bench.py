@@ -355,6 +355,8 @@ def generated_repo(s: Setup, rep: Report, sizes: list[int], lines: list[int], ba
         # Linear growth means a constant cost per added line, whatever the fixed costs of a run (the
         # start-up, and what the first file costs once: patterns compiled, modules imported on use).
         steps = list(zip(medians[label], medians[label][1:]))
+        if not steps:  # one size: nothing to compare
+            continue
         marginal = [(b[1] - a[1]) / (b[0] - a[0]) for a, b in steps]
         y_marginal = [(b[2] - a[2]) / (b[0] - a[0]) for a, b in steps]
         rep(f"Cost per added line, {label}: "
