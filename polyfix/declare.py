@@ -57,7 +57,7 @@ def declaration(doc, d: Definition, new: list[tuple], use_inputs: bool):
         if existing is None:
             ind = indent_width(d.node)
             lines = [f"{key}:"] + [line for n, t, v in new for line in
-                                   (f"{' ' * ind}{n}:", f"{' ' * 2 * ind}type: {type_text(t, v)}")]
+                                   (f"{' ' * ind}{name_text(n)}:", f"{' ' * 2 * ind}type: {type_text(t, v)}")]
             edit = _insert_key(text, d, key_col, lines)
             return (edit, [(d.path + (key,), data)]) if edit else None
         if existing.flow_style or not existing.value:
@@ -65,14 +65,14 @@ def declaration(doc, d: Definition, new: list[tuple], use_inputs: bool):
         col = existing.value[0][0].start_mark.column
         inner = indent_width(existing)
         edit = insert_after(text, existing, [line for n, t, v in new for line in
-                                             (f"{' ' * col}{n}:", f"{' ' * (col + inner)}type: {type_text(t, v)}")])
+                                             (f"{' ' * col}{name_text(n)}:", f"{' ' * (col + inner)}type: {type_text(t, v)}")])
         return (edit, [(d.path + (key, n), entry) for n, entry in data.items()]) if edit else None
     new_items = [{"id": n, "type": type_data(t, v)} for n, t, v in new]
     if existing is None:
         dash = seq_offset(d.node, None)  # the lists nearest to the new one: the spec's own, else the file's
         dash = seq_offset(doc.root) if dash is None else dash
         lines = [f"{key}:"] + [line for n, t, v in new for line in
-                               (f"{' ' * dash}- id: {n}", f"{' ' * (dash + 2)}type: {type_text(t, v)}")]
+                               (f"{' ' * dash}- id: {name_text(n)}", f"{' ' * (dash + 2)}type: {type_text(t, v)}")]
         edit = _insert_key(text, d, key_col, lines)
         return (edit, [(d.path + (key,), new_items)]) if edit else None
     count = len(existing.value)
@@ -81,16 +81,16 @@ def declaration(doc, d: Definition, new: list[tuple], use_inputs: bool):
         end = existing.end_mark.index - 1  # the closing `]`
         if text[end] != "]":
             return None
-        flow = ", ".join(f"{{id: {n}, type: {type_text(t, v)}}}" for n, t, v in new)
+        flow = ", ".join(f"{{id: {name_text(n)}, type: {type_text(t, v)}}}" for n, t, v in new)
         return Edit(end, end, (", " if count else "") + flow), sets
     prefix, first = item_prefix(text, existing), existing.value[0]
     if prefix is None:
         return None
     if is_map(first) and first.flow_style:
-        lines = [f"{prefix}{{id: {n}, type: {type_text(t, v)}}}" for n, t, v in new]
+        lines = [f"{prefix}{{id: {name_text(n)}, type: {type_text(t, v)}}}" for n, t, v in new]
     else:
         col = first.start_mark.column
-        lines = [line for n, t, v in new for line in (f"{prefix}id: {n}", f"{' ' * col}type: {type_text(t, v)}")]
+        lines = [line for n, t, v in new for line in (f"{prefix}id: {name_text(n)}", f"{' ' * col}type: {type_text(t, v)}")]
     edit = insert_after(text, existing, lines)
     return (edit, sets) if edit else None
 
@@ -117,6 +117,19 @@ def _above_comments(text: str, ls: int) -> int:
             break
         ls = prev
     return ls
+
+
+def name_text(name: str) -> str:
+    """A param or input name as YAML text: as it is, unless YAML would read that as something other
+    than the name (`No` is false, `1.5` a number, `null` nothing): then double-quoted."""
+    import yaml
+
+    try:
+        if yaml.load(f"{name}\n", Loader=yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader) == name:
+            return name
+    except yaml.YAMLError:  # `-`, `---`, `...` and the like are YAML's own punctuation
+        pass
+    return double_quoted(name)
 
 
 def type_data(typ: str, default):

@@ -252,3 +252,28 @@ def test_a_placeholder_in_a_name_reads_as_written_in_every_message(tmp_path, pol
         r = polyfix(tmp_path, *args)
         assert "{{ project-name }}-host" in r.out + r.err
         assert not any("\ue000" <= c <= "\uefff" for c in r.out + r.err), (args, r.out, r.err)
+
+
+@pytest.mark.parametrize("name", ["No", "yes", "null", "1.5", "0x1f", "1_000", "2001-12-14", "-", "..."])
+def test_a_new_param_whose_name_yaml_would_read_otherwise_is_quoted(name, tmp_path, polyfix):
+    # (found by a hostile review) `- id: No` reads back as false: the fix was dropped with an internal error
+    import yaml
+
+    write(tmp_path / "polytope.yml", "tools:\n  api:\n    run:\n      - tool: polytope/python\n"
+          f"        args:\n          env:\n            - {{name: GREETING, value: pt.value {name}}}\n")
+    write(tmp_path / "config" / "values.yml", "{}\n" if name in ("-", "...") else f'"{name}": hello\n')
+    r = polyfix(tmp_path, "--write")
+    assert "internal error" not in r.err, r.err
+    data = yaml.safe_load((tmp_path / "polytope.yml").read_text())
+    params = data["tools"]["api"].get("params", [])
+    if params:
+        assert params[0]["id"] == name
+        assert data["tools"]["api"]["run"][0]["args"]["env"][0]["value"] == f"pt.param {name}"
+
+
+def test_a_new_param_with_a_plain_name_stays_plain(tmp_path, polyfix):
+    write(tmp_path / "polytope.yml", "tools:\n  api:\n    run:\n      - tool: polytope/python\n"
+          "        args:\n          env:\n            - {name: PORT, value: pt.value 3scale-port}\n")
+    write(tmp_path / "config" / "values.yml", "3scale-port: 8080\n")
+    assert polyfix(tmp_path, "--write").code == 0
+    assert "- id: 3scale-port\n" in (tmp_path / "polytope.yml").read_text()
