@@ -187,17 +187,19 @@ def _fast_loader():
     return Loader
 
 
+_CORE = "tag:yaml.org,2002:"
+_STR, _NULL, _BOOL, _INT_TAG, _MAP, _SEQ = (_CORE + t for t in ("str", "null", "bool", "int", "map", "seq"))
 # The commonest implicit scalars, tagged as PyYAML's safe resolver tags them (YAML 1.1: its bool
 # and null words; a decimal digit string with no leading zero is an int, never a float or a time),
 # without compiling its patterns (about 1.4 ms a run). A test compares these with the resolver.
-_WORD_TAGS = dict.fromkeys("yes Yes YES no No NO true True TRUE false False FALSE on On ON off Off OFF".split(),
-                           "tag:yaml.org,2002:bool")
-_WORD_TAGS.update(dict.fromkeys("~ null Null NULL".split(), "tag:yaml.org,2002:null"))
+_WORD_TAGS = {**dict.fromkeys("yes Yes YES no No NO true True TRUE false False FALSE on On ON off Off OFF".split(),
+                              _BOOL),
+              **dict.fromkeys("~ null Null NULL".split(), _NULL)}
 
 
 def _word_tag(text: str) -> str | None:
     if text.isdigit() and text.isascii() and (text[0] != "0" or text == "0"):
-        return "tag:yaml.org,2002:int"
+        return _INT_TAG
     return _WORD_TAGS.get(text)
 
 
@@ -314,8 +316,6 @@ def _check_tree(text: str, root, state: int | None = None) -> None:
 
 
 _UNSURE, _SOUND, _PLAIN = 0, 1, 2
-_CORE = "tag:yaml.org,2002:"
-_STR, _NULL, _BOOL, _INT_TAG, _MAP, _SEQ = (_CORE + t for t in ("str", "null", "bool", "int", "map", "seq"))
 # What a plain tree's scalars may be, so that building its data cannot fail: strings, nulls, the
 # bools PyYAML maps, and ints written in plain decimal with no more digits than Python reads.
 _BOOLS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "off": False}
@@ -505,7 +505,7 @@ def value(node) -> object:
     v = node.value
     if node.style or (v[:1].isalpha() and v[:1] not in "tTfFnN"):
         return v  # quoted or block; or a plain word, which no rule below reads as anything else
-    if node.tag and not node.tag.startswith("tag:yaml.org,2002:"):
+    if node.tag and not node.tag.startswith(_CORE):
         return v  # explicitly tagged: a string
     if v in ("true", "True", "TRUE", "false", "False", "FALSE"):
         return v.lower() == "true"

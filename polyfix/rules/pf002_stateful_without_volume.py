@@ -72,7 +72,7 @@ IMAGE_DATA_PATHS = {
 }
 # Words that mark a stateful image whose data path polyfix does not know (reported only).
 _STATEFUL_WORDS = on_first_use(r"postgres|mysql|maria|mongo|redis|valkey|redpanda|kafka|couchbase|minio|"
-                             r"elastic|opensearch|clickhouse|rabbitmq|cassandra|neo4j|influx|timescale")
+                              r"elastic|opensearch|clickhouse|rabbitmq|cassandra|neo4j|influx|timescale")
 
 
 def check(project: Project, files) -> list:

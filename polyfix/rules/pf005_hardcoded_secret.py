@@ -60,14 +60,14 @@ CODE = "PF005"
 NAME = "hardcoded-secret"
 
 _SECRET_WORDS = on_first_use(r"PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|"
-                           r"AUTH_?KEY")
+                             r"AUTH_?KEY")
 # A last word that makes the name about something else than the secret itself (TOKEN_ENDPOINT).
 _NOT_SECRET_END = {"ENDPOINT", "URL", "URI", "HOST", "HOSTNAME", "PORT", "PATH", "FILE", "DIR", "TYPE", "METHOD",
                    "NAME", "ID", "USER", "USERNAME", "EXPIRY", "EXPIRES", "TTL", "LIFETIME", "LENGTH", "HEADER",
                    "ALGORITHM", "ALG", "ENABLED", "REQUIRED", "PREFIX", "FIELD", "COOKIE", "ISSUER", "AUDIENCE"}
 _KEYLIKE = on_first_use(r"(?=.*[0-9])(?=.*[A-Za-z])[A-Za-z0-9+/=_.\-]{16,}")
 _PLACEHOLDER = on_first_use(r"\.\.\.|…|x{3,}|\*{3,}|<[^<>]+>|^\s*(?:change[-_ ]?me|replace[-_ ]?me|todo|tbd|placeholder|"
-                          r"dummy|example|none|null|your[-_ ].*|your[A-Z].*|insert[-_ ].*)\s*$", re.I)
+                            r"dummy|example|none|null|your[-_ ].*|your[A-Z].*|insert[-_ ].*)\s*$", re.I)
 _URL_PASSWORD = on_first_use(r"[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@{}]*:([^@\s/{}]+)@")
 # A secret in a URL's query string: `?api_key=…`, `&token=…`.
 _URL_QUERY = on_first_use(r"[?&](?:api[_-]?key|apikey|access[_-]?token|token|secret|password|key)=([^&#\s{}]+)", re.I)

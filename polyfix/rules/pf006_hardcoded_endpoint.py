@@ -95,7 +95,7 @@ _ENDPOINT = on_first_use(r"_(URL|URI|ENDPOINT|ORIGIN|HOST|HOSTNAME)$|^PUBLIC_URL
 _FRONT_END = ("VITE_", "PUBLIC_", "NEXT_PUBLIC_", "REACT_APP_")
 _LOCAL = {"localhost", "127.0.0.1", "0.0.0.0", "host.docker.internal", "[::1]"}
 _HOST = on_first_use(r"(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://)?(?P<user>[^/@\s]*@)?(?P<host>\[[0-9a-fA-F:]+\]|"
-                   r"[A-Za-z0-9_\-.]+)(?::(?P<port>[0-9]+))?(?P<rest>[/?#].*)?")
+                     r"[A-Za-z0-9_\-.]+)(?::(?P<port>[0-9]+))?(?P<rest>[/?#].*)?")
 _PLAIN_ID = on_first_use(r"[a-z0-9][a-z0-9_-]*")
 
 

@@ -53,6 +53,7 @@ from __future__ import annotations
 import itertools
 import posixpath
 import re
+import shlex
 
 from .. import builtins
 from ..connects import LIBRARIES
@@ -166,8 +167,6 @@ def _line_edits(before: str, after: str) -> list[Edit]:
 
 def _cmd_text(node) -> str:
     if is_seq(node):
-        import shlex  # here: most runs never split a command (its import compiles a pattern)
-
         return shlex.join(text_value(i) or "" for i in items(node))
     return text_value(node) or ""
 
@@ -201,8 +200,6 @@ def _entries(project: Project, base: str, text: str, depth: int) -> list[str]:
 def _commands(text: str) -> list[list[str]]:
     """The simple commands of a shell text, as words: one per line and per `;`, `&&`, `||`, `|`
     or `&` outside quotes."""
-    import shlex
-
     out = []
     for line in text.splitlines():
         lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|<>")
