@@ -13,9 +13,10 @@ with os.wait4. Scenarios:
    alone; the median ratio.
 2. A folder of projects, CORPUS (default: the repository's examples/, which is small: point it at your
    own projects), in report mode and with `--dry-run`; then ten copies of it side by side.
-3. A generated repository (bench/generate.py, fixed seed) of 500, 1,000, 2,000 and 5,000 files: time
-   per file, also net of start-up (the time of a run on an empty folder), and its spread across the
-   sizes (flat within 20% is the goal); then single files of about 100, 1,000 and 10,000 lines: time
+3. A generated repository (bench/generate.py, fixed seed) of 500, 1,000, 2,000 and 5,000 files, every
+   size in every round (the machine's drift then reaches all sizes alike): time per file, also net of
+   start-up (the time of a run on an empty folder), and its spread across the sizes (flat within 20%
+   is the goal); then single files of about 100, 1,000 and 10,000 lines: time
    per line, with the Python code their services run (which PF011 reads) and again without it.
 4. Peak memory for each of the above, and its spread across the sizes of scenario 3.
 
@@ -290,14 +291,25 @@ def generated_repo(s: Setup, rep: Report, sizes: list[int], lines: list[int], ba
     rep(f"Seed {s.seed}. Net: minus the start-up (a run on an empty folder: polyfix {base['polyfix'].median:.3f} s, "
         f"yamllint {base['yamllint'].median:.3f} s).")
     rep()
-    rows, per_file, net_file, mem = [], [], [], []
+    # Every size in every round, one after the other: the machine's speed drifts over minutes (a
+    # tool's time for the same files moved by a third between scenarios), and a size measured only
+    # early or only late would carry that drift into the comparison between sizes.
+    folders, file_lists = {}, {}
     for n in sizes:
-        folder = s.tmp / f"gen-{n}"
+        folders[n] = s.tmp / f"gen-{n}"
         progress(f"generating {n} files")
-        files = generate.generate(folder, n, s.seed)
-        reps = s.reps(2 if s.quick else (5 if n <= 1000 else 3 if n <= 2000 else 2))
-        progress(f"generated repository of {n} files, {reps} round(s)")
-        r = alternate({"polyfix": [s.polyfix, "."], "yamllint": s.lint(".")}, folder, reps)
+        file_lists[n] = generate.generate(folders[n], n, s.seed)
+    reps = s.reps(2 if s.quick else 3)
+    results = {n: {"polyfix": Runs(), "yamllint": Runs()} for n in sizes}
+    for i in range(reps):
+        for n in sizes if i % 2 == 0 else reversed(sizes):
+            progress(f"generated repository of {n} files, round {i + 1} of {reps}")
+            cmds = {"polyfix": [s.polyfix, "."], "yamllint": s.lint(".")}
+            for name in cmds if i % 2 == 0 else reversed(cmds):  # each goes first as often
+                run_once(cmds[name], folders[n], results[n][name])
+    rows, per_file, net_file, mem, ratios = [], [], [], [], []
+    for n in sizes:
+        files, r = file_lists[n], results[n]
         warn_exits(rep, f"{n} generated files", r)
         p, y = r["polyfix"], r["yamllint"]
         pf, pn = p.median / n, (p.median - base["polyfix"].median) / n
@@ -305,15 +317,18 @@ def generated_repo(s: Setup, rep: Report, sizes: list[int], lines: list[int], ba
         per_file.append(pf)
         net_file.append(pn)
         mem.append(p.max_rss_mb)
+        ratios.append(p.median / y.median)
         rows.append([str(n), str(count_lines(files)), str(reps)] + pair_row(p, y)[:3] +
                     [f"{1000 * pf:.2f}", f"{1000 * pn:.2f}", f"{1000 * yf:.2f}", f"{1000 * yn:.2f}",
                      f"{p.max_rss_mb:.0f}", f"{y.max_rss_mb:.0f}"])
-        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(folders[n], ignore_errors=True)
     rep.table(["files", "lines", "rounds", *PAIR_HEAD[:3], "polyfix ms/file", "net", "yamllint ms/file", "net",
                "polyfix MB", "yamllint MB"], rows)
     rep(f"Time per file from {sizes[0]} to {sizes[-1]} files: spread {spread_pct(per_file):.0f}% "
         f"(net of start-up: {spread_pct(net_file):.0f}%); goal: flat within 20% "
-        f"({'met' if spread_pct(net_file) <= 20 else 'not met'}, net).")
+        f"({'met' if spread_pct(net_file) <= 20 else 'not met'}, net). The sizes ran in turn in every round. "
+        f"Ratio to yamllint (whose work per file does not depend on the number of files), "
+        f"{sizes[0]} to {sizes[-1]} files: spread {spread_pct(ratios):.0f}%.")
     rep()
 
     # Each file twice: with the Python its services run (PF011 reads it, with libcst), then with

@@ -106,17 +106,18 @@ def entry() -> None:
 _output_failed: list[Exception] = []  # what could not be printed: the run then exits 2
 
 
-def _echo(message: str = "", nl: bool = True, err: bool = False, color: bool | None = None) -> None:
-    """Print as click.echo does: ANSI styles only where colour is on (or, unsaid, on a terminal)."""
+def _echo(message: str | tuple[str, ...] = "", nl: bool = True, err: bool = False, color: bool | None = None) -> None:
+    """Print as click.echo does: ANSI styles only where colour is on (or, unsaid, on a terminal). A
+    message in pieces is printed piece by piece: a big report is not copied into one string."""
     stream = sys.stderr if err else sys.stdout
     if stream is None:
         _output_failed.append(OSError(f"std{'err' if err else 'out'} is closed"))
         return
-    text = message + ("\n" if nl else "")
-    if "\x1b[" in text and (color is False or (color is None and not _isatty(stream))):
-        text = re.sub(r"\x1b\[[0-9;]*m", "", text)
+    pieces = (message,) if isinstance(message, str) else message
+    plain = color is False or (color is None and not _isatty(stream))
     try:
-        stream.write(text)
+        for text in (*pieces, "\n" * nl):
+            stream.write(re.sub(r"\x1b\[[0-9;]*m", "", text) if plain and "\x1b[" in text else text)
         stream.flush()
     except BrokenPipeError:
         raise
@@ -235,18 +236,18 @@ def _report(results, errors: list[str], *, write, dry_run, fmt, statistics, show
     listing = report.mask(_listing(problems, fmt, statistics, color), _secrets(results))
     text_out = "\n".join(h for h in human if h)
     if dry_run and machine:  # stdout holds only the machine format: the diff joins the human lines
-        _echo(patch + closing, err=True, color=color)
+        _echo((patch, closing), err=True, color=color)
         _echo(listing, nl=False)
     elif dry_run:
         _echo(patch, nl=False, color=color)
-        _echo(listing + closing, err=True, color=color)
+        _echo((listing, closing), err=True, color=color)
     elif machine:
         _echo(listing, nl=False)
         if text_out:
             _echo(text_out, err=True)
     else:
-        body = (text_out + "\n" if text_out else "") + listing
-        _echo(body + ("" if fmt == "concise" else closing), nl=fmt != "concise" or not body, color=color)
+        body = (text_out + "\n" if text_out else "", listing)
+        _echo((*body, "" if fmt == "concise" else closing), nl=fmt != "concise" or not any(body), color=color)
     _finish(errors, bool(problems or (dry_run and changed) or (write and exit_non_zero_on_fix and changed)))
 
 
@@ -442,9 +443,61 @@ def _asking(look: Callable | None, asked: set[str]) -> Callable | None:
 
 def _run_root(root: str, targets: list[str], options, errors: list[str], stdin_text: str | None = None,
               identities: dict | None = None) -> dict:
+    # A run makes objects by the million and few cycles: Python's collector, every 700 new objects,
+    # went through the same live trees again and again (a third of a 10,000-line file's time).
+    # It runs less often here, never through what the imports made, and before every part.
+    # A program that froze objects itself keeps them frozen: then polyfix freezes nothing.
+    freezing = gc.get_freeze_count() == 0
+    thresholds = gc.get_threshold()
+    if freezing:
+        gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+    def check(files: list[str], targets: list[str], given: dict[str, str], parse) -> tuple[dict, parts.Paths]:
+        """One part's results, and the paths it asked the file system about."""
+        # The last part's cycles (libcst's trees hold many), in whichever process ran it; what
+        # survives is kept to the end, so no later collection goes through it again.
+        gc.collect()
+        if freezing:
+            gc.freeze()
+        asked: set[str] = set()
+        # The file system as this part finds it, remembered for this part only (a worker runs many:
+        # memory must not grow with them); parts that ask about a file another one changes run
+        # again together (parts.run_all).
+        reader = discover.make_reader(root) if stdin_text is None else None  # stdin: only that one file is ours to fix
+        probe = discover.make_probe(root)
+        results = _run_engine(given, targets, root, _asking(probe, asked), options, _memo_parse(parse),
+                              _asking(reader, asked))
+        for r in results.values():
+            if r.before is not None and r.before is given.get(r.path):  # the first process has this text
+                r.after = AS_READ if r.after is r.before else r.after
+                r.before = AS_READ
+            for p in r.problems:  # what a fix does is done: output needs only what it is
+                if p.fix is not None:
+                    p.fix.edits, p.fix.deletes, p.fix.sets, p.fix.notes, p.fix.python = [], [], [], [], None
+        return results, parts.Paths(asked)
+
+    def check_job(job) -> tuple[dict, parts.Paths]:
+        """check() in a worker, on a part as _job() hands it over (a worker parses in its part)."""
+        files, part_targets, given = job
+        return check(files, part_targets, {f: _Packed.unpack(t) for f, t in given.items()}, None)
+
+    pool = parts.Pool(check_job, 1, lambda message: _echo(message, err=True))
+    try:
+        with pool:
+            return _check_root(root, targets, options, errors, stdin_text, identities, check, pool)
+    finally:
+        gc.set_threshold(*thresholds)
+        if freezing:
+            gc.unfreeze()
+
+
+def _check_root(root: str, targets: list[str], options, errors: list[str], stdin_text: str | None,
+                identities: dict | None, check: Callable, pool: parts.Pool) -> dict:
     texts: dict[str, str] | _Packed = {}
     readable = []
     total = 0
+    asked_jobs = _jobs()
     for t in targets:
         try:
             texts[t] = text = stdin_text if stdin_text is not None else discover.read_text(t, identities)
@@ -457,6 +510,11 @@ def _run_root(root: str, targets: list[str], options, errors: list[str], stdin_t
         # worker forked from it: memory grows little with the number of files.
         if total >= parts.PART_CHARS and stdin_text is None and not isinstance(texts, _Packed):
             texts = _Packed(texts)
+        # Enough text to check in several processes: they start now, holding little of the tree.
+        if total >= parts.POOL_CHARS and stdin_text is None and not pool.started:
+            pool.jobs = parts.usable(asked_jobs)
+            if pool.jobs > 1:
+                pool.start()
     # A tree checked in parts parses each file in its part; a smaller one parses each file once.
     in_parts = total >= parts.PART_CHARS
     parse = _memo_parse(includes_only=in_parts)
@@ -475,46 +533,23 @@ def _run_root(root: str, targets: list[str], options, errors: list[str], stdin_t
     if in_parts:
         parse = None
 
-    freezing = gc.get_freeze_count() == 0
-
-    def run_part(files: list[str]) -> tuple[dict, set[str]]:
-        # The last part's cycles (libcst's trees hold many), in whichever process ran it; what
-        # survives is kept to the end, so no later collection goes through it again.
-        gc.collect()
-        if freezing:
-            gc.freeze()
-        asked: set[str] = set()
+    def targets_of(files: list[str]) -> list[str]:
         members = set(files)
-        # The file system as this part finds it, remembered for this part only (a worker runs many:
-        # memory must not grow with them); parts that ask about a file another one changes run
-        # again together (parts.run_all).
-        reader = discover.make_reader(root) if stdin_text is None else None  # stdin: only that one file is ours to fix
-        probe = discover.make_probe(root)
-        given = {f: texts[f] for f in files}
-        results = _run_engine(given, [t for t in readable if t in members], root,
-                              _asking(probe, asked), options, _memo_parse(parse), _asking(reader, asked))
-        for r in results.values():  # a text the first process has already need not come back from a worker
-            if r.before is not None and r.before is given.get(r.path):
-                r.after = AS_READ if r.after is r.before else r.after
-                r.before = AS_READ
-        return results, asked
+        return [t for t in readable if t in members]
 
+    def run_part(files: list[str]) -> tuple[dict, parts.Paths]:
+        return check(files, targets_of(files), {f: texts[f] for f in files}, parse)
+
+    def job(files: list[str]) -> tuple:
+        """A part as a worker gets it: its files, its targets and their texts (compressed as kept)."""
+        return files, targets_of(files), {f: texts.packed(f) if isinstance(texts, _Packed) else texts[f] for f in files}
+
+    jobs = parts.workers(split, sizes, asked_jobs)
+    if jobs > 1 and not pool.started:  # asked for, on a smaller tree
+        pool.jobs = jobs
+        pool.start()
     order = {path: i for i, path in enumerate(texts)}
-    # A run makes objects by the million and few cycles: Python's collector, every 700 new objects,
-    # went through the same live trees again and again (a third of a 10,000-line file's time).
-    # It runs less often here, never through what the imports made, and before every part.
-    # A program that froze objects itself keeps them frozen: then polyfix freezes nothing.
-    thresholds = gc.get_threshold()
-    if freezing:
-        gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
-    try:
-        results = parts.run_all(split, run_part, parts.workers(split, sizes, _jobs()), order,
-                                lambda message: _echo(message, err=True))
-    finally:
-        gc.set_threshold(*thresholds)
-        if freezing:
-            gc.unfreeze()
+    results = parts.run_all(split, run_part, jobs, order, pool.warn, pool, job)
     for r in results.values():
         # A file no fix changed (its text or its mode) keeps AS_READ for both texts in a big tree: no
         # output needs them. A diff, even of the mode alone, needs the text.
@@ -556,7 +591,16 @@ class _Packed(MutableMapping):
         self.update(texts)
 
     def __getitem__(self, path: str) -> str:
-        return zlib.decompress(self._packed[path]).decode("utf-8", "surrogatepass")
+        return self.unpack(self._packed[path])
+
+    def packed(self, path: str) -> bytes:
+        """The text as kept: compressed."""
+        return self._packed[path]
+
+    @staticmethod
+    def unpack(packed: bytes | str) -> str:
+        """A text from packed(); a text given as it is stays as it is."""
+        return packed if isinstance(packed, str) else zlib.decompress(packed).decode("utf-8", "surrogatepass")
 
     def __setitem__(self, path: str, text: str) -> None:
         self._packed[path] = zlib.compress(text.encode("utf-8", "surrogatepass"), 1)

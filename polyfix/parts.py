@@ -12,11 +12,14 @@ one run over everything (tests/test_parts.py compares them on real and generated
 
 The workers are plain forks talking over pipes rather than a multiprocessing pool: a pool hangs when
 a worker dies, or when a signal to the whole process group kills a worker holding its queue's lock.
+A run can fork them early (`Pool`), while it has read little: a process holds what it had when it
+was forked, so workers forked once the tree is read would grow with the number of files.
 """
 from __future__ import annotations
 
 import os
 import sys
+import zlib
 from collections.abc import Callable
 
 from .discover import may_include
@@ -68,13 +71,17 @@ def workers(parts: list[list[str]], sizes: dict[str, int], asked: int | None = N
     """How many processes to run the parts in: `asked` (POLYFIX_JOBS) when given, else every usable core once
     there is enough text to pay for starting them; one where the platform cannot fork or other
     threads run."""
+    if not asked and sum(sizes[f] for part in parts for f in part) < POOL_CHARS:
+        return 1
+    return min(usable(asked), max(len(parts), 1))
+
+
+def usable(asked: int | None = None) -> int:
+    """`asked` processes, or one per usable core; one where forking is not safe."""
     if asked:
         jobs = asked
-    elif sum(sizes[f] for part in parts for f in part) < POOL_CHARS:
-        return 1
     else:
         jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    jobs = min(jobs, len(parts))
     if jobs > 1:
         import signal
         import threading
@@ -86,14 +93,27 @@ def workers(parts: list[list[str]], sizes: dict[str, int], asked: int | None = N
     return max(jobs, 1)
 
 
+class Paths:
+    """Paths kept compressed (the paths a part asked about: thousands in a big part, held until every
+    part has run); iterating gives them back."""
+
+    def __init__(self, paths):
+        self._packed = zlib.compress("".join(path + "\0" for path in paths).encode("utf-8", "surrogatepass"), 1)
+
+    def __iter__(self):
+        return iter(zlib.decompress(self._packed).decode("utf-8", "surrogatepass").split("\0")[:-1])
+
+
 def run_all(parts: list[list[str]], run_part: Callable, jobs: int, order: dict[str, int],
-            warn: Callable[[str], None] = lambda message: None) -> dict:
+            warn: Callable[[str], None] = lambda message: None, pool: Pool | None = None,
+            job: Callable | None = None) -> dict:
     """Every part's results, merged; `run_part(files)` gives (results, the paths it asked the file
     system about). A part with a result for a file outside it (a script it reports or fixes, a Python
     file it rewrites, even another part's polytope.yml that a chmod covers) could have seen that file
     differently in one run: it runs again together with every part that asked about the file, owns
-    it, or has a result for it too. Paths that parts only read never join them."""
-    outcomes = _map(run_part, parts, jobs, warn)
+    it, or has a result for it too. Paths that parts only read never join them. `pool` and `job`: as
+    _map takes them."""
+    outcomes = _map(run_part, parts, jobs, warn, pool, job)
     joined = list(range(len(parts)))
 
     def find(i: int) -> int:
@@ -102,16 +122,15 @@ def run_all(parts: list[list[str]], run_part: Callable, jobs: int, order: dict[s
             i = joined[i]
         return i
 
-    touching: dict[str, list[int]] = {}  # a path → the parts that asked about it, own it or have a result for it
-    for i, (results, asked) in enumerate(outcomes):
-        for path in {*asked, *parts[i], *results}:
+    foreign = [(i, path) for i, (results, _asked) in enumerate(outcomes) for path in results.keys() - set(parts[i])]
+    wanted = {path for _i, path in foreign}
+    touching: dict[str, list[int]] = {}  # such a path → the parts that asked about it, own it or have a result for it
+    for i, (results, asked) in enumerate(outcomes if wanted else ()):
+        for path in {p for p in (*asked, *parts[i], *results) if p in wanted}:
             touching.setdefault(path, []).append(i)
-    for i, (results, _asked) in enumerate(outcomes):
-        mine = set(parts[i])
-        for path in results:
-            if path not in mine:
-                for j in touching[path]:
-                    joined[find(i)] = find(j)
+    for i, path in foreign:
+        for j in touching[path]:
+            joined[find(i)] = find(j)
     together: dict[int, list[int]] = {}
     for i in range(len(parts)):
         together.setdefault(find(i), []).append(i)
@@ -125,55 +144,45 @@ def run_all(parts: list[list[str]], run_part: Callable, jobs: int, order: dict[s
     return results
 
 
-def _map(run_part: Callable, parts: list[list[str]], jobs: int, warn: Callable[[str], None]) -> list:
-    """run_part on every part: here, or with `jobs` forked workers that take the next part as they
-    finish one. A worker that dies (killed, out of memory) leaves its parts to this process, as do
-    workers that cannot be started (no memory to fork, no file descriptors left)."""
+def _map(run_part: Callable, parts: list[list[str]], jobs: int, warn: Callable[[str], None],
+         pool: Pool | None = None, job: Callable | None = None) -> list:
+    """run_part on every part: here, or in `jobs` processes (or `pool`'s, forked earlier) that take the
+    next part as they finish one; a worker is handed `job(files)` (default: the files) and answers
+    with what run_part gives for them. A worker that dies (killed, out of memory) leaves its parts to
+    this process, as do workers that cannot be started (no memory to fork, no file descriptors left)."""
     if jobs < 2 or len(parts) < 2:
         return [run_part(p) for p in parts]
+    if pool is None:
+        with Pool(run_part, jobs, warn) as own:
+            return _map(run_part, parts, jobs, warn, own.start(), job)
+    import pickle
     import selectors
-    import signal
 
-    # SIGTERM (a hook's timeout, a cancelled CI job) would end this process at once, its workers
-    # left running: it ends it through the `finally` below instead, as Ctrl-C does.
-    try:
-        previous = signal.signal(signal.SIGTERM, _exit_on_term)
-    except ValueError:  # not the main thread: SIGTERM keeps its meaning
-        previous = None
     outcomes: list = [None] * len(parts)
     todo = iter(range(len(parts)))
-    workers: dict[int, _Worker] = {}  # result pipe → its worker
     left: list[int] = []  # parts whose worker died
     choose = selectors.DefaultSelector()
+    workers = {worker.results: worker for worker in pool.workers}
 
     def lose(worker: _Worker) -> None:
         """It died: its part (if it had one) is left to this process."""
         choose.unregister(worker.results)
+        pool.workers.remove(worker)
         if worker.part is not None:
             left.append(worker.part)
         warn(_died(worker.stop()))
 
     def hand_out(worker: _Worker) -> None:
-        if not worker.give(next(todo, None)):  # it died since its last answer
+        part = next(todo, None)
+        message = None if part is None else pickle.dumps(job(parts[part]) if job else parts[part])
+        if not worker.give(part, message):  # it died since its last answer
             lose(worker)
         elif worker.part is None:
             choose.unregister(worker.results)
 
-    # Ctrl-C or SIGTERM arriving while a worker starts waits until it has set its own handlers and
-    # this process knows it, then stops the run here.
-    unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
-        try:
-            _flush()
-            for _ in range(jobs):
-                worker = _start(run_part, parts, workers.values(), unblocked)
-                workers[worker.results] = worker
-                choose.register(worker.results, selectors.EVENT_READ)
-        except OSError as e:  # what a one-process run does not need: fewer workers, or none
-            warn(f"warning: {len(workers)} of {jobs} checking processes started ({e}): this one does the rest")
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
         for worker in list(workers.values()):
+            choose.register(worker.results, selectors.EVENT_READ)
             hand_out(worker)
         while choose.get_map():
             for key, _events in choose.select():
@@ -193,38 +202,90 @@ def _map(run_part: Callable, parts: list[list[str]], jobs: int, warn: Callable[[
             outcomes[i] = run_part(parts[i])
         return outcomes
     finally:
-        # A second signal here would cut this short and leave workers unreaped: it waits.
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         choose.close()
-        for worker in workers.values():
-            worker.stop(kill=True)
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
-        signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
+
+
+class Pool:
+    """Worker processes, each running `run` on what it is handed (see _map); used as a context
+    manager, which stops them all however it is left. SIGTERM (a hook's timeout, a cancelled CI job)
+    would end this process at once, its workers left running: from `start` on, it ends it through
+    that exit instead, as Ctrl-C does."""
+
+    def __init__(self, run: Callable, jobs: int, warn: Callable[[str], None]):
+        self.run, self.jobs, self.warn = run, jobs, warn
+        self.workers: list[_Worker] = []
+        self.started = False
+        self._previous = None
+
+    def start(self) -> Pool:
+        """Fork the workers (once); fewer, or none, with a warning where the system cannot."""
+        import signal
+
+        if self.started:
+            return self
+        self.started = True
+        try:
+            self._previous = signal.signal(signal.SIGTERM, _exit_on_term)
+        except ValueError:  # not the main thread: SIGTERM keeps its meaning
+            self._previous = None
+        # Ctrl-C or SIGTERM arriving while a worker starts waits until it has set its own handlers and
+        # this process knows it, then stops the run here.
+        unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:
+            _flush()
+            for _ in range(self.jobs):
+                self.workers.append(_start(self.run, self.workers, unblocked))
+        except OSError as e:  # what a one-process run does not need: fewer workers, or none
+            self.warn(f"warning: {len(self.workers)} of {self.jobs} checking processes started ({e}): "
+                      f"this one does the rest")
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
+        return self
+
+    def __enter__(self) -> Pool:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        import signal
+
+        if not self.started:
+            return
+        # A second signal here would cut this short and leave workers unreaped: it waits.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:
+            for worker in self.workers:
+                worker.stop(kill=True)
+            self.workers = []
+            if self._previous is not None:
+                signal.signal(signal.SIGTERM, self._previous)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 _DIED = object()  # what receive() says of a worker that ended without answering
 
 
 class _Worker:
-    """A forked process running parts: it reads part numbers (4 bytes each) and answers each with
-    the pickled (True, outcome) or (False, exception), 8 bytes of length first; no more numbers
-    (the pipe closed) and it ends."""
+    """A forked process running parts: it reads pickled jobs and answers each with the pickled
+    (True, outcome) or (False, exception), each message 8 bytes of length first; no more jobs (the
+    pipe closed) and it ends."""
 
     def __init__(self, pid: int, tasks: int, results: int):
         self.pid, self.tasks, self.results = pid, tasks, results
         self.part: int | None = None
         self.buffer = b""
 
-    def give(self, part: int | None) -> bool:
-        """Hand it a part, or None: no more. False when it has died."""
+    def give(self, part: int | None, job: bytes | None) -> bool:
+        """Hand it part number `part` as the pickled `job`, or None: no more. False when it has died."""
         self.part = part
         if part is None:
             os.close(self.tasks)
             self.tasks = -1
             return True
+        data = len(job).to_bytes(8, "big") + job
         try:
-            os.write(self.tasks, part.to_bytes(4, "big"))
+            while data:
+                data = data[os.write(self.tasks, data):]
         except BrokenPipeError:
             return False
         return True
@@ -274,7 +335,7 @@ def _flush() -> None:
             pass
 
 
-def _start(run_part: Callable, parts: list[list[str]], others, unblocked) -> _Worker:
+def _start(run: Callable, others, unblocked) -> _Worker:
     """Fork a worker (signals blocked by the caller); OSError when the system cannot."""
     tasks_read, tasks_write = os.pipe()
     try:
@@ -293,7 +354,7 @@ def _start(run_part: Callable, parts: list[list[str]], others, unblocked) -> _Wo
         try:
             for fd in [fd for w in others for fd in (w.tasks, w.results)] + [tasks_write, results_read]:
                 os.close(fd)  # another's pipe held open here would hide that one's end
-            _work(run_part, parts, tasks_read, results_write, unblocked)
+            _work(run, tasks_read, results_write, unblocked)
         finally:
             os._exit(1)
     os.close(tasks_read)
@@ -301,7 +362,7 @@ def _start(run_part: Callable, parts: list[list[str]], others, unblocked) -> _Wo
     return _Worker(pid, tasks_write, results_read)
 
 
-def _work(run_part: Callable, parts: list[list[str]], tasks: int, results: int, mask) -> None:
+def _work(run: Callable, tasks: int, results: int, mask) -> None:
     """A worker's life; it never returns into the parent's code. Ctrl-C is left to the parent, which
     stops every worker (no traceback from each); SIGTERM ends it at once; and it ends when the parent
     is gone however it ended (SIGKILL included): no worker outlives a run."""
@@ -325,13 +386,13 @@ def _work(run_part: Callable, parts: list[list[str]], tasks: int, results: int, 
         threading.Thread(target=watch, daemon=True).start()
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         while True:
-            number = _read_exactly(tasks, 4)
-            if number is None:
+            size = _read_exactly(tasks, 8)
+            job = size and _read_exactly(tasks, int.from_bytes(size, "big"))
+            if job is None:
                 status = 0
                 break
-            part = int.from_bytes(number, "big")
             try:
-                answer = pickle.dumps((True, run_part(parts[part])))
+                answer = pickle.dumps((True, run(pickle.loads(job))))
             except Exception as e:
                 try:
                     answer = pickle.dumps((False, e))
@@ -346,13 +407,14 @@ def _work(run_part: Callable, parts: list[list[str]], tasks: int, results: int, 
 
 
 def _read_exactly(fd: int, size: int) -> bytes | None:
-    data = b""
-    while len(data) < size:
-        chunk = os.read(fd, size - len(data))
+    chunks, left = [], size
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
         if not chunk:
             return None
-        data += chunk
-    return data
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
 
 
 def _died(status: int | None) -> str:

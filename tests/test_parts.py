@@ -36,9 +36,9 @@ def outcomes(polyfix, monkeypatch, src: Path, work: Path, way: str) -> dict:
     processes = []
     real_map = parts._map
 
-    def spy(run_part, in_parts, n, warn):
+    def spy(run_part, in_parts, n, warn, *pool_and_job):
         processes.append((n, len(in_parts)))
-        return real_map(run_part, in_parts, n, warn)
+        return real_map(run_part, in_parts, n, warn, *pool_and_job)
 
     monkeypatch.setattr(parts, "_map", spy)
     copy = copy_tree(src, work / way.replace(" ", "_").replace(",", ""))
@@ -289,13 +289,13 @@ def test_a_worker_that_dies_between_parts_leaves_its_next_part_to_the_run(monkey
     real_give = parts._Worker.give
     killed = []
 
-    def give(worker, part):
+    def give(worker, part, job):
         if part == 3 and not killed:
             os.kill(worker.pid, signal.SIGKILL)
             while _alive(worker.pid):  # its pipes close when it is gone
                 time.sleep(0.01)
             killed.append(worker.pid)
-        return real_give(worker, part)
+        return real_give(worker, part, job)
 
     monkeypatch.setattr(parts._Worker, "give", give)
     before, warnings = _fds(), []
@@ -355,7 +355,7 @@ def test_a_signal_while_workers_start_stops_them_all(monkeypatch):
 
     def start(*args):
         worker = real_start(*args)
-        if len(args[2]) == 1:  # one started before this one
+        if len(args[1]) == 1:  # one started before this one
             os.kill(os.getpid(), signal.SIGTERM)  # blocked here: pending until the start is over
         return worker
 
@@ -452,3 +452,56 @@ def test_a_big_trees_file_whose_mode_alone_changes_shows_its_diff(args, polyfix,
         assert "new mode 100755" in (r.out + r.err) and "a/run" in (r.out + r.err)
     else:
         assert os.stat(tmp_path / "a" / "run").st_mode & 0o111
+
+
+def test_workers_start_before_the_tree_is_read_and_answer_as_this_process_would(polyfix, monkeypatch, tmp_path):
+    """The workers of a big tree are forked once the run has read enough text to want them, not
+    after the whole tree: what a process holds when it is forked stays with it. Their results are
+    those of a run in one process, and carry what a fix is but not the edits it made."""
+    from polyfix import cli, discover
+
+    generate.generate(tmp_path / "gen", 300, seed=7)
+    read_before_start = []
+    real_read, real_start = discover.read_text, parts.Pool.start
+    reads = []
+
+    def read_text(path, *args):
+        reads.append(path)
+        return real_read(path, *args)
+
+    def start(pool):
+        read_before_start.append(len(reads))
+        return real_start(pool)
+
+    monkeypatch.setattr(discover, "read_text", read_text)
+    monkeypatch.setattr(parts.Pool, "start", start)
+    outs = {}
+    for jobs in ("1", "2"):
+        monkeypatch.setenv("POLYFIX_JOBS", jobs)
+        reads.clear()
+        r = polyfix(tmp_path / "gen", ".", "--output-format", "json")
+        outs[jobs] = (r.code, r.out)
+        if jobs == "2":
+            assert len(read_before_start) == 1, "one start, while reading"
+            assert 0 < read_before_start[0] < len(reads) / 2, "forked early: most files were read after"
+    assert outs["1"] == outs["2"] and '"content": ' in outs["1"][1], "the fixes' edits, as json shows them"
+
+    seen = []
+    real_engine = cli._run_engine
+
+    def engine(*args):
+        results = real_engine(*args)
+        seen.extend(p.fix for r in results.values() for p in r.problems if p.fix)
+        return results
+
+    monkeypatch.setattr(cli, "_run_engine", engine)
+    monkeypatch.setenv("POLYFIX_JOBS", "1")
+    polyfix(tmp_path / "gen", ".")
+    assert seen and all(f.edits == [] and f.sets == [] and f.deletes == [] and f.python is None for f in seen)
+    assert any(f.located for f in seen), "where each fix changes the file stays, for the json output"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(codec=None, exclude_characters="\0") | st.just("\udc80"))))
+def test_paths_kept_compressed_give_back_what_was_put_in(paths):
+    assert list(parts.Paths(paths)) == paths
