@@ -478,7 +478,7 @@ def _run_root(root: str, targets: list[str], options, errors: list[str], stdin_t
         return results, parts.Paths(asked)
 
     def check_job(job) -> tuple[dict, parts.Paths]:
-        """check() in a worker, on a part as _job() hands it over (a worker parses in its part)."""
+        """check() in a worker, on a part as _check_root's job() hands it over (a worker parses in its part)."""
         files, part_targets, given = job
         return check(files, part_targets, {f: _Packed.unpack(t) for f, t in given.items()}, None)
 
@@ -494,10 +494,13 @@ def _run_root(root: str, targets: list[str], options, errors: list[str], stdin_t
 
 def _check_root(root: str, targets: list[str], options, errors: list[str], stdin_text: str | None,
                 identities: dict | None, check: Callable, pool: parts.Pool) -> dict:
+    """_run_root's work: read the targets and what they include, split them in parts, and check the
+    parts with `check`, here or in `pool`'s workers (started here when the tree is big enough)."""
     texts: dict[str, str] | _Packed = {}
     readable = []
     total = 0
     asked_jobs = _jobs()
+    pool_decided = stdin_text is not None  # stdin: one file, one process
     for t in targets:
         try:
             texts[t] = text = stdin_text if stdin_text is not None else discover.read_text(t, identities)
@@ -511,8 +514,8 @@ def _check_root(root: str, targets: list[str], options, errors: list[str], stdin
         if total >= parts.PART_CHARS and stdin_text is None and not isinstance(texts, _Packed):
             texts = _Packed(texts)
         # Enough text to check in several processes: they start now, holding little of the tree.
-        if total >= parts.POOL_CHARS and stdin_text is None and not pool.started:
-            pool.jobs = parts.usable(asked_jobs)
+        if total >= parts.POOL_CHARS and not pool_decided:
+            pool_decided, pool.jobs = True, parts.usable(asked_jobs)
             if pool.jobs > 1:
                 pool.start()
     # A tree checked in parts parses each file in its part; a smaller one parses each file once.
