@@ -501,7 +501,7 @@ def _check_root(root: str, targets: list[str], options, errors: list[str], stdin
     total = 0
     asked_jobs = _jobs()
     pool_decided = stdin_text is not None  # stdin: one file, one process
-    for t in targets:
+    for i, t in enumerate(targets):
         try:
             texts[t] = text = stdin_text if stdin_text is not None else discover.read_text(t, identities)
         except discover.InputError as e:
@@ -514,8 +514,11 @@ def _check_root(root: str, targets: list[str], options, errors: list[str], stdin
         if total >= parts.PART_CHARS and stdin_text is None and not isinstance(texts, _Packed):
             texts = _Packed(texts)
         # Enough text to check in several processes: they start now, holding little of the tree.
+        # As many as there will be parts at most (each but the last holds PART_CHARS or more), by the
+        # sizes of the files still to read.
         if total >= parts.POOL_CHARS and not pool_decided:
-            pool_decided, pool.jobs = True, parts.usable(asked_jobs)
+            to_read = sum(discover.size_of(f) for f in targets[i + 1:])
+            pool_decided, pool.jobs = True, min(parts.usable(asked_jobs), (total + to_read) // parts.PART_CHARS + 1)
             if pool.jobs > 1:
                 pool.start()
     # A tree checked in parts parses each file in its part; a smaller one parses each file once.

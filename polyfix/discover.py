@@ -150,6 +150,14 @@ def identity(st: os.stat_result) -> tuple:
     return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
 
 
+def size_of(path: str) -> int:
+    """A file's size in bytes; 0 when it cannot be asked."""
+    try:
+        return os.stat(path).st_size
+    except (OSError, ValueError):
+        return 0
+
+
 def read_text(path: str, identities: dict | None = None) -> str:
     """A file's text, decoded as UTF-8 with line endings kept. Only regular files up to MAX_BYTES
     are read. `identities` (when given) records the file's identity() at the time of reading."""

@@ -505,3 +505,26 @@ def test_workers_start_before_the_tree_is_read_and_answer_as_this_process_would(
 @given(st.lists(st.text(alphabet=st.characters(codec=None, exclude_characters="\0") | st.just("\udc80"))))
 def test_paths_kept_compressed_give_back_what_was_put_in(paths):
     assert list(parts.Paths(paths)) == paths
+
+
+def test_no_more_workers_than_parts_when_many_are_asked_for(polyfix, monkeypatch, tmp_path):
+    """POLYFIX_JOBS=64 (or 64 cores) on a tree of a few parts: the early start forks about as many
+    workers as there will be parts, not 64."""
+    generate.generate(tmp_path / "gen", 300, seed=7)
+    started, counts = [], []
+    real_start, real_map = parts._start, parts._map
+
+    def start(*args):
+        started.append(1)
+        return real_start(*args)
+
+    def spy(run_part, in_parts, *rest):
+        counts.append(len(in_parts))
+        return real_map(run_part, in_parts, *rest)
+
+    monkeypatch.setattr(parts, "_start", start)
+    monkeypatch.setattr(parts, "_map", spy)
+    monkeypatch.setenv("POLYFIX_JOBS", "64")
+    r = polyfix(tmp_path / "gen", ".")
+    assert r.code == 1 and counts and counts[0] > 1
+    assert 1 < len(started) <= counts[0] + 1, f"{len(started)} workers for {counts[0]} parts"
