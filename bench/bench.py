@@ -301,10 +301,10 @@ def generated_repo(s: Setup, rep: Report, sizes: list[int], lines: list[int], ba
         file_lists[n] = generate.generate(folders[n], n, s.seed)
     reps = s.reps(2 if s.quick else 3)
     results = {n: {"polyfix": Runs(), "yamllint": Runs()} for n in sizes}
+    cmds = {"polyfix": [s.polyfix, "."], "yamllint": s.lint(".")}
     for i in range(reps):
         for n in sizes if i % 2 == 0 else reversed(sizes):
             progress(f"generated repository of {n} files, round {i + 1} of {reps}")
-            cmds = {"polyfix": [s.polyfix, "."], "yamllint": s.lint(".")}
             for name in cmds if i % 2 == 0 else reversed(cmds):  # each goes first as often
                 run_once(cmds[name], folders[n], results[n][name])
     rows, per_file, net_file, mem, ratios = [], [], [], [], []

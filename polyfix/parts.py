@@ -282,10 +282,8 @@ class _Worker:
             os.close(self.tasks)
             self.tasks = -1
             return True
-        data = len(job).to_bytes(8, "big") + job
         try:
-            while data:
-                data = data[os.write(self.tasks, data):]
+            _send(self.tasks, job)
         except BrokenPipeError:
             return False
         return True
@@ -399,11 +397,16 @@ def _work(run: Callable, tasks: int, results: int, mask) -> None:
                     pickle.loads(answer)  # some exceptions pickle but cannot be made again
                 except Exception:
                     answer = pickle.dumps((False, RuntimeError(traceback.format_exc())))
-            data = len(answer).to_bytes(8, "big") + answer
-            while data:
-                data = data[os.write(results, data):]
+            _send(results, answer)
     finally:
         os._exit(status)
+
+
+def _send(fd: int, message: bytes) -> None:
+    """A message as both ends read it: its length in 8 bytes, then the message."""
+    data = len(message).to_bytes(8, "big") + message
+    while data:
+        data = data[os.write(fd, data):]
 
 
 def _read_exactly(fd: int, size: int) -> bytes | None:
