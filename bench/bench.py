@@ -299,7 +299,9 @@ def generated_repo(s: Setup, rep: Report, sizes: list[int], lines: list[int], ba
         folders[n] = s.tmp / f"gen-{n}"
         progress(f"generating {n} files")
         file_lists[n] = generate.generate(folders[n], n, s.seed)
-    reps = s.reps(2 if s.quick else 3)
+    # Five rounds: a run of a few seconds is the one a busy moment of the machine moves most, and
+    # a median of three took two such moments for the 500-file tree in one run.
+    reps = s.reps(2 if s.quick else 5)
     results = {n: {"polyfix": Runs(), "yamllint": Runs()} for n in sizes}
     cmds = {"polyfix": [s.polyfix, "."], "yamllint": s.lint(".")}
     for i in range(reps):

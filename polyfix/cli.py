@@ -535,7 +535,7 @@ def _check_root(root: str, targets: list[str], options, errors: list[str], stdin
                     pass
     discover.include_closure(list(texts), texts, root, parse)
     sizes = texts.sizes if isinstance(texts, _Packed) else {path: len(text) for path, text in texts.items()}
-    split = parts.split(texts, readable, parse, sizes)
+    split = parts.split(texts, readable, parse, sizes, pool.jobs if pool.started else 1)
     if in_parts:
         parse = None
 

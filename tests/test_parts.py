@@ -150,6 +150,23 @@ def test_split_keeps_include_groups_whole_and_drops_context_only_groups(tmp_path
                    ["/p/e/polytope.yml"]]
 
 
+def test_a_tree_with_few_parts_per_process_is_cut_finer():
+    # 40 projects of 9,000 characters: 360,000 in all. One process: parts of PART_CHARS (4 parts).
+    # Two: each would get two parts and the last one leaves the other idle, so they are cut to
+    # 45,000 (8 parts). Never below a quarter of PART_CHARS, never above it.
+    texts = {f"/p/{i:02}/polytope.yml": "tools: {}\n#" + "x" * 8988 + "\n" for i in range(40)}
+    sizes = {path: len(text) for path, text in texts.items()}
+    assert sum(sizes.values()) == 360_000
+    one = parts.split(texts, list(texts), _memo_parse(), sizes)
+    two = parts.split(texts, list(texts), _memo_parse(), sizes, jobs=2)
+    assert [len(p) for p in one] == [12, 12, 12, 4]
+    assert [len(p) for p in two] == [5] * 8
+    assert [f for p in two for f in p] == list(texts)
+    assert parts.part_chars(360_000, 2) == 45_000
+    assert parts.part_chars(50_000_000, 2) == parts.PART_CHARS
+    assert parts.part_chars(100_000, 8) == parts.PART_CHARS // 4
+
+
 def test_parts_join_only_over_a_file_one_has_a_result_for():
     calls = []
 
