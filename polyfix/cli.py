@@ -183,7 +183,7 @@ def run(paths, dry_run, write, unsafe_fixes, exit_non_zero_on_fix, select, ignor
             formats.add(cfg.output_format)
             options = settings.options(cfg, root, cli_select, dry_run or write, unsafe_fixes, values_file, errors)
             if options is not None:
-                machine = (output_format or cfg.output_format or "text") not in ("text", "concise") and not statistics
+                machine = _machine(output_format or cfg.output_format or "text", statistics)
                 options.keep_secrets = write and (stdin_text is not None or not _terminal(err=machine))
                 results.extend(_run_root(root, files, options, errors, stdin_text, identities).values())
     fmt = output_format or next((f for f in formats if f), None) or "text"
@@ -217,7 +217,7 @@ def _report(results, errors: list[str], *, write, dry_run, fmt, statistics, show
         failed = _write_all(changed, identities or {}, errors, human)
         unwritten = sum(sum(r.fixed.values()) for r in changed if r.path in failed)
         changed = [r for r in changed if r.path not in failed]
-    machine = fmt not in ("text", "concise") and not statistics
+    machine = _machine(fmt, statistics)
     shown = _terminal(err=machine)  # a secret's value only ever in the `pt secret set` line, on a terminal
     notes, secret_notes = [], set()
     for r in changed:
@@ -259,9 +259,15 @@ def _summary(problems, changed, mode: str, errors: list[str], unwritten: int = 0
     return report.summary(len(problems) + unwritten, fixable, unsafe, fixed, mode, len(errors), not_written)
 
 
+def _machine(fmt: str, statistics: bool) -> bool:
+    """Whether stdout holds only a machine-readable format (the human lines go to stderr). The
+    statistics are a table for people, but in JSON with `--output-format json`."""
+    return fmt not in ("text", "concise") and (not statistics or fmt == "json")
+
+
 def _listing(problems, fmt: str, statistics: bool, color) -> str:
     if statistics:
-        return report.statistics(problems)
+        return report.statistics_json(problems) if fmt == "json" else report.statistics(problems)
     if fmt == "json":
         return report.as_json(problems)
     if fmt == "json-lines":

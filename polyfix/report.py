@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import re
 
-from .problem import SAFE, Problem
+from .problem import SAFE, UNSAFE, Problem
 
 
 def relative_path(path: str) -> str:
@@ -223,20 +223,35 @@ def as_junit(problems: list[Problem]) -> str:
     return "".join(out)
 
 
+def _counts(problems: list[Problem]) -> list[tuple[str, int, str, str | None]]:
+    """(code, count, name, the best fix available: "safe", "unsafe" or None) per code, most first."""
+    counts: dict[str, list] = {}
+    for p in problems:
+        row = counts.setdefault(p.code, [0, p.name, None])
+        row[0] += 1
+        if p.fix and p.fix.applicability == SAFE:
+            row[2] = SAFE
+        elif p.fix and not row[2]:
+            row[2] = UNSAFE
+    return [(code, n, name, fix) for code, (n, name, fix) in sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0]))]
+
+
 def statistics(problems: list[Problem]) -> str:
     """Count per code, most first, marked as the problems' lines are: `[*]` where a safe fix is
     available, else `[unsafe fix]` where an unsafe one is."""
-    counts: dict[str, list] = {}
-    for p in problems:
-        row = counts.setdefault(p.code, [0, p.name, ""])
-        row[0] += 1
-        if p.fix and p.fix.applicability == SAFE:
-            row[2] = "[*]"
-        elif p.fix and not row[2]:
-            row[2] = "[unsafe fix]"
-    width = max((len(str(n)) for n, _, _ in counts.values()), default=1)
-    return "".join(f"{n:>{width}}\t{code}\t{name}\t{mark}".rstrip() + "\n"
-                   for code, (n, name, mark) in sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0])))
+    rows = _counts(problems)
+    width = max((len(str(n)) for _code, n, _name, _fix in rows), default=1)
+    marks = {SAFE: "[*]", UNSAFE: "[unsafe fix]", None: ""}
+    return "".join(f"{n:>{width}}\t{code}\t{name}\t{marks[fix]}".rstrip() + "\n" for code, n, name, fix in rows)
+
+
+def statistics_json(problems: list[Problem]) -> str:
+    """The statistics as a JSON list: code, name, count and `fix` (the best fix available for the
+    code's problems: "safe", "unsafe" or null), most first."""
+    import json
+
+    return json.dumps([{"code": code, "name": name, "count": n, "fix": fix} for code, n, name, fix in _counts(problems)],
+                      indent=2) + "\n"
 
 
 def show_fixes(results) -> str:

@@ -98,6 +98,20 @@ def test_sarif_validates_against_the_schema(project, polyfix, tmp_path_factory):
     assert {x["ruleId"] for x in log["runs"][0]["results"]} == {"PF003", "PF004"}
 
 
+def test_statistics_in_json(project, polyfix):
+    # With --output-format json, stdout holds only the statistics as JSON; the other formats keep the table.
+    (project / "secrets.yml").write_text("modules:\n  - id: api\n    module: polytope/python\n"
+                                         "    args: {env: [{name: DB_PASSWORD, value: hunter2hunter2}]}\n")
+    done = polyfix(project, "--statistics", "--output-format", "json", ".", "tools.yml", "secrets.yml")
+    stats = json.loads(done.out)
+    assert {"code": "PF003", "name": "after-on-service", "count": 1, "fix": "safe"} in stats
+    assert {"code": "PF005", "name": "hardcoded-secret", "count": 1, "fix": "unsafe"} in stats
+    assert [s["count"] for s in stats] == sorted((s["count"] for s in stats), reverse=True)
+    assert "hunter2" not in done.out + done.err
+    table = polyfix(project, "--statistics", "--output-format", "sarif", ".", "tools.yml").out
+    assert table.splitlines()[0].split("\t") == ["1", "PF003", "after-on-service", "[*]"]
+
+
 def test_statistics_and_show_fixes(project, polyfix):
     stats = polyfix(project, "--statistics", ".", "tools.yml").out.splitlines()
     assert stats[0].split("\t") == ["1", "PF003", "after-on-service", "[*]"]
