@@ -241,18 +241,19 @@ class Pool:
             self._previous = signal.signal(signal.SIGTERM, _exit_on_term)
         except ValueError:  # not the main thread: SIGTERM keeps its meaning
             self._previous = None
-        # Ctrl-C or SIGTERM arriving while a worker starts waits until it has set its own handlers and
-        # this process knows it, then stops the run here.
-        unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        _flush()
         try:
-            _flush()
             for _ in range(self.jobs):
-                self.workers.append(_start(self.run, self.workers, unblocked))
+                # Ctrl-C or SIGTERM arriving while a worker starts waits until it has set its own
+                # handlers and this process knows it, then stops the run here (before the next fork).
+                unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+                try:
+                    self.workers.append(_start(self.run, self.workers, unblocked))
+                finally:
+                    signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
         except OSError as e:  # what a one-process run does not need: fewer workers, or none
             self.warn(f"warning: {len(self.workers)} of {self.jobs} checking processes started ({e}): "
                       f"this one does the rest")
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
         return self
 
     def __enter__(self) -> Pool:

@@ -365,13 +365,15 @@ def _raises_two_arguments(files):
 
 def test_a_signal_while_workers_start_stops_them_all(monkeypatch):
     """SIGTERM arriving while the second worker starts waits until this process knows both, then
-    ends the run with no worker left and no pipe open."""
+    ends the run before a third is forked, with no worker left and no pipe open."""
     import signal
 
     real_start = parts._start
+    started = []
 
     def start(*args):
         worker = real_start(*args)
+        started.append(worker)
         if len(args[1]) == 1:  # one started before this one
             os.kill(os.getpid(), signal.SIGTERM)  # blocked here: pending until the start is over
         return worker
@@ -381,6 +383,7 @@ def test_a_signal_while_workers_start_stops_them_all(monkeypatch):
     with pytest.raises(SystemExit) as stopped:
         parts._map(_checked, [[str(i)] for i in range(6)], 3, print)
     assert stopped.value.code == 128 + signal.SIGTERM
+    assert len(started) == 2, "no fork after the signal"
     assert not _children(os.getpid()) and _fds() == before
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL or signal.getsignal(signal.SIGTERM) != parts._exit_on_term
 
