@@ -19,7 +19,8 @@ from polyfix.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN = REPO / "golden"
-CORPUS = REPO.parent / "shared" / "corpus"
+# The maintainers' corpus of real projects: POLYFIX_CORPUS, or where CI puts it beside the checkout.
+CORPUS = Path(os.environ.get("POLYFIX_CORPUS") or REPO.parent / "shared" / "corpus")
 
 
 class Run:
