@@ -14,7 +14,7 @@ from conftest import CORPUS, copy_tree
 from polyfix.document import ParseError, parse
 from polyfix.rules import VALIDATORS
 
-pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the shared corpus is not at {CORPUS}")
+pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the corpus of real projects is not at {CORPUS} (POLYFIX_CORPUS names it)")
 
 # What a line removed or changed by a fix may hold (PF001 references, PF003 orderings, PF004's chmod
 # workaround, PF005 secrets: under a secret's name, on an env entry's `value:` line, inside URLs and

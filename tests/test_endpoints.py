@@ -9,7 +9,7 @@ from conftest import CORPUS, copy_tree
 from test_cli import write
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the shared corpus is not at {CORPUS}")
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the corpus of real projects is not at {CORPUS} (POLYFIX_CORPUS names it)")
 def test_corpus_endpoints(tmp_path, polyfix):
     work = copy_tree(CORPUS, tmp_path / "c")
     found = [line for line in polyfix(work, "--select", "PF006").out.splitlines() if ": PF006 " in line]

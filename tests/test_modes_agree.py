@@ -14,7 +14,7 @@ from polyfix import cli
 
 PROJECTS = [pytest.param(REPO / "examples", id="examples"),
             pytest.param(CORPUS, id="corpus", marks=pytest.mark.skipif(
-                not CORPUS.is_dir(), reason=f"the shared corpus is not at {CORPUS}"))]
+                not CORPUS.is_dir(), reason=f"the corpus of real projects is not at {CORPUS} (POLYFIX_CORPUS names it)"))]
 
 
 def _records(run, *args) -> list[dict]:

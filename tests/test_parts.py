@@ -73,7 +73,7 @@ def test_a_generated_repository_in_parts(polyfix, monkeypatch, tmp_path):
     assert_same_in_every_way(polyfix, monkeypatch, tmp_path / "gen", tmp_path / "runs")
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the shared corpus is not at {CORPUS}")
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the corpus of real projects is not at {CORPUS} (POLYFIX_CORPUS names it)")
 def test_the_corpus_in_parts(polyfix, monkeypatch, tmp_path):
     assert_same_in_every_way(polyfix, monkeypatch, CORPUS, tmp_path)
 

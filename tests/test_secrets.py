@@ -106,7 +106,7 @@ def test_stdin_dry_run_is_masked(project, polyfix):
     assert "pt.secret client-secret" in r.stdout and _shows_no_value(r.stdout + r.stderr)
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the shared corpus is not at {CORPUS}")
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the corpus of real projects is not at {CORPUS} (POLYFIX_CORPUS names it)")
 def test_corpus_secrets_reported_and_never_shown(tmp_path, polyfix):
     work = copy_tree(CORPUS, tmp_path / "c")
     report = polyfix(work, "--select", "PF005")
