@@ -65,6 +65,8 @@ def main(**arguments):
 
     PATHS are files or folders (default: the current folder); folders are searched for
     polytope.yml / polytope.yaml, and files reached through `include:` are checked too.
+
+    `polyfix server` starts the editor's language server instead (stdio; the server extra).
     """
     try:
         cli.run(**arguments)
