@@ -167,6 +167,8 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
             text = read_now(p.fix_target) or ""
             p.fix.located = [(*_line_col(text, e.start), *_line_col(text, e.end), e.text) for e in p.fix.edits]
     for path, mode in modes.items():
+        if results[path].old_mode is None and probe:  # a checked file a chmod covers: its mode as found
+            results[path].old_mode = probe(path).mode
         results[path].new_mode = mode
     return results
 

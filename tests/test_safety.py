@@ -47,6 +47,27 @@ def test_a_hard_linked_script_is_not_chmodded(tmp_path, polyfix):
     assert "it has 2 hard links" in r.out
 
 
+def test_a_chmod_glob_covering_a_checked_polytope_file_gives_it_its_mode(tmp_path, polyfix):
+    # b's `chmod +x ./*` covers a/polytope.yml, which has a fix of its own (PF002). The file's mode
+    # as found is known, so the diff shows the change and --write makes it; --write used to refuse
+    # the chmod ("changed since polyfix read it", exit 2) after writing the text.
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "polytope.yml").write_text("tools:\n  stack:\n    run:\n      - tool: polytope/redpanda\n")
+    os.chmod(tmp_path / "a" / "polytope.yml", 0o644)
+    (tmp_path / "b" / "polytope.yml").write_text(
+        "tools:\n  api:\n    run:\n      - tool: polytope/container\n        args:\n          image: python:3.12\n"
+        "          code: {type: host, path: ../a}\n          cmd: bash -c \"chmod +x ./* && ./polytope.yml\"\n")
+    dry = polyfix(tmp_path, "--dry-run", ".")
+    assert "diff --git a/a/polytope.yml b/a/polytope.yml\nold mode 100644\nnew mode 100755\n" in dry.out
+    done = polyfix(tmp_path, "--write", ".")
+    assert done.code == 1 and "error" not in done.out + done.err, done.out + done.err
+    assert "fixed a/polytope.yml (PF002, PF004)" in done.out
+    assert os.stat(tmp_path / "a" / "polytope.yml").st_mode & 0o777 == 0o755
+    assert "data-volume" in (tmp_path / "a" / "polytope.yml").read_text()
+    assert "Nothing to fix" in polyfix(tmp_path, "--write", ".").out
+
+
 def test_an_edit_saved_while_polyfix_runs_is_not_overwritten(tmp_path, polyfix, monkeypatch):
     target = tmp_path / "polytope.yml"
     target.write_text(GOOD)
