@@ -362,14 +362,17 @@ def _finish(errors: list[str], failed: bool = False):
 
 
 def _targets(paths, errors: list[str]) -> dict[str, discover.Targets]:
-    """Root → the files to check under it."""
+    """Root → the files to check under it. A root inside another one given (folders outside a git
+    work tree: `polyfix a/b a`) is that one's: its files are checked once, as with `polyfix a`."""
     by_root: dict[str, discover.Targets] = {}
+    listed: dict[str, set[str]] = {}  # root → its targets, to look them up (a tree has thousands)
     for path in paths:
         if not path.exists():
             errors.append(f"{path}: error: no such file or folder")
             continue
         root = discover.project_root(path)
         targets = by_root.setdefault(root, discover.Targets())
+        known = listed.setdefault(root, set())
         if path.is_dir():
             files = discover.find_files(path)
             if not files:
@@ -379,7 +382,23 @@ def _targets(paths, errors: list[str]) -> dict[str, discover.Targets]:
         else:
             files = [discover.posix(path)]
             targets.explicit.add(files[0])
-        targets.extend(f for f in files if f not in targets)
+        new = [f for f in dict.fromkeys(files) if f not in known]
+        targets.extend(new)
+        known.update(new)
+    at = {os.path.abspath(root): root for root in by_root}
+    outer: dict[str, str] = {}  # a root inside another → the outermost one
+    for path, root in at.items():
+        parent = os.path.dirname(path)
+        while parent != path:
+            if parent in at:
+                outer[root] = at[parent]
+            path, parent = parent, os.path.dirname(parent)
+    for root, into in outer.items():
+        inner, targets = by_root.pop(root), by_root[into]
+        new = [f for f in inner if f not in listed[into]]
+        targets.extend(new)
+        listed[into].update(new)
+        targets.explicit |= inner.explicit
     return by_root
 
 

@@ -277,3 +277,22 @@ def test_a_new_param_with_a_plain_name_stays_plain(tmp_path, polyfix):
     write(tmp_path / "config" / "values.yml", "3scale-port: 8080\n")
     assert polyfix(tmp_path, "--write").code == 0
     assert "- id: 3scale-port\n" in (tmp_path / "polytope.yml").read_text()
+
+
+def test_a_folder_given_inside_another_given_is_checked_once(tmp_path, polyfix):
+    # Outside a git work tree each folder given is a root: `a/x` and `a` were two, and a/x's files
+    # were checked (and fixed) twice: reports doubled, --write tripped over its own first write.
+    for name in ("x", "y"):
+        (tmp_path / "a" / name / "bin").mkdir(parents=True)
+        (tmp_path / "a" / name / "bin" / "run").write_text("#!/bin/sh\necho hi\n")
+        os.chmod(tmp_path / "a" / name / "bin" / "run", 0o644)
+        (tmp_path / "a" / name / "polytope.yml").write_text(
+            f"tools:\n  {name}:\n    run:\n      - tool: polytope/python\n"
+            f"        args: {{ cmd: ./bin/run, code: {{ type: host, path: . }} }}\n"
+            f"      - tool: polytope/postgres\n")
+    alone = polyfix(tmp_path, "a")
+    for args in (["a/x", "a"], ["a", "a/x"], ["a/x/polytope.yml", "a"], ["a/x", "a/x/polytope.yml", "a"]):
+        assert polyfix(tmp_path, *args).out == alone.out, args
+    written = polyfix(tmp_path, "--write", "a/x", "a")
+    assert "Fixed 6 problems" in written.out and written.code == 0 and "error" not in written.out + written.err, written.out + written.err
+    assert polyfix(tmp_path, "--write", "a").out.startswith("Nothing to fix")
