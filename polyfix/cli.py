@@ -399,7 +399,30 @@ def _targets(paths, errors: list[str]) -> dict[str, discover.Targets]:
         targets.extend(new)
         listed[into].update(new)
         targets.explicit |= inner.explicit
+    _once_each(by_root)
     return by_root
+
+
+def _once_each(by_root: dict[str, discover.Targets]) -> None:
+    """A file reached by two paths (a symlink beside it, a folder given through a link) is checked
+    once, at its real path where that is one of them: checked twice, it was reported twice and
+    `--write` failed on its own first write."""
+    paths: dict[tuple[int, int], list[tuple[str, str]]] = {}
+    for root, targets in by_root.items():
+        for f in targets:
+            try:
+                st = os.stat(f)
+            except OSError:  # its error comes when it is read
+                continue
+            paths.setdefault((st.st_dev, st.st_ino), []).append((root, f))
+    for same in paths.values():
+        if len(same) > 1:
+            # Its real path; else a path that is no link itself (the folders above may be links).
+            keep = min(same, key=lambda rf: (os.path.realpath(rf[1]) != rf[1], os.path.islink(rf[1])))
+            for root, f in same:
+                if (root, f) != keep:
+                    by_root[root].remove(f)
+                    by_root[root].explicit.discard(f)
 
 
 def _memo_parse(shared: Callable | None = None, includes_only: bool = False):

@@ -296,3 +296,18 @@ def test_a_folder_given_inside_another_given_is_checked_once(tmp_path, polyfix):
     written = polyfix(tmp_path, "--write", "a/x", "a")
     assert "Fixed 6 problems" in written.out and written.code == 0 and "error" not in written.out + written.err, written.out + written.err
     assert polyfix(tmp_path, "--write", "a").out.startswith("Nothing to fix")
+
+
+def test_a_file_reached_by_two_paths_is_checked_once_at_its_real_path(tmp_path, polyfix):
+    # A polytope.yml linked from another folder, and a folder given through a link: each file once.
+    (tmp_path / "real").mkdir()
+    (tmp_path / "a").mkdir()
+    (tmp_path / "real" / "polytope.yml").write_text("tools:\n  stack:\n    run:\n      - tool: polytope/redpanda\n")
+    (tmp_path / "a" / "polytope.yml").symlink_to("../real/polytope.yml")
+    (tmp_path / "link").symlink_to("real")
+    for args in (["."], [".", "link"], ["link", "."], ["a", "real"]):
+        done = polyfix(tmp_path, *args)
+        assert done.out.count("PF002") == 1 and "real/polytope.yml:4:15: PF002" in done.out, (args, done.out)
+    written = polyfix(tmp_path, "--write", ".", "link")
+    assert written.code == 0 and "fixed real/polytope.yml (PF002)" in written.out, written.out + written.err
+    assert polyfix(tmp_path, "link").out.startswith("All checks passed")  # alone, a link is checked as before
