@@ -193,7 +193,7 @@ def run(paths, dry_run, write, unsafe_fixes, exit_non_zero_on_fix, select, ignor
         errors.extend(f"{shown}: error: {e}" for e in r.errors)
 
     if stdin_text is not None:
-        _finish_stdin(results, write, dry_run, fmt, errors, stdin_filename)
+        _finish_stdin(results, write, dry_run, fmt, errors, stdin_filename, statistics)
     _report(results, errors, write=write, dry_run=dry_run, fmt=fmt, statistics=statistics, show_fixes=show_fixes,
             exit_non_zero_on_fix=exit_non_zero_on_fix, identities=identities)
 
@@ -327,7 +327,8 @@ def _color() -> bool | None:
     return True if _isatty(sys.stdout) else None
 
 
-def _finish_stdin(results, write: bool, dry_run: bool, fmt: str, errors: list[str], name: str):
+def _finish_stdin(results, write: bool, dry_run: bool, fmt: str, errors: list[str], name: str,
+                  statistics: bool = False):
     """--stdin-filename: the fixed text (with --write) or the diff (--dry-run) on stdout, the problems and
     the summary on stderr; or the report on stdout. The file is shown with its path as given."""
     problems = [p for r in results for p in r.problems]
@@ -345,6 +346,12 @@ def _finish_stdin(results, write: bool, dry_run: bool, fmt: str, errors: list[st
         result.old_mode = result.new_mode = None
         _echo(_diff(result, _terminal(), name), nl=False)
         _echo(lines + closing, err=True)
+    elif statistics:
+        table = report.mask(_listing(problems, fmt, True, None), _secrets(results))
+        if _machine(fmt, True):
+            _echo(table, nl=False)
+        else:
+            _echo(table + ("" if fmt == "concise" else closing), nl=fmt != "concise" or not table)
     elif fmt in ("text", "concise"):
         _echo(lines + ("" if fmt == "concise" else closing), nl=fmt != "concise" or not lines)
     else:

@@ -167,6 +167,18 @@ def test_stdin_filename(project, monkeypatch):
     assert bad.exit_code == 2 and bad.stderr.count("polytope.yml: error:") == 1, bad.stderr
 
 
+def test_stdin_filename_with_statistics(project, monkeypatch):
+    # --statistics was ignored for a file read from stdin: every problem was listed.
+    monkeypatch.chdir(project)
+    runner = CliRunner()
+    table = runner.invoke(main, ["--statistics", "--stdin-filename", "polytope.yml", "-"], input=SERVICE_AFTER)
+    assert table.exit_code == 1 and table.stdout.startswith("1\tPF003\tafter-on-service\t[*]\n"), table.stdout
+    assert "polytope.yml:7:27" not in table.stdout and "Found 1 problem" in table.stdout
+    listed = runner.invoke(main, ["--statistics", "--output-format", "json", "--stdin-filename", "polytope.yml", "-"],
+                           input=SERVICE_AFTER)
+    assert json.loads(listed.stdout) == [{"code": "PF003", "name": "after-on-service", "count": 1, "fix": "safe"}]
+
+
 def test_stdin_summary_names_the_path_as_given(project, monkeypatch):
     (project / "sub").mkdir()
     monkeypatch.chdir(project / "sub")
