@@ -311,3 +311,18 @@ def test_a_file_reached_by_two_paths_is_checked_once_at_its_real_path(tmp_path, 
     written = polyfix(tmp_path, "--write", ".", "link")
     assert written.code == 0 and "fixed real/polytope.yml (PF002)" in written.out, written.out + written.err
     assert polyfix(tmp_path, "link").out.startswith("All checks passed")  # alone, a link is checked as before
+
+
+def test_ctrl_c_while_polyfix_loads_ends_it_without_a_traceback(tmp_path):
+    # The command as its console script runs it, with Ctrl-C arriving while polyfix.cli is imported.
+    script = (
+        "import sys\n"
+        "class Interrupt:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'polyfix.cli':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Interrupt())\n"
+        "from polyfix import main\n"
+        "sys.exit(main())\n")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True)
+    assert done.returncode == 1 and done.stderr == "\nAborted!\n" and done.stdout == "", done.stderr
