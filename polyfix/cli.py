@@ -372,14 +372,12 @@ def _targets(paths, errors: list[str]) -> dict[str, discover.Targets]:
     """Root → the files to check under it. A root inside another one given (folders outside a git
     work tree: `polyfix a/b a`) is that one's: its files are checked once, as with `polyfix a`."""
     by_root: dict[str, discover.Targets] = {}
-    listed: dict[str, set[str]] = {}  # root → its targets, to look them up (a tree has thousands)
     for path in paths:
         if not path.exists():
             errors.append(f"{path}: error: no such file or folder")
             continue
         root = discover.project_root(path)
         targets = by_root.setdefault(root, discover.Targets())
-        known = listed.setdefault(root, set())
         if path.is_dir():
             files = discover.find_files(path)
             if not files:
@@ -389,9 +387,7 @@ def _targets(paths, errors: list[str]) -> dict[str, discover.Targets]:
         else:
             files = [discover.posix(path)]
             targets.explicit.add(files[0])
-        new = [f for f in dict.fromkeys(files) if f not in known]
-        targets.extend(new)
-        known.update(new)
+        targets.extend(files)
     at = {os.path.abspath(root): root for root in by_root}
     outer: dict[str, str] = {}  # a root inside another → the outermost one
     for path, root in at.items():
@@ -401,35 +397,42 @@ def _targets(paths, errors: list[str]) -> dict[str, discover.Targets]:
                 outer[root] = at[parent]
             path, parent = parent, os.path.dirname(parent)
     for root, into in outer.items():
-        inner, targets = by_root.pop(root), by_root[into]
-        new = [f for f in inner if f not in listed[into]]
-        targets.extend(new)
-        listed[into].update(new)
-        targets.explicit |= inner.explicit
+        inner = by_root.pop(root)
+        by_root[into].extend(inner)
+        by_root[into].explicit |= inner.explicit
     _once_each(by_root)
     return by_root
 
 
 def _once_each(by_root: dict[str, discover.Targets]) -> None:
-    """A file reached by two paths (a symlink beside it, a folder given through a link) is checked
-    once, at its real path where that is one of them: checked twice, it was reported twice and
-    `--write` failed on its own first write."""
-    paths: dict[tuple[int, int], list[tuple[str, str]]] = {}
+    """Each file once, in the order first given: a path given twice, or a file reached by two paths
+    (a symlink beside it, a folder given through a link), which is checked at its real path where
+    that is one of them. Checked twice, a file was reported twice and `--write` failed on its own
+    first write."""
+
+    def file_of(path: str):
+        try:
+            st = os.stat(path)
+        except OSError:  # its error comes when it is read
+            return path
+        return st.st_dev, st.st_ino
+
+    def preferred(root_path: tuple[str, str]) -> tuple[bool, bool]:
+        # Its real path; else a path that is no link itself (the folders above may be links).
+        path = root_path[1]
+        return os.path.realpath(path) != path, os.path.islink(path)
+
+    checked: dict = {}  # file → the (root, path) it is checked as
     for root, targets in by_root.items():
-        for f in targets:
-            try:
-                st = os.stat(f)
-            except OSError:  # its error comes when it is read
-                continue
-            paths.setdefault((st.st_dev, st.st_ino), []).append((root, f))
-    for same in paths.values():
-        if len(same) > 1:
-            # Its real path; else a path that is no link itself (the folders above may be links).
-            keep = min(same, key=lambda rf: (os.path.realpath(rf[1]) != rf[1], os.path.islink(rf[1])))
-            for root, f in same:
-                if (root, f) != keep:
-                    by_root[root].remove(f)
-                    by_root[root].explicit.discard(f)
+        for path in targets:
+            key = file_of(path)
+            other = checked.setdefault(key, (root, path))
+            if other != (root, path) and preferred((root, path)) < preferred(other):
+                checked[key] = (root, path)
+    kept = set(checked.values())
+    for root, targets in by_root.items():
+        targets[:] = [path for path in dict.fromkeys(targets) if (root, path) in kept]
+        targets.explicit &= set(targets)
 
 
 def _memo_parse(shared: Callable | None = None, includes_only: bool = False):
