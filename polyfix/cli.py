@@ -572,11 +572,12 @@ def _check_root(root: str, targets: list[str], options, errors: list[str], stdin
         if total >= parts.PART_CHARS and stdin_text is None and not isinstance(texts, _Packed):
             texts = _Packed(texts)
         # Enough text to check in several processes: they start now, holding little of the tree.
-        # As many as there will be parts at most (each but the last holds PART_CHARS or more), by the
-        # sizes of the files still to read.
+        # As many as there will be parts at most (each but the last holds PART_CHARS or more, by the
+        # sizes of the files still to read; a file is never cut, so one big file is one part).
         if total >= parts.POOL_CHARS and not pool_decided:
             to_read = sum(discover.size_of(f) for f in targets[i + 1:])
-            pool_decided, pool.jobs = True, min(parts.usable(asked_jobs), (total + to_read) // parts.PART_CHARS + 1)
+            most = min((total + to_read) // parts.PART_CHARS + 1, len(targets))
+            pool_decided, pool.jobs = True, min(parts.usable(asked_jobs), most)
             if pool.jobs > 1:
                 pool.start()
     # A tree checked in parts parses each file in its part; a smaller one parses each file once.

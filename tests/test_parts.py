@@ -548,3 +548,22 @@ def test_no_more_workers_than_parts_when_many_are_asked_for(polyfix, monkeypatch
     r = polyfix(tmp_path / "gen", ".")
     assert r.code == 1 and counts and counts[0] > 1
     assert 1 < len(started) <= counts[0] + 1, f"{len(started)} workers for {counts[0]} parts"
+
+
+def test_one_big_file_is_checked_without_forking_workers(polyfix, monkeypatch, tmp_path):
+    """A file is never cut in parts: a tree of one big polytope.yml is one part, and its run forks
+    no worker that would have nothing to do."""
+    path = generate.generate_lines(tmp_path / "one", 10_000, 11)
+    assert path.stat().st_size > parts.POOL_CHARS
+    started = []
+    real_start = parts._start
+
+    def start(*args):
+        started.append(1)
+        return real_start(*args)
+
+    monkeypatch.setattr(parts, "_start", start)
+    monkeypatch.setenv("POLYFIX_JOBS", "4")
+    r = polyfix(tmp_path / "one", ".")
+    assert r.code == 1 and "problems" in r.out
+    assert started == [], "no worker for a one-file tree"
