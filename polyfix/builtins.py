@@ -111,4 +111,4 @@ def is_command_runner(ref: str) -> bool:
 
 def _name(ref: str) -> str:
     """`owner/name@rev!module` without the revision."""
-    return re.sub(r"@[^:!]*", "", ref.strip())
+    return re.sub(r"@[^:!]*", "", ref.strip()) if "@" in ref else ref.strip()

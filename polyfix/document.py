@@ -71,10 +71,21 @@ class Document:
         """1-based line and column of a character offset. A line ends at LF, CRLF or a lone CR, as in YAML."""
         starts = self.memo.get("line starts")
         if starts is None:  # where each line starts, once per text: problems and edits ask by the thousand
-            starts = self.memo["line starts"] = [0, *(m.end() for m in _LINE_BREAK.finditer(self.text))]
+            starts = self.memo["line starts"] = _line_starts(self.text)
         line = bisect.bisect_right(starts, index)  # between the CR and the LF of one break: still its line
         col = index - (max(self.text.rfind("\n", 0, index), self.text.rfind("\r", 0, index)) + 1) + 1
         return line, col
+
+
+def _line_starts(text: str) -> list[int]:
+    """Where each line of `text` starts (after LF, CRLF or a lone CR)."""
+    if "\r" in text:
+        return [0, *(m.end() for m in _LINE_BREAK.finditer(text))]
+    starts, at = [0], 0
+    for line in text.split("\n")[:-1]:  # LF alone, the common case: no pattern to compile
+        at += len(line) + 1
+        starts.append(at)
+    return starts
 
 
 def _data(doc: Document) -> object:
@@ -98,6 +109,8 @@ def mask(text: str) -> tuple[str, dict[str, str]]:
     if _TOKEN_START in text or _TOKEN_FILL in text:
         raise ParseError("holds private-use characters polyfix uses to mask placeholders")
     placeholders: dict[str, str] = {}
+    if "{{" not in text and "{=" not in text:  # nothing to mask (most files): PLACEHOLDER not compiled
+        return text, placeholders
     tokens: dict[str, str] = {}
 
     def token(m: re.Match) -> str:
@@ -197,10 +210,29 @@ _WORD_TAGS = {**dict.fromkeys("yes Yes YES no No NO true True TRUE false False F
               **dict.fromkeys("~ null Null NULL".split(), _NULL)}
 
 
+# Every character some number or timestamp of the resolver's (YAML 1.1) may hold: a plain scalar that
+# starts with a digit and holds any other (`16-alpine`, `5432/tcp`) is a string.
+_NUMBER_CHARS = frozenset("0123456789_.:+-eEbxabcdefABCDEFTtZ \t")
+
+
 def _word_tag(text: str) -> str | None:
+    """The tag PyYAML's safe resolver gives a plain scalar `text` that starts with one of its
+    resolvers' first characters, where that is plain to see; None where its patterns must decide."""
     if text.isdigit() and text.isascii() and (text[0] != "0" or text == "0"):
         return _INT_TAG
-    return _WORD_TAGS.get(text)
+    tag = _WORD_TAGS.get(text)
+    if tag is not None or not text or "\n" in text:  # `$` in its patterns also matches before a last \n
+        return tag
+    first, second = text[0], text[1:2]
+    if first.isalpha():  # y n t f o: only the bool and null words above
+        return _STR
+    if first in "-+":  # a sign: a number follows, or `.inf`
+        return None if second and second in "0123456789." else _STR
+    if first == ".":  # .5, .inf, .nan
+        return None if second and second in "0123456789iInN" else _STR
+    if first.isdigit() and not _NUMBER_CHARS.issuperset(text):
+        return _STR
+    return None
 
 
 _FAST = _fast_loader()
@@ -322,6 +354,13 @@ _BOOLS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "o
 _DECIMAL = on_first_use(r"[-+]?(?:0|[1-9][0-9]*)")
 
 
+def _is_decimal(text: str) -> bool:
+    """_DECIMAL.fullmatch(text), without compiling it for the common unsigned number."""
+    if text.isdigit() and text.isascii():
+        return text[0] != "0" or len(text) == 1
+    return bool(_DECIMAL.fullmatch(text))
+
+
 def _build_plain(node) -> object:
     """The data of a tree _walk_tree found plain, as PyYAML's safe constructor builds it (a test
     compares the two on every real file): its tags leave one way to read each scalar, and no key
@@ -362,7 +401,7 @@ def _walk_tree(text: str, root) -> int:
                 if tag == _BOOL:  # `!!bool maybe` is a bool PyYAML cannot build
                     plain = node.value.lower() in _BOOLS
                 elif tag != _STR and tag != _NULL:
-                    plain = tag == _INT_TAG and len(node.value) <= 4000 and bool(_DECIMAL.fullmatch(node.value))
+                    plain = tag == _INT_TAG and len(node.value) <= 4000 and _is_decimal(node.value)
             continue
         if depth >= MAX_DEPTH or count > MAX_NODES:
             return _UNSURE
@@ -511,7 +550,7 @@ def value(node) -> object:
         return v.lower() == "true"
     if v in ("", "~", "null", "Null", "NULL"):
         return None
-    if _INT.fullmatch(v):
+    if (v.isdigit() and v.isascii()) or (v[0] in "+-0123456789" and _INT.fullmatch(v)):  # _INT: compiled on use
         return int(v, 0) if v.startswith(("0o", "0x")) else int(v)
     return v
 

@@ -11,7 +11,7 @@ CODE_PREFIXES = ("#pt-js", "#pt-clj", "pt.js", "pt.clj", "#pt-py")
 
 def param_ref(s) -> str | None:
     """The param id a whole-scalar reference names, or None."""
-    if not isinstance(s, str):
+    if not isinstance(s, str) or ("pt." not in s and "#pt-" not in s):
         return None
     m = _PARAM_REF.fullmatch(s)
     return m.group(1) if m else None
@@ -27,4 +27,6 @@ def is_js(s) -> bool:
 
 def has_reference(s) -> bool:
     """True when a string holds an interpolation or reference polyfix cannot evaluate."""
-    return isinstance(s, str) and bool(re.search(r"\{\s*pt\.|pt\.(?:param|value|secret|input)|#pt-", s))
+    # Every form holds `pt.` or `#pt-`: most strings are ruled out without the pattern.
+    return (isinstance(s, str) and ("pt." in s or "#pt-" in s)
+            and bool(re.search(r"\{\s*pt\.|pt\.(?:param|value|secret|input)|#pt-", s)))

@@ -266,12 +266,18 @@ def test_a_run_leaves_objects_its_caller_froze_frozen(polyfix, tmp_path):
 
 _WORDS = ["yes", "Yes", "YES", "yEs", "no", "NO", "nO", "true", "TRUE", "tRUE", "false", "on", "ON", "oN", "off",
           "OFF", "Off", "y", "n", "~", "null", "NULL", "nULL", "Null", "", "0", "00", "007", "08", "1", "10", "12_3",
-          "1:20", "1.5", "2001-12-14", "+1", "-0", "٣", "²", "12" * 40, "1" * 70, "0x1f", "0o17", ".inf"]
+          "1:20", "1.5", "2001-12-14", "+1", "-0", "--port", "-c", "+x", "-.inf", "+.5", ".env", "./bin/run", ".", ".nan",
+          ".Inf", ".5", "16-alpine", "5432/tcp", "8080:80", "3.11", "1e5", "0x1F", "0b101", "2001-12-14t21:59:43.10-05:00",
+          "nginx", "nothing", "off-peak", "yes\n", "1.5\n", "-", "+", "<<", "٣", "²", "12" * 40, "1" * 70, "0x1f", "0o17", ".inf"]
 
 
 @settings(max_examples=1500, deadline=None)
 @given(st.one_of(st.sampled_from(_WORDS), st.text(alphabet="0123456789_:.-+eE", max_size=12),
-                 st.text(alphabet="yesnoYESNOtrufalTRUFALl~", max_size=6), st.text(max_size=8)))
+                 st.text(alphabet="yesnoYESNOtrufalTRUFALl~", max_size=6), st.text(max_size=8),
+                 st.text(alphabet="0123456789_.:+-eEbxafATtZ \t\nioINnp/l", max_size=14),
+                 st.from_regex(r"[-+.][.0-9iInN][0-9a-zA-Z.:_/-]{0,8}\n?", fullmatch=True),
+                 st.from_regex(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt]| )[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\.[0-9]*)? ?(Z|[-+][0-9]{1,2})?",
+                               fullmatch=True)))
 def test_the_resolvers_common_words_are_tagged_as_pyyaml_tags_them(text):
     import yaml
 
@@ -286,11 +292,12 @@ def test_the_resolvers_common_words_are_tagged_as_pyyaml_tags_them(text):
 def test_a_file_of_common_words_compiles_none_of_pyyamls_patterns():
     out = _compiled_in_a_fresh_interpreter(
         "from polyfix.document import parse\n"
-        "parse('port: 8080\\non: true\\na: ~\\nb: null\\nc: 0\\nyes: NO\\nd: [1, 20, 300]\\n')\n",
+        "parse('port: 8080\\non: true\\na: ~\\nb: null\\nc: 0\\nyes: NO\\nd: [1, 20, 300]\\n"
+        "image: nginx\\ncmd: [./bin/run, --port, -c]\\ntag: 16-alpine\\nnone: nothing\\nexpose: 5432/tcp\\n')\n",
         "")
-    assert "true|True" not in out and "0b[0-1_]" not in out and "null|Null" not in out
-    # and a word outside those does compile them, so the spy sees PyYAML's patterns at all
-    assert "true|True" in _compiled_in_a_fresh_interpreter(
+    assert "true|True" not in out and "0b[0-1_]" not in out and "null|Null" not in out and "[eE][-+]" not in out
+    # and a number outside those does compile them, so the spy sees PyYAML's patterns at all
+    assert "[eE][-+]" in _compiled_in_a_fresh_interpreter(
         "from polyfix.document import parse\nparse('x: 1.5\\ny: True\\n')\n", "")
 
 
@@ -399,3 +406,84 @@ def test_double_quoted_is_what_json_writes_where_yaml_takes_that(text):
 
     if not any(c in text for c in "\x7f\x85\u2028\u2029\ufeff\ufffe\uffff") and not any("\x80" <= c <= "\x9f" for c in text):
         assert double_quoted(text) == json.dumps(text, ensure_ascii=False)
+
+
+# ---- plain tests standing in for patterns, each against the pattern it replaces ------------------
+
+@settings(max_examples=1500, deadline=None)
+@given(st.data())
+def test_pf001_finds_the_value_references_a_pattern_of_their_names_finds(data):
+    import re
+
+    from polyfix.rules.pf001_value_to_param import _value_words
+
+    names = data.draw(st.lists(st.from_regex(r"[a-z\ue001][a-z.\-\ue001]{0,5}", fullmatch=True), min_size=1, max_size=3, unique=True))
+    pieces = data.draw(st.lists(st.one_of(st.sampled_from(names), st.sampled_from(
+        ["pt.value", "#pt-value", "pt.value ", " ", "  ", "\n", "\t", "-", ".", "x", "{", "}", "\ue001", "pt.", "é"])),
+        max_size=12))
+    raw = "".join(pieces)
+    pattern = re.compile(rf"(pt\.value|#pt-value)(\s+)({'|'.join(re.escape(n) for n in names)})(?![A-Za-z0-9_.\-])")
+    expected = [(m.start(), m.end(), *m.groups()) for m in pattern.finditer(raw)]
+    assert _value_words(raw, names) == expected, raw
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(st.text(max_size=12), st.from_regex(r"\s*[A-Za-z.*<>…xX ]{0,12}\s*", fullmatch=True),
+                 st.sampled_from(["change-me", "CHANGEME", "Your_key", "yourKey", "insert here", "TBD", "todo!", "<key>",
+                                  "XXXX", "***", "a...b", "none", "NULL", "example.com", "secret", "ſecret"])))
+def test_pf005_rules_out_only_values_that_are_no_placeholder(text):
+    from polyfix.rules.pf005_hardcoded_secret import _PLACEHOLDER, _may_be_placeholder
+
+    s = text.strip()
+    if s and _PLACEHOLDER.search(s):
+        assert _may_be_placeholder(s), s
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.one_of(st.text(max_size=10), st.text(alphabet="0123456789+-_xo", max_size=8)))
+def test_the_decimal_and_int_shortcuts_agree_with_their_patterns(text):
+    from polyfix.document import _DECIMAL, _INT, _is_decimal
+
+    assert _is_decimal(text) == bool(_DECIMAL.fullmatch(text)), text
+    if text.isdigit() and text.isascii():
+        assert _INT.fullmatch(text), text
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.one_of(st.text(max_size=12), st.from_regex(r"[A-Z_]{0,12}(URL|URI|ENDPOINT|ORIGIN|HOST|HOSTNAME)?", fullmatch=True)))
+def test_pf006_endpoint_names_are_those_its_pattern_named(name):
+    import re
+
+    from polyfix.rules.pf006_hardcoded_endpoint import _ENDPOINT_ENDS
+
+    by_pattern = bool(re.search(r"_(URL|URI|ENDPOINT|ORIGIN|HOST|HOSTNAME)\Z|^PUBLIC_URL\Z", name))
+    assert (name.endswith(_ENDPOINT_ENDS) or name == "PUBLIC_URL") == by_pattern, name
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.from_regex(r"[A-Z0-9_]{0,20}", fullmatch=True))
+def test_pf005_secret_words_are_those_its_pattern_named(name):
+    import re
+
+    from polyfix.rules.pf005_hardcoded_secret import _SECRET_WORDS
+
+    by_pattern = re.search(r"PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|AUTH_?KEY", name)
+    assert any(word in name for word in _SECRET_WORDS) == bool(by_pattern), name
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.text(alphabet="ab-_ .\n{}é٣x", max_size=16), st.sampled_from(["a", "ab", "a-b", "a_b", "b", "x", "é", "ab-"]))
+def test_pf008_finds_a_name_where_its_pattern_found_it(text, name):
+    import re
+
+    from polyfix.rules.pf008_verbose_template import _whole_word_in
+
+    assert _whole_word_in(text, name) == bool(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)), (text, name)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet="ab\n\r", max_size=20))
+def test_line_starts_are_where_the_pattern_of_line_breaks_puts_them(text):
+    from polyfix.document import _LINE_BREAK, _line_starts
+
+    assert _line_starts(text) == [0, *(m.end() for m in _LINE_BREAK.finditer(text))], text

@@ -54,6 +54,7 @@ from ..refs import is_code, is_js, param_ref
 
 CODE = "PF004"
 NAME = "script-not-executable"
+_GLOB_OR_VARIABLE = frozenset("{}$*?[]")  # a word holding one is no one script's path
 _JS_STRING = on_first_use(r"""["'`]([^"'`]+)["'`]""")
 
 
@@ -70,7 +71,8 @@ def check(project: Project, files) -> list:
         for node, file in cmd_values(project, get(call.args, "cmd"), call.owner, 0):
             if file not in targets:
                 continue
-            if re.search(r"\bchmod\b", text_value(node) or ""):
+            line = text_value(node) or ""
+            if "chmod" in line and re.search(r"\bchmod\b", line):
                 for p in _workaround(project, base, node, file):
                     problems.setdefault((p.file, p.line, p.col, p.message), p)
             word = _script_word(node)
@@ -217,7 +219,7 @@ def _script_word(node) -> str | None:
             text = m.group(1) if m else ""
         parts = text.split()
         word = parts[0].strip("\"'") if parts else None
-    if not word or "/" not in word or word.startswith(("/", "~")) or re.search(r"[{}$*?\[\]]", word):
+    if not word or "/" not in word or word.startswith(("/", "~")) or not _GLOB_OR_VARIABLE.isdisjoint(word):
         return None
     return word
 

@@ -59,8 +59,9 @@ from ..refs import has_reference, is_code
 CODE = "PF005"
 NAME = "hardcoded-secret"
 
-_SECRET_WORDS = on_first_use(r"PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|"
-                             r"AUTH_?KEY")
+# Words of a secret's name (in the upper-case, underscored form `_label_kind` reads).
+_SECRET_WORDS = ("PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "APIKEY", "API_KEY", "ACCESSKEY", "ACCESS_KEY",
+                 "PRIVATEKEY", "PRIVATE_KEY", "AUTHKEY", "AUTH_KEY")
 # A last word that makes the name about something else than the secret itself (TOKEN_ENDPOINT).
 _NOT_SECRET_END = {"ENDPOINT", "URL", "URI", "HOST", "HOSTNAME", "PORT", "PATH", "FILE", "DIR", "TYPE", "METHOD",
                    "NAME", "ID", "USER", "USERNAME", "EXPIRY", "EXPIRES", "TTL", "LIFETIME", "LENGTH", "HEADER",
@@ -68,6 +69,7 @@ _NOT_SECRET_END = {"ENDPOINT", "URL", "URI", "HOST", "HOSTNAME", "PORT", "PATH",
 _KEYLIKE = on_first_use(r"(?=.*[0-9])(?=.*[A-Za-z])[A-Za-z0-9+/=_.\-]{16,}")
 _PLACEHOLDER = on_first_use(r"\.\.\.|…|x{3,}|\*{3,}|<[^<>]+>|^\s*(?:change[-_ ]?me|replace[-_ ]?me|todo|tbd|placeholder|"
                             r"dummy|example|none|null|your[-_ ].*|your[A-Z].*|insert[-_ ].*)\s*$", re.I)
+_ENV_VARIABLE = on_first_use(r"\$\{?[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}?")  # $DB_PASSWORD, ${TOKEN:-x}
 _URL_PASSWORD = on_first_use(r"[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@{}]*:([^@\s/{}]+)@")
 # A secret in a URL's query string: `?api_key=…`, `&token=…`.
 _URL_QUERY = on_first_use(r"[?&](?:api[_-]?key|apikey|access[_-]?token|token|secret|password|key)=([^&#\s{}]+)", re.I)
@@ -133,7 +135,7 @@ def _find(doc, d):
             continue
         # Below, each secret a string holds is checked on its own (`_skipped`): a reference next
         # to it (one fixed in an earlier pass) does not hide the next one.
-        m = _URL_PASSWORD.search(v)
+        m = _URL_PASSWORD.search(v) if "@" in v else None
         if m and not _skipped(m.group(1)) and not re.fullmatch(r"\$\{?\w+\}?", m.group(1)):
             base = re.sub(r"[-_](URL|URI|DSN|CONNECTION[-_]STRING)$", "", label or "", flags=re.I)
             name = _kebab(base) + "-password" if base else _context(d, rel) + "-password"
@@ -141,7 +143,7 @@ def _find(doc, d):
             what = f"the password in the URL of {where}"
             out.append(_Found(node, path, m.group(1), name, False, what))
             continue
-        queried = [q for q in _URL_QUERY.finditer(v) if not _skipped(q.group(1))]
+        queried = [q for q in _URL_QUERY.finditer(v) if not _skipped(q.group(1))] if "=" in v else []
         if queried:
             base = re.sub(r"[-_](URL|URI|ENDPOINT)$", "", label or "", flags=re.I)
             for q in queried:
@@ -151,13 +153,13 @@ def _find(doc, d):
             continue
         if "cmd" in rel:
             found_here = []
-            for m in _CMD_TOKEN.finditer(v):  # every secret on the line, not only the first
+            for m in _CMD_TOKEN.finditer(v) if "--" in v or "add-authtoken" in v else ():  # every secret on the line
                 found_here.append((m.group(1), m.group(0)))
             if not found_here and isinstance(key, int) and key > 0:  # a list cmd: [--token, X]
                 prev = text_value(items(_at(d.node, rel[:-1]))[key - 1])
-                if prev and _CMD_FLAG.search(prev):
+                if prev and ("--" in prev or "add-authtoken" in prev) and _CMD_FLAG.search(prev):
                     found_here.append((v.strip(), prev))
-            program = re.match(r"\s*(?:\S*/)?([a-z][a-z0-9-]*)\s", v)
+            program = re.match(r"\s*(?:\S*/)?([a-z][a-z0-9-]*)\s", v) if found_here else None
             for token, flag_text in found_here:
                 if _skipped(token) or token.startswith("$"):
                     continue
@@ -185,7 +187,7 @@ def _label_kind(label: str) -> bool | str:
     name = re.sub(r"[^A-Za-z0-9]+", "_", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", label)).upper().strip("_")
     if name.rsplit("_", 1)[-1] in _NOT_SECRET_END:
         return False
-    if _SECRET_WORDS.search(name):
+    if any(word in name for word in _SECRET_WORDS):
         return True
     return "key" if name == "KEY" or name.endswith("_KEY") else False
 
@@ -194,8 +196,21 @@ def _skipped(v: str) -> bool:
     """References, documented placeholders and scaffold placeholders (`{{ db-password }}`, masked
     while parsing) are no secrets."""
     s = v.strip()
-    return (not s or has_reference(s) or bool(_PLACEHOLDER.search(s)) or has_mask_chars(s)
-            or bool(re.fullmatch(r"\$\{?[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}?", s)))
+    return (not s or has_reference(s) or (_may_be_placeholder(s) and bool(_PLACEHOLDER.search(s)))
+            or has_mask_chars(s) or (s[0] == "$" and bool(_ENV_VARIABLE.fullmatch(s))))
+
+
+_PLACEHOLDER_STARTS = ("change", "replace", "todo", "tbd", "placeholder", "dummy", "example", "none", "null", "your",
+                       "insert")
+
+
+def _may_be_placeholder(s: str) -> bool:
+    """False where _PLACEHOLDER cannot match the stripped text `s`: it is costly to compile, and
+    most values are ruled out by these plain tests (ASCII only, where lower() is what re.I does)."""
+    if not s.isascii():
+        return True
+    low = s.lower()
+    return "..." in s or "xxx" in low or "***" in s or "<" in s or low.startswith(_PLACEHOLDER_STARTS)
 
 
 def _kebab(label: str) -> str:

@@ -91,7 +91,7 @@ from ..refs import has_reference, is_code, param_ref
 CODE = "PF006"
 NAME = "hardcoded-endpoint"
 
-_ENDPOINT = on_first_use(r"_(URL|URI|ENDPOINT|ORIGIN|HOST|HOSTNAME)$|^PUBLIC_URL$")
+_ENDPOINT_ENDS = ("_URL", "_URI", "_ENDPOINT", "_ORIGIN", "_HOST", "_HOSTNAME")
 _FRONT_END = ("VITE_", "PUBLIC_", "NEXT_PUBLIC_", "REACT_APP_")
 _LOCAL = {"localhost", "127.0.0.1", "0.0.0.0", "host.docker.internal", "[::1]"}
 _HOST = on_first_use(r"(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://)?(?P<user>[^/@\s]*@)?(?P<host>\[[0-9a-fA-F:]+\]|"
@@ -150,7 +150,8 @@ def _endpoints(project: Project, file: str, doc, d, ids: set) -> list:
                 entries[name] = (node, path, v)
         reported_hosts = {}
         for name, (node, path, v) in entries.items():
-            if not _ENDPOINT.search(name) or not isinstance(v, str) or _holds_secret(v):
+            endpoint = name.endswith(_ENDPOINT_ENDS) or name == "PUBLIC_URL"
+            if not endpoint or not isinstance(v, str) or _holds_secret(v):
                 continue  # a URL with a password or key in it is PF005's: never copied into a default
             why = _why(project, file, ids, name, v)
             if why:
@@ -206,8 +207,8 @@ def _at(node, path: tuple):
 
 
 def _holds_secret(v: str) -> bool:
-    return bool(re.search(r"://[^/\s@]*:[^@\s/]+@|[?&](?:api[_-]?key|apikey|access[_-]?token|token|secret|password|key)=",
-                          v, re.I))
+    return ("@" in v or "=" in v) and bool(re.search(
+        r"://[^/\s@]*:[^@\s/]+@|[?&](?:api[_-]?key|apikey|access[_-]?token|token|secret|password|key)=", v, re.I))
 
 
 def _env_lists(doc, d):

@@ -266,4 +266,19 @@ def _unused_tool_params(doc, d):
 
 def _mentions(text: str, name: str) -> bool:
     camel = re.sub(r"[-_](\w)", lambda m: m.group(1).upper(), name)
-    return any(re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", text) for n in {name, camel})
+    return any(_whole_word_in(text, n) for n in {name, camel})
+
+
+def _whole_word_in(text: str, word: str) -> bool:
+    """`(?<![\\w-])WORD(?![\\w-])` searched in `text`, without a pattern compiled per name."""
+    at = text.find(word)
+    while at >= 0:
+        end = at + len(word)
+        if not (at and _word_char(text[at - 1])) and not (end < len(text) and _word_char(text[end])):
+            return True
+        at = text.find(word, at + 1)
+    return False
+
+
+def _word_char(c: str) -> bool:
+    return c.isalnum() or c in "_-"  # what `\\w` matches, and the hyphen
