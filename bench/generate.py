@@ -570,7 +570,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         paths = [generate_lines(a.out, a.lines, a.seed, a.legacy)]
     n = sum(p.read_text().count("\n") for p in paths)
-    print(f"{len(paths)} files, {n} lines under {a.out}")
+    print(f"{len(paths)} polytope.yml files ({n} lines; scripts and Python code beside them) under {a.out}")
     return 0
 
 
