@@ -150,8 +150,7 @@ def _endpoints(project: Project, file: str, doc, d, ids: set) -> list:
                 entries[name] = (node, path, v)
         reported_hosts = {}
         for name, (node, path, v) in entries.items():
-            endpoint = name.endswith(_ENDPOINT_ENDS) or name == "PUBLIC_URL"
-            if not endpoint or not isinstance(v, str) or _holds_secret(v):
+            if not _is_endpoint_name(name) or not isinstance(v, str) or _holds_secret(v):
                 continue  # a URL with a password or key in it is PF005's: never copied into a default
             why = _why(project, file, ids, name, v)
             if why:
@@ -163,6 +162,13 @@ def _endpoints(project: Project, file: str, doc, d, ids: set) -> list:
             if prefix in reported_hosts and re.fullmatch(r"[0-9]+", str(v)):
                 out.append(_env_found(node, path, name, v, f"the port of `{reported_hosts[prefix]}`, which changes with it"))
     return out
+
+
+def _is_endpoint_name(name: str) -> bool:
+    """`*_URL`, `*_URI`, `*_ENDPOINT`, `*_ORIGIN`, `*_HOST`, `*_HOSTNAME` or `PUBLIC_URL`; a last
+    newline (a quoted key) aside, as PF005 reads secret names."""
+    name = name[:-1] if name.endswith("\n") else name
+    return name.endswith(_ENDPOINT_ENDS) or name == "PUBLIC_URL"
 
 
 def _env_found(node, path, name: str, v, why: str) -> _Found:
