@@ -7,7 +7,7 @@ sources do not settle is UNKNOWN, and rules never act on UNKNOWN.
 """
 from __future__ import annotations
 
-import re
+from .pattern import on_first_use
 
 SERVICE, JOB, UNKNOWN = "service", "job", "unknown"
 
@@ -109,6 +109,9 @@ def is_command_runner(ref: str) -> bool:
     return _name(ref) in COMMAND_RUNNERS
 
 
+_REVISION = on_first_use(r"@[^:!]*", needs=("@",))
+
+
 def _name(ref: str) -> str:
     """`owner/name@rev!module` without the revision."""
-    return re.sub(r"@[^:!]*", "", ref.strip()) if "@" in ref else ref.strip()
+    return _REVISION.sub("", ref.strip())

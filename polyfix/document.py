@@ -15,7 +15,7 @@ import zlib
 from .pattern import on_first_use
 from .record import new, record
 
-PLACEHOLDER = on_first_use(r"\{\{.*?\}\}|\{=.*?=\}")
+PLACEHOLDER = on_first_use(r"\{\{.*?\}\}|\{=.*?=\}", needs=("{{", "{="))
 _TOKEN_START, _TOKEN_FILL = "\ue000", "\ue001"
 _DIGIT_BASE, _DIGITS = 0xE100, 0x0F00  # two digits: 3840**2 placeholders per file
 _LINE_BREAK = on_first_use(r"\r\n|\r|\n")
@@ -109,8 +109,6 @@ def mask(text: str) -> tuple[str, dict[str, str]]:
     if _TOKEN_START in text or _TOKEN_FILL in text:
         raise ParseError("holds private-use characters polyfix uses to mask placeholders")
     placeholders: dict[str, str] = {}
-    if "{{" not in text and "{=" not in text:  # nothing to mask (most files): PLACEHOLDER not compiled
-        return text, placeholders
     tokens: dict[str, str] = {}
 
     def token(m: re.Match) -> str:

@@ -4,7 +4,8 @@ CPython's `re` compiles in Python: 0.1-1.5 ms a pattern, the most costly being c
 Latin-1 such as the placeholder mask's. A one-file run paid that at import for every rule's
 patterns, most of which its file never needs. `on_first_use(source)` stands in for
 `re.compile(source)`: the first call compiles it and puts the compiled pattern's methods on the
-stand-in, so every later call costs what a compiled pattern's does.
+stand-in, so every later call costs what a compiled pattern's does. With `needs`, the strings one of
+which every match holds, a text holding none of them is answered "no match" without compiling.
 """
 from __future__ import annotations
 
@@ -30,9 +31,43 @@ class _Later:
         return f"on_first_use({self._args[0]!r})"
 
 
-def on_first_use(source: str, flags: int = 0) -> _Later:
-    """`re.compile(source, flags)`, done on first use."""
-    return _Later(source, flags)
+class _Needing:
+    """A pattern compiled on first use that only a text holding one of `needs` can match."""
+
+    def __init__(self, source: str, flags: int, needs: tuple[str, ...]):
+        self._args = (source, flags)
+        self._pattern = _Later(source, flags)
+        self._needs = needs
+
+    def _may_match(self, text: str) -> bool:
+        for need in self._needs:
+            if need in text:
+                return True
+        return False
+
+    def search(self, text: str, *span):
+        return self._pattern.search(text, *span) if self._may_match(text) else None
+
+    def match(self, text: str, *span):
+        return self._pattern.match(text, *span) if self._may_match(text) else None
+
+    def fullmatch(self, text: str, *span):
+        return self._pattern.fullmatch(text, *span) if self._may_match(text) else None
+
+    def finditer(self, text: str, *span):
+        return self._pattern.finditer(text, *span) if self._may_match(text) else iter(())
+
+    def sub(self, repl, text: str, count: int = 0):
+        return self._pattern.sub(repl, text, count) if self._may_match(text) else text
+
+    def __repr__(self) -> str:
+        return f"on_first_use({self._args[0]!r}, needs={self._needs!r})"
+
+
+def on_first_use(source: str, flags: int = 0, needs: tuple[str, ...] = ()) -> _Later | _Needing:
+    """`re.compile(source, flags)`, done on first use; with `needs` (strings one of which every
+    match of `source` holds), not done at all for texts that hold none of them."""
+    return _Needing(source, flags, needs) if needs else _Later(source, flags)
 
 
 # The characters that mask a template's placeholders (document.py) and may stand inside a name.
@@ -46,9 +81,9 @@ class _MaskAware:
     find the same. A class spanning that range costs about ten times more to compile (0.4-1.5 ms),
     and most text is ASCII (`str.isascii` is free)."""
 
-    def __init__(self, source: str, flags: int = 0):
-        self._ascii = on_first_use(source.replace(MASK, ""), flags)
-        self._full = on_first_use(source.replace(MASK, MASK_CHARS), flags)
+    def __init__(self, source: str, flags: int = 0, needs: tuple[str, ...] = ()):
+        self._ascii = on_first_use(source.replace(MASK, ""), flags, needs)
+        self._full = on_first_use(source.replace(MASK, MASK_CHARS), flags, needs)
 
     def _for(self, text: str):
         return self._ascii if text.isascii() else self._full
@@ -69,10 +104,10 @@ class _MaskAware:
         return self._for(text).sub(repl, text, count)
 
 
-def mask_aware(source: str, flags: int = 0) -> _MaskAware:
+def mask_aware(source: str, flags: int = 0, needs: tuple[str, ...] = ()) -> _MaskAware:
     """`re.compile(source)` with MASK in `source` standing for the placeholder mask's characters,
-    compiled on first use, and without them when the text is ASCII."""
-    return _MaskAware(source, flags)
+    compiled on first use (with `needs` as on_first_use takes it), and without them when the text is ASCII."""
+    return _MaskAware(source, flags, needs)
 
 
 def has_mask_chars(text: str) -> bool:

@@ -1,17 +1,18 @@
 """The reference syntaxes of Polytope scalars (docs/polytope.md, "References")."""
 from __future__ import annotations
 
-import re
 from .pattern import on_first_use
 
 # A whole scalar that is a param or input reference: `pt.param x`, `"#pt-param x"`, `pt.input x`.
-_PARAM_REF = on_first_use(r"\s*(?:pt\.param|#pt-param|pt\.input)\s+([A-Za-z0-9_.-]+)\s*")
+_PARAM_REF = on_first_use(r"\s*(?:pt\.param|#pt-param|pt\.input)\s+([A-Za-z0-9_.-]+)\s*", needs=("pt.", "#pt-"))
+# Any interpolation or reference; every form holds `pt.` or `#pt-`.
+_REFERENCE = on_first_use(r"\{\s*pt\.|pt\.(?:param|value|secret|input)|#pt-", needs=("pt.", "#pt-"))
 CODE_PREFIXES = ("#pt-js", "#pt-clj", "pt.js", "pt.clj", "#pt-py")
 
 
 def param_ref(s) -> str | None:
     """The param id a whole-scalar reference names, or None."""
-    if not isinstance(s, str) or ("pt." not in s and "#pt-" not in s):
+    if not isinstance(s, str):
         return None
     m = _PARAM_REF.fullmatch(s)
     return m.group(1) if m else None
@@ -27,6 +28,4 @@ def is_js(s) -> bool:
 
 def has_reference(s) -> bool:
     """True when a string holds an interpolation or reference polyfix cannot evaluate."""
-    # Every form holds `pt.` or `#pt-`: most strings are ruled out without the pattern.
-    return (isinstance(s, str) and ("pt." in s or "#pt-" in s)
-            and bool(re.search(r"\{\s*pt\.|pt\.(?:param|value|secret|input)|#pt-", s)))
+    return isinstance(s, str) and bool(_REFERENCE.search(s))

@@ -488,3 +488,41 @@ def test_line_starts_are_where_the_pattern_of_line_breaks_puts_them(text):
     from polyfix.document import _LINE_BREAK, _line_starts
 
     assert _line_starts(text) == [0, *(m.end() for m in _LINE_BREAK.finditer(text))], text
+
+
+def _patterns_with_needs():
+    """Every pattern of polyfix's modules that declares the strings its matches hold."""
+    import importlib
+    import pkgutil
+
+    import polyfix
+    from polyfix.pattern import _MaskAware, _Needing
+
+    found = {}
+    for info in pkgutil.walk_packages(polyfix.__path__, "polyfix."):
+        if info.name.endswith(("__main__", "server", "pycode", "pyretry")):
+            continue  # the command itself, and modules of optional dependencies (they declare none)
+        module = importlib.import_module(info.name)
+        for name, obj in vars(module).items():
+            for form in ([obj._ascii, obj._full] if isinstance(obj, _MaskAware) else [obj]):
+                if isinstance(form, _Needing):
+                    found[f"{info.name}.{name}:{form._args[0][:20]}"] = form
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(_patterns_with_needs()))
+def test_every_match_of_a_pattern_holds_one_of_the_strings_it_needs(name):
+    import re
+
+    form = _patterns_with_needs()[name]
+    source, flags = form._args
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.from_regex(re.compile(source, flags)))
+    def holds(text):
+        compiled = re.compile(source, flags)
+        for m in compiled.finditer(text):
+            assert any(need in text for need in form._needs), (text, m)
+        assert bool(form.search(text)) == bool(compiled.search(text)), text
+
+    holds()

@@ -82,7 +82,8 @@ NAME = "value-to-param"
 _NAME = r"[A-Za-z0-9_.\-{MASK}]+"  # placeholder mask characters may be part of a name
 _WHOLE = mask_aware(rf"\s*(pt\.value|#pt-value)\s+({_NAME})\s*")
 _INTERP = mask_aware(rf"\{{\s*pt\.value\s+({_NAME})\s*\}}")
-_CODE_READ = mask_aware(rf"""\(pt/value\s+["']({_NAME})["']\)|\bpt\.value\(\s*["']({_NAME})["']\s*\)""")
+_CODE_READ = mask_aware(rf"""\(pt/value\s+["']({_NAME})["']\)|\bpt\.value\(\s*["']({_NAME})["']\s*\)""",
+                        needs=("pt/value", "pt.value"))
 _VALUE_WORD = on_first_use(r"(pt\.value|#pt-value)(\s+)")
 _NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 _INT_KEYS = {"port", "expose-as", "max-restarts"}
@@ -130,7 +131,7 @@ def _walk(node, path, key, parent, refs, code_reads):
     elif is_scalar(node) and isinstance(node.value, str) and not node.tag.endswith((":int", ":bool", ":null")):
         text = node.value
         if is_code(text):
-            for m in _CODE_READ.finditer(text) if "pt/value" in text or "pt.value" in text else ():
+            for m in _CODE_READ.finditer(text):
                 code_reads.append((node, m.group(1) or m.group(2)))
             return
         if node.style in ("|", ">"):

@@ -55,6 +55,7 @@ from ..refs import is_code, is_js, param_ref
 CODE = "PF004"
 NAME = "script-not-executable"
 _GLOB_OR_VARIABLE = frozenset("{}$*?[]")  # a word holding one is no one script's path
+_CHMOD_WORD = on_first_use(r"\bchmod\b", needs=("chmod",))
 _JS_STRING = on_first_use(r"""["'`]([^"'`]+)["'`]""")
 
 
@@ -71,8 +72,7 @@ def check(project: Project, files) -> list:
         for node, file in cmd_values(project, get(call.args, "cmd"), call.owner, 0):
             if file not in targets:
                 continue
-            line = text_value(node) or ""
-            if "chmod" in line and re.search(r"\bchmod\b", line):
+            if _CHMOD_WORD.search(text_value(node) or ""):
                 for p in _workaround(project, base, node, file):
                     problems.setdefault((p.file, p.line, p.col, p.message), p)
             word = _script_word(node)

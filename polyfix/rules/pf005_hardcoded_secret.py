@@ -69,12 +69,14 @@ _NOT_SECRET_END = {"ENDPOINT", "URL", "URI", "HOST", "HOSTNAME", "PORT", "PATH",
 _KEYLIKE = on_first_use(r"(?=.*[0-9])(?=.*[A-Za-z])[A-Za-z0-9+/=_.\-]{16,}")
 _PLACEHOLDER = on_first_use(r"\.\.\.|…|x{3,}|\*{3,}|<[^<>]+>|^\s*(?:change[-_ ]?me|replace[-_ ]?me|todo|tbd|placeholder|"
                             r"dummy|example|none|null|your[-_ ].*|your[A-Z].*|insert[-_ ].*)\s*$", re.I)
-_ENV_VARIABLE = on_first_use(r"\$\{?[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}?")  # $DB_PASSWORD, ${TOKEN:-x}
-_URL_PASSWORD = on_first_use(r"[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@{}]*:([^@\s/{}]+)@")
+_ENV_VARIABLE = on_first_use(r"\$\{?[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}?", needs=("$",))  # $DB_PASSWORD, ${TOKEN:-x}
+_URL_PASSWORD = on_first_use(r"[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@{}]*:([^@\s/{}]+)@", needs=("@",))
 # A secret in a URL's query string: `?api_key=…`, `&token=…`.
-_URL_QUERY = on_first_use(r"[?&](?:api[_-]?key|apikey|access[_-]?token|token|secret|password|key)=([^&#\s{}]+)", re.I)
-_CMD_TOKEN = on_first_use(r"(?:--(?:auth-?token|token|password|api-?key)[= ]|add-authtoken\s+)([^\s\"'{}]+)")
-_CMD_FLAG = on_first_use(r"--(auth-?token|token|password|api-?key)=?$|^add-authtoken$")
+_URL_QUERY = on_first_use(r"[?&](?:api[_-]?key|apikey|access[_-]?token|token|secret|password|key)=([^&#\s{}]+)", re.I,
+                          needs=("=",))
+_CMD_TOKEN = on_first_use(r"(?:--(?:auth-?token|token|password|api-?key)[= ]|add-authtoken\s+)([^\s\"'{}]+)",
+                          needs=("--", "add-authtoken"))
+_CMD_FLAG = on_first_use(r"--(auth-?token|token|password|api-?key)=?$|^add-authtoken$", needs=("--", "add-authtoken"))
 
 
 class _Found:
@@ -135,7 +137,7 @@ def _find(doc, d):
             continue
         # Below, each secret a string holds is checked on its own (`_skipped`): a reference next
         # to it (one fixed in an earlier pass) does not hide the next one.
-        m = _URL_PASSWORD.search(v) if "@" in v else None
+        m = _URL_PASSWORD.search(v)
         if m and not _skipped(m.group(1)) and not re.fullmatch(r"\$\{?\w+\}?", m.group(1)):
             base = re.sub(r"[-_](URL|URI|DSN|CONNECTION[-_]STRING)$", "", label or "", flags=re.I)
             name = _kebab(base) + "-password" if base else _context(d, rel) + "-password"
@@ -143,7 +145,7 @@ def _find(doc, d):
             what = f"the password in the URL of {where}"
             out.append(_Found(node, path, m.group(1), name, False, what))
             continue
-        queried = [q for q in _URL_QUERY.finditer(v) if not _skipped(q.group(1))] if "=" in v else []
+        queried = [q for q in _URL_QUERY.finditer(v) if not _skipped(q.group(1))]
         if queried:
             base = re.sub(r"[-_](URL|URI|ENDPOINT)$", "", label or "", flags=re.I)
             for q in queried:
@@ -153,11 +155,11 @@ def _find(doc, d):
             continue
         if "cmd" in rel:
             found_here = []
-            for m in _CMD_TOKEN.finditer(v) if "--" in v or "add-authtoken" in v else ():  # every secret on the line
+            for m in _CMD_TOKEN.finditer(v):  # every secret on the line, not only the first
                 found_here.append((m.group(1), m.group(0)))
             if not found_here and isinstance(key, int) and key > 0:  # a list cmd: [--token, X]
                 prev = text_value(items(_at(d.node, rel[:-1]))[key - 1])
-                if prev and ("--" in prev or "add-authtoken" in prev) and _CMD_FLAG.search(prev):
+                if prev and _CMD_FLAG.search(prev):
                     found_here.append((v.strip(), prev))
             program = re.match(r"\s*(?:\S*/)?([a-z][a-z0-9-]*)\s", v) if found_here else None
             for token, flag_text in found_here:
@@ -197,7 +199,7 @@ def _skipped(v: str) -> bool:
     while parsing) are no secrets."""
     s = v.strip()
     return (not s or has_reference(s) or (_may_be_placeholder(s) and bool(_PLACEHOLDER.search(s)))
-            or has_mask_chars(s) or (s[0] == "$" and bool(_ENV_VARIABLE.fullmatch(s))))
+            or has_mask_chars(s) or bool(_ENV_VARIABLE.fullmatch(s)))
 
 
 _PLACEHOLDER_STARTS = ("change", "replace", "todo", "tbd", "placeholder", "dummy", "example", "none", "null", "your",

@@ -96,6 +96,9 @@ _FRONT_END = ("VITE_", "PUBLIC_", "NEXT_PUBLIC_", "REACT_APP_")
 _LOCAL = {"localhost", "127.0.0.1", "0.0.0.0", "host.docker.internal", "[::1]"}
 _HOST = on_first_use(r"(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://)?(?P<user>[^/@\s]*@)?(?P<host>\[[0-9a-fA-F:]+\]|"
                      r"[A-Za-z0-9_\-.]+)(?::(?P<port>[0-9]+))?(?P<rest>[/?#].*)?")
+# A password or key in a URL (PF005's to report).
+_SECRET_IN_URL = on_first_use(r"://[^/\s@]*:[^@\s/]+@|[?&](?:api[_-]?key|apikey|access[_-]?token|token|secret|password|key)=",
+                              re.I, needs=("@", "="))
 _PLAIN_ID = on_first_use(r"[a-z0-9][a-z0-9_-]*")
 
 
@@ -213,8 +216,7 @@ def _at(node, path: tuple):
 
 
 def _holds_secret(v: str) -> bool:
-    return ("@" in v or "=" in v) and bool(re.search(
-        r"://[^/\s@]*:[^@\s/]+@|[?&](?:api[_-]?key|apikey|access[_-]?token|token|secret|password|key)=", v, re.I))
+    return bool(_SECRET_IN_URL.search(v))
 
 
 def _env_lists(doc, d):
