@@ -346,16 +346,13 @@ def _finish_stdin(results, write: bool, dry_run: bool, fmt: str, errors: list[st
         result.old_mode = result.new_mode = None
         _echo(_diff(result, _terminal(), name), nl=False)
         _echo(lines + closing, err=True)
-    elif statistics:
-        table = report.mask(_listing(problems, fmt, True, None), _secrets(results))
-        if _machine(fmt, True):
-            _echo(table, nl=False)
+    else:  # the report, its problems named as given (text) or in its format (the statistics too)
+        listing = (lines if fmt in ("text", "concise") and not statistics
+                   else report.mask(_listing(problems, fmt, statistics, None), _secrets(results)))
+        if _machine(fmt, statistics):
+            _echo(listing, nl=False)
         else:
-            _echo(table + ("" if fmt == "concise" else closing), nl=fmt != "concise" or not table)
-    elif fmt in ("text", "concise"):
-        _echo(lines + ("" if fmt == "concise" else closing), nl=fmt != "concise" or not lines)
-    else:
-        _echo(report.mask(_listing(problems, fmt, False, None), _secrets(results)), nl=False)
+            _echo(listing + ("" if fmt == "concise" else closing), nl=fmt != "concise" or not listing)
     _finish(errors, bool(problems) or (dry_run and result.after != result.before))
 
 
