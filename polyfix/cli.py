@@ -500,7 +500,7 @@ def _run_root(root: str, targets: list[str], options, errors: list[str], stdin_t
               identities: dict | None = None) -> dict:
     # A run makes objects by the million and few cycles: Python's collector, every 700 new objects,
     # went through the same live trees again and again (a third of a 10,000-line file's time).
-    # It runs less often here, never through what the imports made, and before every part.
+    # It runs less often here (below), never through what the imports made, and before every part.
     # A program that froze objects itself keeps them frozen: then polyfix freezes nothing.
     freezing = gc.get_freeze_count() == 0
     thresholds = gc.get_threshold()
@@ -515,6 +515,10 @@ def _run_root(root: str, targets: list[str], options, errors: list[str], stdin_t
         gc.collect()
         if freezing:
             gc.freeze()
+        # A part's trees live until it ends, about one object per character of its YAML: a
+        # collection before then goes through them and finds nothing (8 collections, 8% of a
+        # 10,000-line file's time). Its cycles wait for the next part, up to a bound on memory.
+        gc.set_threshold(min(max(50_000, 2 * sum(len(t) for t in given.values())), 1_000_000), 20, 100)
         asked: set[str] = set()
         # The file system as this part finds it, remembered for this part only (a worker runs many:
         # memory must not grow with them); parts that ask about a file another one changes run

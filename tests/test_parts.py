@@ -3,6 +3,7 @@ results of one run over everything: reports, diffs, written files and modes."""
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -567,3 +568,37 @@ def test_one_big_file_is_checked_without_forking_workers(polyfix, monkeypatch, t
     r = polyfix(tmp_path / "one", ".")
     assert r.code == 1 and "problems" in r.out
     assert started == [], "no worker for a one-file tree"
+
+
+def test_a_part_is_not_collected_while_its_trees_are_being_made(polyfix, monkeypatch, tmp_path):
+    """A part's trees live until it ends: Python's collector, run while they are being made, goes
+    through them and finds nothing. A 3,000-line file (YAML alone: libcst's trees hold cycles) is
+    checked without one."""
+    import gc
+
+    from polyfix import cli
+
+    path = generate.generate_lines(tmp_path / "one", 3_000, 11)
+    shutil.rmtree(path.parent / "code")
+    in_part, young = [], []
+    real_engine = cli._run_engine
+
+    def engine(*args):
+        in_part.append(1)
+        try:
+            return real_engine(*args)
+        finally:
+            in_part.pop()
+
+    def count(phase, info):
+        if phase == "start" and in_part and info["generation"] < 2:
+            young.append(info["generation"])
+
+    monkeypatch.setattr(cli, "_run_engine", engine)
+    gc.callbacks.append(count)
+    try:
+        r = polyfix(tmp_path / "one", ".")
+    finally:
+        gc.callbacks.remove(count)
+    assert r.code == 1 and "problems" in r.out
+    assert young == [], f"{len(young)} collections during the part"
