@@ -168,7 +168,12 @@ def run(paths, dry_run, write, unsafe_fixes, exit_non_zero_on_fix, select, ignor
             _finish(errors)
     stdin_text = None
     if stdin_filename:
-        stdin_text = sys.stdin.read()
+        try:
+            if sys.stdin is None:  # started with standard input closed (`<&-`)
+                raise OSError("it is closed")
+            stdin_text = sys.stdin.read()
+        except (OSError, ValueError) as e:
+            _finish([f"{report.escape_text(stdin_filename)}: error: standard input could not be read ({e})"])
         targets_by_root = {discover.project_root(Path(stdin_filename).resolve()): discover.Targets()}
         next(iter(targets_by_root.values())).append(discover.posix(stdin_filename))
         next(iter(targets_by_root.values())).explicit.add(discover.posix(stdin_filename))

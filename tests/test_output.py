@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
+import sys
 import tarfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -165,6 +167,16 @@ def test_stdin_filename(project, monkeypatch):
     assert report.exit_code == 1 and report.stdout.startswith("polytope.yml:7:27: PF003")
     bad = runner.invoke(main, ["--stdin-filename", "polytope.yml", "-"], input="a: [\n")
     assert bad.exit_code == 2 and bad.stderr.count("polytope.yml: error:") == 1, bad.stderr
+
+
+def test_stdin_filename_with_standard_input_closed(project):
+    # It was a traceback (AttributeError: 'NoneType' object has no attribute 'read').
+    for mode in ([], ["--write"], ["--output-format", "json"]):
+        done = subprocess.run([sys.executable, "-m", "polyfix", *mode, "--stdin-filename", "polytope.yml", "-"],
+                              cwd=project, capture_output=True, text=True, preexec_fn=lambda: os.close(0))
+        assert (done.returncode, done.stdout) == (2, ""), done.stderr
+        assert done.stderr == "polytope.yml: error: standard input could not be read (it is closed)\n", done.stderr
+    assert (project / "polytope.yml").read_text() == SERVICE_AFTER
 
 
 def test_stdin_filename_with_statistics(project, monkeypatch):
