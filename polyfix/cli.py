@@ -115,6 +115,7 @@ def _echo(message: str | tuple[str, ...] = "", nl: bool = True, err: bool = Fals
         return
     pieces = (message,) if isinstance(message, str) else message
     plain = color is False or (color is None and not _isatty(stream))
+    _wait_when_full(stream)
     try:
         for text in (*pieces, "\n" * nl):
             stream.write(re.sub(r"\x1b\[[0-9;]*m", "", text) if plain and "\x1b[" in text else text)
@@ -124,6 +125,33 @@ def _echo(message: str | tuple[str, ...] = "", nl: bool = True, err: bool = Fals
     except (OSError, ValueError) as e:  # closed (`>&-`) or full (`>/dev/full`): the run still ends as it must
         _output_failed.append(e)
         _discard(stream)
+
+
+_waiting: dict[int, bool] = {}  # file descriptor → whether polyfix made it blocking
+
+
+def _wait_when_full(stream) -> None:
+    """Make a stream whose descriptor its parent left non-blocking wait when its pipe is full,
+    until polyfix exits. Python's buffered writer drops, without an error, what such a pipe cannot
+    take at once: a slow reader got the first 64 KiB of a report, and exit code 1."""
+    try:
+        fd = stream.fileno()
+        if fd not in _waiting:
+            _waiting[fd] = not os.get_blocking(fd)
+            if _waiting[fd]:
+                os.set_blocking(fd, True)
+                import atexit
+
+                atexit.register(_leave_non_blocking, fd)  # the descriptor is shared with the parent
+    except (AttributeError, OSError, ValueError):  # not a file (a test's buffer), or closed
+        pass
+
+
+def _leave_non_blocking(fd: int) -> None:
+    try:
+        os.set_blocking(fd, False)
+    except OSError:  # closed since
+        pass
 
 
 def _discard(stream) -> None:

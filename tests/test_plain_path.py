@@ -135,3 +135,43 @@ def test_a_folder_named_dash_is_a_folder(click_path, tmp_path):
     done = _polyfix(["./-"], tmp_path, click_path)
     assert done.returncode == 1 and b"problems" in done.stdout, done.stderr
     assert (work / "polytope.yml").exists()
+
+
+def test_a_pipe_its_parent_left_non_blocking_gets_the_whole_report(tmp_path):
+    """A parent may hand polyfix a non-blocking pipe (some tools' pipes and terminals do): Python's
+    buffered writer dropped, without an error, what the full pipe could not take at once, and a
+    slow reader got the first 64 KiB and exit code 1. The descriptor is shared with the parent:
+    polyfix leaves it non-blocking again."""
+    import threading
+    import time
+
+    for i in range(120):
+        (tmp_path / f"p{i}").mkdir()
+        (tmp_path / f"p{i}" / "polytope.yml").write_text(
+            "templates:\n  - id: stack\n    run:\n      - api\n      - {id: web, module: web, run-when: {after: api}}\n"
+            "modules:\n  - id: api\n    module: polytope/container\n    args: {image: nginx}\n"
+            "  - id: web\n    module: polytope/container\n    args: {image: nginx}\n")
+    whole = subprocess.run([sys.executable, "-m", "polyfix", "--output-format", "json", "."], cwd=tmp_path,
+                           capture_output=True)
+    assert len(whole.stdout) > 2 * 65536
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    run = subprocess.Popen([sys.executable, "-m", "polyfix", "--output-format", "json", "."], cwd=tmp_path,
+                           stdout=write_end, stderr=subprocess.PIPE)
+    got = []
+
+    def read_slowly():
+        time.sleep(1)  # the pipe fills up before anyone reads it
+        while chunk := os.read(read_end, 65536):
+            got.append(chunk)
+
+    reader = threading.Thread(target=read_slowly)
+    reader.start()
+    err = run.stderr.read()
+    run.wait()
+    left_as_it_was = not os.get_blocking(write_end)
+    os.close(write_end)  # the reader's end of file
+    reader.join()
+    os.close(read_end)
+    assert (run.returncode, b"".join(got), err) == (whole.returncode, whole.stdout, whole.stderr)
+    assert left_as_it_was, "the descriptor it shares with its parent is non-blocking again"
