@@ -115,10 +115,10 @@ def _echo(message: str | tuple[str, ...] = "", nl: bool = True, err: bool = Fals
         return
     pieces = (message,) if isinstance(message, str) else message
     plain = color is False or (color is None and not _isatty(stream))
-    _wait_when_full(stream)
     try:
+        write = _writer(stream)
         for text in (*pieces, "\n" * nl):
-            stream.write(re.sub(r"\x1b\[[0-9;]*m", "", text) if plain and "\x1b[" in text else text)
+            write(re.sub(r"\x1b\[[0-9;]*m", "", text) if plain and "\x1b[" in text else text)
         stream.flush()
     except BrokenPipeError:
         raise
@@ -127,31 +127,31 @@ def _echo(message: str | tuple[str, ...] = "", nl: bool = True, err: bool = Fals
         _discard(stream)
 
 
-_waiting: dict[int, bool] = {}  # file descriptor → whether polyfix made it blocking
-
-
-def _wait_when_full(stream) -> None:
-    """Make a stream whose descriptor its parent left non-blocking wait when its pipe is full,
-    until polyfix exits. Python's buffered writer drops, without an error, what such a pipe cannot
-    take at once: a slow reader got the first 64 KiB of a report, and exit code 1."""
+def _writer(stream) -> Callable[[str], object]:
+    """stream.write, or, where the parent left the descriptor non-blocking, a write that waits while
+    its pipe is full. Python's buffered writer drops, without an error, what such a pipe cannot take
+    at once (a slow reader got the first 64 KiB of a report, and exit code 1). The flag belongs to
+    the descriptor the parent shares, so it is left as it is."""
     try:
         fd = stream.fileno()
-        if fd not in _waiting:
-            _waiting[fd] = not os.get_blocking(fd)
-            if _waiting[fd]:
-                os.set_blocking(fd, True)
-                import atexit
-
-                atexit.register(_leave_non_blocking, fd)  # the descriptor is shared with the parent
+        if os.get_blocking(fd):
+            return stream.write
     except (AttributeError, OSError, ValueError):  # not a file (a test's buffer), or closed
-        pass
+        return stream.write
+    import select
 
+    stream.flush()  # nothing is left in it: every message is flushed
+    encoding, errors = stream.encoding, stream.errors or "strict"
 
-def _leave_non_blocking(fd: int) -> None:
-    try:
-        os.set_blocking(fd, False)
-    except OSError:  # closed since
-        pass
+    def write(text: str) -> None:
+        data = memoryview(text.encode(encoding, errors))
+        while data:
+            try:
+                data = data[os.write(fd, data):]
+            except BlockingIOError:
+                select.select([], [fd], [])
+
+    return write
 
 
 def _discard(stream) -> None:

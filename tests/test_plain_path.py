@@ -141,7 +141,7 @@ def test_a_pipe_its_parent_left_non_blocking_gets_the_whole_report(tmp_path):
     """A parent may hand polyfix a non-blocking pipe (some tools' pipes and terminals do): Python's
     buffered writer dropped, without an error, what the full pipe could not take at once, and a
     slow reader got the first 64 KiB and exit code 1. The descriptor is shared with the parent:
-    polyfix leaves it non-blocking again."""
+    polyfix leaves its flag alone."""
     import threading
     import time
 
