@@ -6,6 +6,7 @@ cannot be read or parsed, or an internal error (one line per file; the other fil
 """
 from __future__ import annotations
 
+import errno
 import gc
 import os
 import re
@@ -403,8 +404,11 @@ def _targets(paths, errors: list[str]) -> dict[str, discover.Targets]:
     work tree: `polyfix a/b a`) is that one's: its files are checked once, as with `polyfix a`."""
     by_root: dict[str, discover.Targets] = {}
     for path in paths:
-        if not path.exists():
-            errors.append(f"{path}: error: no such file or folder")
+        try:
+            path.stat()
+        except OSError as e:  # Path.exists() answers False for these, and raises for the rest (a name too long)
+            gone = e.errno in (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)
+            errors.append(f"{path}: error: {'no such file or folder' if gone else (e.strerror or str(e)).lower()}")
             continue
         root = discover.project_root(path)
         targets = by_root.setdefault(root, discover.Targets())

@@ -185,6 +185,15 @@ def test_select_and_unknown_selector(tmp_path, polyfix):
     assert bad.code == 2 and "unknown rule selector" in bad.err
 
 
+def test_a_path_too_long_is_an_error_not_a_traceback(tmp_path, polyfix):
+    # Path.exists() raised OSError (ENAMETOOLONG): a traceback, exit 1.
+    write(tmp_path / "polytope.yml", SERVICE_AFTER)
+    long = "x" * 5000
+    r = polyfix(tmp_path, "polytope.yml", long)
+    assert r.code == 2 and r.err.endswith(f"{long}: error: file name too long\n"), r.err[-200:]
+    assert "PF003" in r.out
+
+
 def test_dry_run_and_write_together_is_a_usage_error(tmp_path, polyfix):
     assert polyfix(tmp_path, "--dry-run", "--write").code == 2
 
