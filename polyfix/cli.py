@@ -533,6 +533,10 @@ def _asking(look: Callable | None, asked: set[str]) -> Callable | None:
     return ask
 
 
+# New objects between two collections of the youngest generation, in a run (Python's default: 700).
+_YOUNGEST_AT_LEAST, _YOUNGEST_AT_MOST = 50_000, 1_000_000
+
+
 def _run_root(root: str, targets: list[str], options, errors: list[str], stdin_text: str | None = None,
               identities: dict | None = None) -> dict:
     # A run makes objects by the million and few cycles: Python's collector, every 700 new objects,
@@ -543,7 +547,7 @@ def _run_root(root: str, targets: list[str], options, errors: list[str], stdin_t
     thresholds = gc.get_threshold()
     if freezing:
         gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
+    gc.set_threshold(_YOUNGEST_AT_LEAST, 20, 100)
 
     def check(files: list[str], targets: list[str], given: dict[str, str], parse) -> tuple[dict, parts.Paths]:
         """One part's results, and the paths it asked the file system about."""
@@ -555,7 +559,8 @@ def _run_root(root: str, targets: list[str], options, errors: list[str], stdin_t
         # A part's trees live until it ends, about one object per character of its YAML: a
         # collection before then goes through them and finds nothing (8 collections, 8% of a
         # 10,000-line file's time). Its cycles wait for the next part, up to a bound on memory.
-        gc.set_threshold(min(max(50_000, 2 * sum(len(t) for t in given.values())), 1_000_000), 20, 100)
+        part_chars = sum(len(t) for t in given.values())
+        gc.set_threshold(min(max(_YOUNGEST_AT_LEAST, 2 * part_chars), _YOUNGEST_AT_MOST), 20, 100)
         asked: set[str] = set()
         # The file system as this part finds it, remembered for this part only (a worker runs many:
         # memory must not grow with them); parts that ask about a file another one changes run
