@@ -72,7 +72,10 @@ class Document:
         starts = self.memo.get("line starts")
         if starts is None:  # where each line starts, once per text: problems and edits ask by the thousand
             starts = self.memo["line starts"] = _line_starts(self.text)
+            self.memo["LF only"] = "\r" not in self.text
         line = bisect.bisect_right(starts, index)  # between the CR and the LF of one break: still its line
+        if self.memo["LF only"]:  # the line starts after the last LF before the offset (searching the
+            return line, index - starts[line - 1] + 1  # text for a CR that is not there went through all of it)
         col = index - (max(self.text.rfind("\n", 0, index), self.text.rfind("\r", 0, index)) + 1) + 1
         return line, col
 

@@ -163,6 +163,44 @@ def test_line_numbers_from_the_line_index_are_those_counted_from_the_start(text)
         assert doc.line_col(index) == (line, col)
 
 
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["a", "bc", "\n", "\n\n", "\ue000"]), max_size=30).map("".join))
+def test_columns_in_a_text_of_lf_breaks_are_counted_from_the_last_lf(text):
+    doc = document.Document(text, None, None)
+    for index in range(len(text) + 2):  # an offset past the end too, as an edit's end may be
+        assert doc.line_col(index) == (text.count("\n", 0, index) + 1, index - text.rfind("\n", 0, index))
+
+
+def _apply_edits_one_by_one(text, edits):
+    """edits.apply_edits the long way: the text rebuilt for each edit, from the last to the first."""
+    from polyfix.edits import OverlappingEdits
+
+    out, last_start = text, len(text) + 1
+    for e in sorted(edits, reverse=True):
+        if e.end > last_start:
+            raise OverlappingEdits(f"edits overlap at offset {e.start}")
+        out = out[: e.start] + e.text + out[e.end:]
+        last_start = e.start
+    return out
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet="ab\n", max_size=12),
+       st.lists(st.tuples(st.integers(0, 12), st.integers(0, 4), st.sampled_from(["", "x", "yz"])), max_size=6))
+def test_edits_joined_once_give_the_text_rebuilt_for_each_edit(text, spans):
+    from polyfix.edits import Edit, OverlappingEdits, apply_edits
+
+    # Edits are made on the text they apply to: each lies within it.
+    edits = [Edit(min(start, len(text)), min(start + n, len(text)), new) for start, n, new in spans]
+    try:
+        expected = _apply_edits_one_by_one(text, edits)
+    except OverlappingEdits as refused:
+        with pytest.raises(OverlappingEdits, match=f"^{refused}$"):
+            apply_edits(text, edits)
+    else:
+        assert apply_edits(text, edits) == expected
+
+
 _DATA = st.recursive(st.one_of(st.integers(0, 3), st.sampled_from(["x", "y"]), st.none()),
                      lambda inner: st.one_of(st.lists(inner, max_size=3),
                                              st.dictionaries(st.sampled_from(["a", "b", "c"]), inner, max_size=3)),
