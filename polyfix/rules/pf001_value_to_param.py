@@ -173,11 +173,12 @@ def _problems_for(project: Project, file, doc, d: Definition, refs, prefers_inpu
     what = "input" if use_inputs else "param"
     out = []
     for r in refs:
-        missing = [n for n in r.names if n not in known]
+        distinct = list(dict.fromkeys(r.names))  # "{pt.value db}-{pt.value db}" names one value
+        missing = [n for n in distinct if n not in known]
         fix = fixes[not missing] if r in fixable else None
-        shown = ", ".join(f"`{n}`" for n in r.names)
-        them = f"them as {what}s" if len(r.names) > 1 else f"it as {'an' if what == 'input' else 'a'} {what}"
-        msg = (f"value{'s' if len(r.names) > 1 else ''} {shown} {'are' if len(r.names) > 1 else 'is'} "
+        shown = ", ".join(f"`{n}`" for n in distinct)
+        them = f"them as {what}s" if len(distinct) > 1 else f"it as {'an' if what == 'input' else 'a'} {what}"
+        msg = (f"value{'s' if len(distinct) > 1 else ''} {shown} {'are' if len(distinct) > 1 else 'is'} "
                f"global state and always a string: declare {them} "
                f"{'' if missing else 'with a default '}on {d.kind} `{d.name}`")
         if missing:
