@@ -340,27 +340,38 @@ def generated_repo(s: Setup, rep: Report, sizes: list[int], lines: list[int], ba
     series = {"with its Python services' code": ([], [], [], []), "without that code": ([], [], [], [])}
     # The start-up these files' net times subtract is measured in the same rounds, alternating with
     # them: a run of 50 ms moves by several ms with the machine between minutes, as much as a
-    # 128-line file's lines cost.
+    # 128-line file's lines cost. And every size runs in every round, as in the generated
+    # repository: measured one size after the other, the sizes' times per line were taken minutes
+    # apart, and the machine's drift (the start-up moved from 36 to 56 ms within one run) went into
+    # their comparison.
     empty = s.tmp / "empty-beside"
     empty.mkdir(exist_ok=True)
     medians: dict[str, list[tuple[int, float, float]]] = {label: [] for label in series}  # (lines, polyfix, yamllint)
-    actual_lines = []
+    folders, actual_lines = {}, []
     for n in lines:
         folder = s.tmp / f"lines-{n}"
-        path = generate.generate_lines(folder, n, s.seed)
-        actual = count_lines([path])
-        actual_lines.append(actual)
-        reps = s.reps(2 if s.quick else 7 if n <= 1000 else 3)
-        for label, (rows, per_line, net_line, _mem) in series.items():
-            if label == "without that code":
+        folders[n] = (folder, generate.generate_lines(folder, n, s.seed))
+        actual_lines.append(count_lines([folders[n][1]]))
+    reps = s.reps(2 if s.quick else 7)
+    empties = {"polyfix, empty": [s.polyfix, str(empty)], "yamllint, empty": s.lint(str(empty))}
+    for label, (rows, per_line, net_line, _mem) in series.items():
+        if label == "without that code":
+            for folder, _path in folders.values():
                 shutil.rmtree(folder / "code", ignore_errors=True)
-            progress(f"one file of {actual} lines, {label}, {reps} round(s)")
-            r = alternate({"polyfix": [s.polyfix, path.name], "yamllint": s.lint(path.name),
-                           "polyfix, empty": [s.polyfix, str(empty)], "yamllint, empty": s.lint(str(empty))},
-                          folder, reps)
+        runs = {(n, tool): Runs() for n in lines for tool in ("polyfix", "yamllint")}
+        runs.update({(None, name): Runs() for name in empties})
+        for i in range(reps):
+            progress(f"one file of each size, {label}, round {i + 1} of {reps}")
+            ordered = [(n, tool, [s.polyfix, path.name] if tool == "polyfix" else s.lint(path.name), folder)
+                       for n, (folder, path) in folders.items() for tool in ("polyfix", "yamllint")]
+            ordered += [(None, name, cmd, empty) for name, cmd in empties.items()]
+            for n, tool, cmd, cwd in ordered if i % 2 == 0 else reversed(ordered):  # each goes first as often
+                run_once(cmd, cwd, runs[n, tool])
+        p0, y0 = runs[None, "polyfix, empty"].median, runs[None, "yamllint, empty"].median
+        for n, actual in zip(lines, actual_lines):
+            r = {"polyfix": runs[n, "polyfix"], "yamllint": runs[n, "yamllint"]}
             warn_exits(rep, f"a file of {actual} lines, {label}", r)
             p, y = r["polyfix"], r["yamllint"]
-            p0, y0 = r["polyfix, empty"].median, r["yamllint, empty"].median
             pl, pn = p.median / actual, (p.median - p0) / actual
             medians[label].append((actual, p.median, y.median))
             per_line.append(pl)
@@ -369,11 +380,12 @@ def generated_repo(s: Setup, rep: Report, sizes: list[int], lines: list[int], ba
                         [f"{1e3 * p0:.0f}", f"{1e6 * pl:.0f}", f"{1e6 * pn:.0f}", f"{1e3 * y0:.0f}",
                          f"{1e6 * y.median / actual:.0f}", f"{1e6 * (y.median - y0) / actual:.0f}",
                          f"{p.max_rss_mb:.0f}", f"{y.max_rss_mb:.0f}"])
+    for folder, _path in folders.values():
         shutil.rmtree(folder, ignore_errors=True)
     for label, (rows, per_line, net_line, _mem) in series.items():
         rep(f"### One file of {actual_lines[0]} to {actual_lines[-1]} lines, {label}")
         rep()
-        rep("Net: minus the start-up, a run on an empty folder in the same rounds (ms, median).")
+        rep("Every size and a run on an empty folder (the start-up, which net times subtract) ran in every round.")
         rep()
         rep.table(["lines", "rounds", *PAIR_HEAD[:3], "polyfix start-up ms", "polyfix µs/line", "polyfix net µs/line",
                    "yamllint start-up ms", "yamllint µs/line", "yamllint net µs/line", "polyfix MB", "yamllint MB"],
