@@ -342,7 +342,7 @@ def generated_repo(s: Setup, rep: Report, sizes: list[int], lines: list[int], ba
     # them: a run of 50 ms moves by several ms with the machine between minutes, as much as a
     # 128-line file's lines cost. And every size runs in every round, as in the generated
     # repository: measured one size after the other, the sizes' times per line were taken minutes
-    # apart, and the machine's drift (the start-up moved from 36 to 56 ms within one run) went into
+    # apart, and the machine's drift (the start-up moved from 36 to 55 ms within one run) went into
     # their comparison.
     empty = s.tmp / "empty-beside"
     empty.mkdir(exist_ok=True)
