@@ -23,8 +23,8 @@ INTERP_REF = mask_aware(rf"\{{\s*(pt\.[A-Za-z]+)\s+({_NAME})\s*\}}")
 
 
 def references(doc, path: tuple, skip_keys=()):
-    """(scalar node, its path, prefix, name, whole) for each reference below a path of a document
-    (once per scalar that names it). Code strings (`#pt-clj`, `pt.js` …) and block scalars (scripts, config files) hold no references
+    """(scalar node, its path, prefix, name, whole) for each reference below a path of a document.
+    Code strings (`#pt-clj`, `pt.js` …) and block scalars (scripts, config files) hold no references
     polyfix reads; keys in `skip_keys` right below `path` (declarations, documentation) are not uses."""
     if "references" not in doc.memo:
         by_entry: dict = {(): []}
@@ -50,9 +50,10 @@ def _references(doc):
         if whole:
             yield n, p, whole.group(1), whole.group(2), True
             continue
-        # A string naming one reference twice ("{pt.param db}-{pt.param db}") has one problem, at its node.
-        for prefix, name in dict.fromkeys(m.groups() for m in INTERP_REF.finditer(text)):
-            yield n, p, prefix, name, False
+        # Every occurrence, a name repeated in one string too: the gate counts them, and a fix that
+        # adds a second live reference to an undeclared name must count as adding a problem.
+        for m in INTERP_REF.finditer(text):
+            yield n, p, m.group(1), m.group(2), False
 
 
 def nearest(name: str, candidates) -> str | None:
