@@ -32,7 +32,8 @@ class FileResult:
     problems: list[Problem] = new(list)  # what remains
     fixed: Counter = new(Counter)
     errors: list[str] = new(list)
-    notes: list[tuple[int, str]] = new(list)  # (line, what the user must still do there)
+    notes: list[tuple[int, str]] = new(list)  # (line, what the user must still do there), once fixing ends
+    note_spots: list[tuple[int, str]] = new(list)  # (offset, note) in the text fixed so far
     secrets: dict[str, str] = new(dict)  # secret name → the literal PF005 found (never printed)
     # (first line, last line, literal) of each secret literal, in the text before and after fixing:
     # where output masks it
@@ -151,6 +152,9 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
         for path in live:
             results[path].errors.append(f"internal error: fixes did not converge in {MAX_PASSES} passes")
         problems = check_now()
+    for path, result in results.items():
+        if result.note_spots and path in docs:
+            result.notes = _notes(docs[path], result.note_spots)
     # What remains fixable is judged too, so a report offers exactly the fixes --write applies.
     gate.judge([p for p in problems if p.fix], docs)
     # Otherwise the last pass applied nothing: its problems are what remains.
@@ -562,13 +566,28 @@ def _fix_file(path: str, fixes: list[Problem], docs, result: FileResult, trials:
     else:
         docs[path] = Document(text, root, data, doc.placeholders, doc.bom)  # the verified parse, kept
     edits = list({e for p in chosen for e in p.fix.edits})
+    # Notes are kept as offsets and moved with every pass's edits: a later pass moves their lines.
+    result.note_spots = [(moved(at, edits), note) for at, note in result.note_spots]
     for p in chosen:
         result.fixed[p.code] += 1
-        for note, where in p.fix.notes:  # located in the fixed text
-            located = (text.count("\n", 0, moved(where, edits)) + 1, note)
-            if located not in result.notes:
-                result.notes.append(located)
+        result.note_spots += [(moved(where, edits), note) for note, where in p.fix.notes]
     return True
+
+
+def _notes(doc: Document, spots: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The notes left for the user in a fixed file, by line, each once. A `pt value set` or `pt secret
+    set` line only while the file still reads that value or secret: a later pass may have made the
+    reference a param with a default (PF001 after PF025)."""
+    reads = {(prefix.replace("#pt-", "pt."), doc.unmask(name)) for _n, _p, prefix, name, _w in validate.references(doc, ())}
+    out: dict[str, int] = {}
+    for at, note in sorted(spots):
+        for store in ("value", "secret"):
+            start, end = f"pt {store} set ", " <value>"
+            if note.startswith(start) and note.endswith(end) and (f"pt.{store}", note[len(start):-len(end)]) not in reads:
+                break
+        else:
+            out.setdefault(note, doc.line_col(at)[0])
+    return sorted((line, note) for note, line in out.items())
 
 
 def _once(errors: list[str], message: str) -> None:
