@@ -152,9 +152,11 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
         for path in live:
             results[path].errors.append(f"internal error: fixes did not converge in {MAX_PASSES} passes")
         problems = check_now()
-    for path, result in results.items():
-        if result.note_spots and path in docs:
-            result.notes = _notes(docs[path], result.note_spots)
+    noted = [r for path, r in results.items() if r.note_spots and path in docs]
+    if noted:  # every file of the run: an include group shares its values
+        texts = [d.unmask(d.text) for d in docs.values()]
+        for result in noted:
+            result.notes = _notes(docs[result.path], result.note_spots, texts)
     # What remains fixable is judged too, so a report offers exactly the fixes --write applies.
     gate.judge([p for p in problems if p.fix], docs)
     # Otherwise the last pass applied nothing: its problems are what remains.
@@ -574,20 +576,27 @@ def _fix_file(path: str, fixes: list[Problem], docs, result: FileResult, trials:
     return True
 
 
-def _notes(doc: Document, spots: list[tuple[int, str]]) -> list[tuple[int, str]]:
+def _notes(doc: Document, spots: list[tuple[int, str]], texts: list[str]) -> list[tuple[int, str]]:
     """The notes left for the user in a fixed file, by line, each once. A `pt value set` or `pt secret
-    set` line only while the file still reads that value or secret: a later pass may have made the
-    reference a param with a default (PF001 after PF025)."""
-    reads = {(prefix.replace("#pt-", "pt."), doc.unmask(name)) for _n, _p, prefix, name, _w in validate.references(doc, ())}
+    set` line only while some file of the run may still read that value or secret (`texts`, unmasked):
+    a later pass may have made the reference a param with a default (PF001 after PF025)."""
     out: dict[str, int] = {}
     for at, note in sorted(spots):
         for store in ("value", "secret"):
             start, end = f"pt {store} set ", " <value>"
-            if note.startswith(start) and note.endswith(end) and (f"pt.{store}", note[len(start):-len(end)]) not in reads:
+            if note.startswith(start) and note.endswith(end) and not _read(store, note[len(start):-len(end)], texts):
                 break
         else:
             out.setdefault(note, doc.line_col(at)[0])
     return sorted((line, note) for note, line in out.items())
+
+
+def _read(store: str, name: str, texts: list[str]) -> bool:
+    """Whether a text may read that value or secret, in any form and anywhere (code strings, block
+    scalars, comments too): a note is dropped only when nothing could still need it."""
+    name = re.escape(name)
+    found = re.compile(rf"(?:pt\.{store}|#pt-{store})\s+{name}(?![\w.\-])|pt[./]{store}\(?\s*[\"']{name}[\"']")
+    return any(found.search(text) for text in texts)
 
 
 def _once(errors: list[str], message: str) -> None:

@@ -44,3 +44,20 @@ def test_a_note_stays_while_the_file_still_reads_the_value(polyfix, tmp_path):
     assert _still_to_do(fixed) == ["polytope.yml:7: pt value set db-host <value>",
                                    "polytope.yml:8: pt value set region <value>",
                                    "polytope.yml:9: pt secret set api-token <value>"]
+
+
+def test_a_note_stays_while_code_or_another_file_of_the_group_reads_the_value(polyfix, tmp_path):
+    # PF001 makes this file's `pt.value db-host` a param; the value is still read by code in the
+    # same file, or by an included file PF001 leaves alone: it must still be set.
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "values.yml").write_text("db-host: db\n")
+    spec = SPEC.split("            - { name: B")[0]  # the first reference alone
+    code = "            - { name: B, value: \"#pt-js pt.value('db-host')\" }\n"
+    (tmp_path / "polytope.yml").write_text(spec + code)
+    assert _still_to_do(polyfix(tmp_path, "--write", "--unsafe-fixes")) == ["polytope.yml:10: pt value set db-host <value>"]
+
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "polytope.yml").write_text("# polyfix: file-ignore[PF001]\n" + SPEC.replace("api:", "web:").split(
+        "            - { name: B")[0].replace("pt.values", "pt.value"))
+    (tmp_path / "polytope.yml").write_text("include:\n  - sub/polytope.yml\n" + spec)
+    assert _still_to_do(polyfix(tmp_path, "--write", "--unsafe-fixes")) == ["polytope.yml:12: pt value set db-host <value>"]
