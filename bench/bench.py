@@ -360,11 +360,11 @@ def generated_repo(s: Setup, rep: Report, sizes: list[int], lines: list[int], ba
                 shutil.rmtree(folder / "code", ignore_errors=True)
         runs = {(n, tool): Runs() for n in lines for tool in ("polyfix", "yamllint")}
         runs.update({(None, name): Runs() for name in empties})
+        ordered = [(n, tool, [s.polyfix, path.name] if tool == "polyfix" else s.lint(path.name), folder)
+                   for n, (folder, path) in folders.items() for tool in ("polyfix", "yamllint")]
+        ordered += [(None, name, cmd, empty) for name, cmd in empties.items()]
         for i in range(reps):
             progress(f"one file of each size, {label}, round {i + 1} of {reps}")
-            ordered = [(n, tool, [s.polyfix, path.name] if tool == "polyfix" else s.lint(path.name), folder)
-                       for n, (folder, path) in folders.items() for tool in ("polyfix", "yamllint")]
-            ordered += [(None, name, cmd, empty) for name, cmd in empties.items()]
             for n, tool, cmd, cwd in ordered if i % 2 == 0 else reversed(ordered):  # each goes first as often
                 run_once(cmd, cwd, runs[n, tool])
         p0, y0 = runs[None, "polyfix, empty"].median, runs[None, "yamllint, empty"].median

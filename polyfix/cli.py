@@ -253,14 +253,8 @@ def _report(results, errors: list[str], *, write, dry_run, fmt, statistics, show
         changed = [r for r in changed if r.path not in failed]
     machine = _machine(fmt, statistics)
     shown = _terminal(err=machine)  # a secret's value only ever in the `pt secret set` line, on a terminal
-    notes, secret_notes = [], set()
-    for r in changed:
-        for line, note in r.notes:
-            note = _secret_note(note, r.secrets, shown)
-            if note.startswith("pt secret set ") and (r.path, note) in secret_notes:
-                continue  # one line per secret to set
-            secret_notes.add((r.path, note))
-            notes.append(f"{report.display_path(r.path)}:{line}: {note}")
+    notes = [f"{report.display_path(r.path)}:{line}: {_secret_note(note, r.secrets, shown)}"
+             for r in changed for line, note in r.notes]  # each once a file (engine._notes)
     if write and notes:
         human.append("Still to do by hand:\n" + "\n".join(f"  {report.escape_text(n)}" for n in notes))
     if show_fixes and (write or dry_run):

@@ -582,11 +582,8 @@ def _notes(doc: Document, spots: list[tuple[int, str]], texts: list[str]) -> lis
     a later pass may have made the reference a param with a default (PF001 after PF025)."""
     out: dict[str, int] = {}
     for at, note in sorted(spots):
-        for store in ("value", "secret"):
-            start, end = f"pt {store} set ", " <value>"
-            if note.startswith(start) and note.endswith(end) and not _read(store, note[len(start):-len(end)], texts):
-                break
-        else:
+        to_set = re.fullmatch(r"pt (value|secret) set (.+) <value>", note)
+        if to_set is None or _read(*to_set.groups(), texts):
             out.setdefault(note, doc.line_col(at)[0])
     return sorted((line, note) for note, line in out.items())
 
