@@ -380,8 +380,6 @@ def generated_repo(s: Setup, rep: Report, sizes: list[int], lines: list[int], ba
                         [f"{1e3 * p0:.0f}", f"{1e6 * pl:.0f}", f"{1e6 * pn:.0f}", f"{1e3 * y0:.0f}",
                          f"{1e6 * y.median / actual:.0f}", f"{1e6 * (y.median - y0) / actual:.0f}",
                          f"{p.max_rss_mb:.0f}", f"{y.max_rss_mb:.0f}"])
-    for folder, _path in folders.values():
-        shutil.rmtree(folder, ignore_errors=True)
     for label, (rows, per_line, net_line, _mem) in series.items():
         rep(f"### One file of {actual_lines[0]} to {actual_lines[-1]} lines, {label}")
         rep()
@@ -410,6 +408,11 @@ def generated_repo(s: Setup, rep: Report, sizes: list[int], lines: list[int], ba
             + spreads + ".")
         rep()
 
+    if not s.quick:  # minutes under valgrind: not for a smoke run
+        instructions_per_line(s, rep, [path for _folder, path in folders.values()], actual_lines, empty)
+    for folder, _path in folders.values():
+        shutil.rmtree(folder, ignore_errors=True)
+
     rep("## 4. Peak memory")
     rep()
     rep("Max RSS of each run (os.wait4), in the tables above. polyfix on the generated repository: "
@@ -417,6 +420,51 @@ def generated_repo(s: Setup, rep: Report, sizes: list[int], lines: list[int], ba
         + f"; spread {spread_pct(mem):.0f}% ({'flat' if spread_pct(mem) <= 20 else 'not flat'} in the number "
           f"of files, goal: within 20%).")
     rep()
+
+
+def instructions_per_line(s: Setup, rep: Report, files: list[Path], lines: list[int], empty: Path) -> None:
+    """The single files without their Python code again, counted in machine instructions: a count
+    does not move with the machine as a time does (the same run gives the same count within 0.2%),
+    so it shows how the work grows with the lines however busy the machine is."""
+    if not shutil.which("valgrind"):
+        rep("Instructions per line: not counted (valgrind is not installed).")
+        rep()
+        return
+    progress("instructions per line, under valgrind")
+    base = {"polyfix": instructions([s.polyfix, "."], empty), "yamllint": instructions(s.lint("."), empty)}
+    net: dict[str, list[float]] = {"polyfix": [], "yamllint": []}
+    rows = []
+    for path, n in zip(files, lines):
+        row = [str(n)]
+        for tool, cmd in (("polyfix", [s.polyfix, path.name]), ("yamllint", s.lint(path.name))):
+            count = instructions(cmd, path.parent)
+            if count is None or base[tool] is None:
+                rep("Instructions per line: valgrind counted nothing.")
+                rep()
+                return
+            net[tool].append((count - base[tool]) / n)
+            row += [f"{count / 1e6:.1f}", f"{net[tool][-1] / 1e3:.0f}"]
+        rows.append(row)
+    rep(f"### Instructions per line, one file of {lines[0]} to {lines[-1]} lines, without its Python services' code")
+    rep()
+    rep(f"Counted by valgrind (callgrind), every process of a run together, PYTHONHASHSEED=0. Net: minus a run "
+        f"on an empty folder (polyfix {base['polyfix'] / 1e6:.1f} M, yamllint {base['yamllint'] / 1e6:.1f} M).")
+    rep()
+    rep.table(["lines", "polyfix M instructions", "polyfix net k/line", "yamllint M instructions",
+               "yamllint net k/line"], rows)
+    rep(f"Net instructions per line from {lines[0]} to {lines[-1]} lines: polyfix's spread "
+        f"{spread_pct(net['polyfix']):.0f}%, yamllint's {spread_pct(net['yamllint']):.0f}%. A count leaves out "
+        f"what a time holds besides the work (caches, memory the system hands out, the machine's other load).")
+    rep()
+
+
+def instructions(cmd: list[str], cwd: Path) -> int | None:
+    """The machine instructions a command runs, all its processes together (valgrind's callgrind)."""
+    proc = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd], cwd=cwd,
+                          env=dict(os.environ, PYTHONHASHSEED="0"), stdin=subprocess.DEVNULL,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    counts = [int(line.rsplit(":", 1)[1]) for line in proc.stderr.splitlines() if "Collected :" in line]
+    return sum(counts) if counts else None
 
 
 # ---------------------------------------------------------------------------------------------------

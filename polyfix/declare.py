@@ -10,10 +10,10 @@ import functools
 
 from .document import entries, get, is_map, is_seq, items, text_value
 from .edits import Edit, eol_of, indent_width, insert_after, item_prefix, seq_offset
-from .pattern import mask_aware
 from .project import Definition
 
-_PLAIN = mask_aware(r"[A-Za-z_{MASK}][A-Za-z0-9_./\-{MASK}]*")
+_PLAIN_FIRST = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_"
+_PLAIN_REST = _PLAIN_FIRST + "0123456789./-"
 
 
 @functools.lru_cache(maxsize=64)  # asked for every fix in a file: its text is counted once
@@ -164,9 +164,23 @@ def yaml_scalar(v) -> str:
     if isinstance(v, int):
         return str(v)
     s = str(v)
-    if _PLAIN.fullmatch(s) and s.lower() not in ("true", "false", "null", "yes", "no", "on", "off", "y", "n"):
+    if _plain_name(s) and s.lower() not in ("true", "false", "null", "yes", "no", "on", "off", "y", "n"):
         return s
     return double_quoted(s)
+
+
+def _plain_name(s: str) -> bool:
+    """A letter or `_`, then letters, digits and `_./-`, placeholder mask characters anywhere: what
+    the pattern `[A-Za-z_M][A-Za-z0-9_./\\-M]*` (M the mask's range) matches, without compiling it."""
+    if not s:
+        return False
+    if s.isascii():
+        return s[0] in _PLAIN_FIRST and not s.lstrip(_PLAIN_REST)
+    return _in(s[0], _PLAIN_FIRST) and all(_in(c, _PLAIN_REST) for c in s)
+
+
+def _in(c: str, chars: str) -> bool:
+    return c in chars or "\ue000" <= c <= "\uefff"
 
 
 def declared(d: Definition) -> set[str]:

@@ -186,7 +186,13 @@ def item_prefix(text: str, seq) -> str | None:
         return None
     first = seq.value[0]
     prefix = text[_line_start(text, first.start_mark.index):first.start_mark.index]
-    return prefix if re.fullmatch(r"[ ]*-[ ]+", prefix) else None
+    return prefix if _spaces_dash_spaces(prefix) else None
+
+
+def _spaces_dash_spaces(prefix: str) -> bool:
+    """What the pattern `[ ]*-[ ]+` matches whole, without compiling it."""
+    dash = prefix.lstrip(" ")
+    return dash[:1] == "-" and len(dash) > 1 and not dash[1:].strip(" ")
 
 
 def seq_offset(root, default: int | None = 2) -> int | None:

@@ -6,6 +6,10 @@ patterns, most of which its file never needs. `on_first_use(source)` stands in f
 `re.compile(source)`: the first call compiles it and puts the compiled pattern's methods on the
 stand-in, so every later call costs what a compiled pattern's does. With `needs`, the strings one of
 which every match holds, a text holding none of them is answered "no match" without compiling.
+
+Below them, plain string code for names made from labels and ids (`dbPassword`, `DB_PASSWORD` →
+`db-password`): a pattern costs 0.03-0.06 ms to compile, more than the few short names a run makes
+take to build.
 """
 from __future__ import annotations
 
@@ -113,3 +117,46 @@ def mask_aware(source: str, flags: int = 0, needs: tuple[str, ...] = ()) -> _Mas
 def has_mask_chars(text: str) -> bool:
     """Whether `text` holds a character of the placeholder mask's range (U+E000-U+EFFF)."""
     return not text.isascii() and max(text) >= "\ue000" and any("\ue000" <= c <= "\uefff" for c in text)
+
+
+# ---- names from labels, without patterns ----
+
+LOWER_DIGITS = "abcdefghijklmnopqrstuvwxyz0123456789"
+LETTERS_DIGITS = LOWER_DIGITS + "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def runs(text: str, keep: str) -> list[str]:
+    """The runs of characters of `keep` in `text`, in order (`keep` holds no whitespace)."""
+    return "".join(c if c in keep else " " for c in text).split()
+
+
+def camel_split(text: str, sep: str) -> str:
+    """`sep` between a lower-case letter or digit and the capital after it: `dbPassword` → `db-Password`."""
+    out = []
+    previous = ""
+    for c in text:
+        if "A" <= c <= "Z" and previous and previous in LOWER_DIGITS:
+            out.append(sep)
+        out.append(c)
+        previous = c
+    return "".join(out)
+
+
+def kebab(text: str) -> str:
+    """Lower case, every run of other characters than ASCII letters and digits one `-`, none at the ends."""
+    return "-".join(runs(text.lower(), LOWER_DIGITS))
+
+
+def camel_case(name: str) -> str:
+    """`-` or `_` and the word character after it become that character in upper case: `db-host` → `dbHost`."""
+    out = []
+    i = 0
+    while i < len(name):
+        after = name[i + 1:i + 2]
+        if name[i] in "-_" and after and (after.isalnum() or after == "_"):
+            out.append(after.upper())
+            i += 2
+        else:
+            out.append(name[i])
+            i += 1
+    return "".join(out)

