@@ -17,7 +17,9 @@ with os.wait4. Scenarios:
    size in every round (the machine's drift then reaches all sizes alike): time per file, also net of
    start-up (the time of a run on an empty folder), and its spread across the sizes (flat within 20%
    is the goal); then single files of about 100, 1,000 and 10,000 lines: time
-   per line, with the Python code their services run (which PF011 reads) and again without it.
+   per line, with the Python code their services run (which PF011 reads) and again without it; and
+   without it, the machine instructions per line (valgrind's callgrind, when installed; not with
+   --quick), which the machine's load does not move.
 4. Peak memory for each of the above, and its spread across the sizes of scenario 3.
 
 CORPUS is copied to a temporary folder first; nothing is written outside it but the results file.

@@ -467,6 +467,13 @@ def _check(project: Project, files: list[str], options: Options, crashes: list[t
                 p.fix, p.hint = None, ("not fixed here: off a terminal polyfix cannot show the command that puts "
                                        "the value in the secret store; run --write in a terminal")
                 p.message += f" ({p.hint})"  # in every format, as a refusal by the gate is
+    for p in problems:
+        doc = project.docs.get(p.file)
+        if p.fix and p.fix.edits and doc is not None and _lone_cr(doc.text):
+            # Lines a fix adds would end in LF, and the line-finding of every fix reads LF or CRLF:
+            # reported, not edited (a fix must leave every line it does not touch as it was).
+            p.fix, p.hint = None, "not fixed: the file's lines end in a lone CR, which polyfix does not edit: convert them to LF or CRLF"
+            p.message += f" ({p.hint})"
     if options.fixable is not None:
         for p in problems:
             if p.code not in options.fixable:
@@ -477,6 +484,11 @@ def _check(project: Project, files: list[str], options: Options, crashes: list[t
             p.message = re.sub(MASK_TOKEN, lambda m: masked.get(m.group(), m.group()), p.message)
     problems.sort(key=lambda p: (p.file, p.line, p.col, p.code))
     return problems
+
+
+def _lone_cr(text: str) -> bool:
+    """Whether a line of `text` ends in a CR without an LF after it (YAML reads that as a line break)."""
+    return "\r" in text and text.count("\r") != text.count("\r\n")
 
 
 def _apply_fixes(problems, docs, results, modes, probe_now, options, code, read, trials=None) -> bool:
