@@ -461,19 +461,20 @@ def _check(project: Project, files: list[str], options: Options, crashes: list[t
     for p in problems:
         if p.fix and p.code in options.safety:
             p.fix.applicability = options.safety[p.code]
+    for p in problems:
+        doc = project.docs.get(p.file)
+        if p.fix and p.fix.edits and doc is not None and _lone_cr(doc.text):
+            # Lines a fix adds would end in LF, and the line-finding of every fix reads LF or CRLF:
+            # reported, not edited (a fix must leave every line it does not touch as it was).
+            p.fix, p.hint = None, ("not fixed: a line of the file ends in a lone CR, which polyfix does not edit: "
+                                   "end its lines in LF or CRLF")
+            p.message += f" ({p.hint})"
     if options.keep_secrets:
         for p in problems:
             if p.secret and p.fix:
                 p.fix, p.hint = None, ("not fixed here: off a terminal polyfix cannot show the command that puts "
                                        "the value in the secret store; run --write in a terminal")
                 p.message += f" ({p.hint})"  # in every format, as a refusal by the gate is
-    for p in problems:
-        doc = project.docs.get(p.file)
-        if p.fix and p.fix.edits and doc is not None and _lone_cr(doc.text):
-            # Lines a fix adds would end in LF, and the line-finding of every fix reads LF or CRLF:
-            # reported, not edited (a fix must leave every line it does not touch as it was).
-            p.fix, p.hint = None, "not fixed: the file's lines end in a lone CR, which polyfix does not edit: convert them to LF or CRLF"
-            p.message += f" ({p.hint})"
     if options.fixable is not None:
         for p in problems:
             if p.code not in options.fixable:

@@ -71,8 +71,9 @@ _PLACEHOLDER = on_first_use(r"\.\.\.|…|x{3,}|\*{3,}|<[^<>]+>|^\s*(?:change[-_ 
                             r"dummy|example|none|null|your[-_ ].*|your[A-Z].*|insert[-_ ].*)\s*$", re.I)
 _ENV_VARIABLE = on_first_use(r"\$\{?[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}?", needs=("$",))  # $DB_PASSWORD, ${TOKEN:-x}
 _URL_PASSWORD = on_first_use(r"[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@{}]*:([^@\s/{}]+)@", needs=("@",))
-# A secret in a URL's query string: `?api_key=…`, `&token=…`.
-_URL_QUERY = on_first_use(r"[?&](?:api[_-]?key|apikey|access[_-]?token|token|secret|password|key)=([^&#\s{}]+)", re.I,
+# A secret in a URL's query string: `?api_key=…`, `&token=…`; up to a quote too, which closes the
+# URL in a command (`--source 'https://…?token=x'`): the quote is the shell's, not the secret's.
+_URL_QUERY = on_first_use(r"[?&](?:api[_-]?key|apikey|access[_-]?token|token|secret|password|key)=([^&#\s{}'\"]+)", re.I,
                           needs=("=",))
 _CMD_TOKEN = on_first_use(r"(?:--(?:auth-?token|token|password|api-?key)[= ]|add-authtoken\s+)([^\s\"'{}]+)",
                           needs=("--", "add-authtoken"))
