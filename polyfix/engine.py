@@ -571,18 +571,8 @@ def _fix_file(path: str, fixes: list[Problem], docs, result: FileResult, trials:
         chosen = good
         text, (failure, root, data) = _try(doc, chosen, trials, path)
         if failure is not None:
-            # Fixes that each hold alone but clash together (one removes the `params:` another adds
-            # to): each joins only while the text still holds; the others wait for the next pass,
-            # which finds their problems again in the fixed text.
-            kept: list[Problem] = []
-            for p in good:
-                if _try(doc, kept + [p])[1][0] is None:
-                    kept.append(p)
-            chosen = kept
-            text, (failure, root, data) = _try(doc, chosen, trials, path)
-            if failure is not None:
-                _once(result.errors, f"internal error: fixes dropped together: {failure}")
-                return False
+            _once(result.errors, f"internal error: fixes dropped together: {failure}")
+            return False
     result.after = (BOM if doc.bom else "") + doc.unmask(text)
     trial = (trials or {}).get((path, text))
     if trial is not None and trial.root is root:  # the gate's document, with what it derived

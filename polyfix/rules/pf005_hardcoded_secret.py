@@ -137,9 +137,7 @@ def _find(doc, d):
             out.append(_Found(node, path, v, _secret_id(label, d, rel), True, what))
             continue
         # Below, each secret a string holds is checked on its own (`_skipped`): a reference next
-        # to it (one fixed in an earlier pass) does not hide the next one. Every kind is looked for
-        # in every string: a secret found only after another one's fix, in a later pass, would be
-        # missing from the report and from the secrets that output masks.
+        # to it (one fixed in an earlier pass) does not hide the next one.
         m = _URL_PASSWORD.search(v)
         if m and not _skipped(m.group(1)) and not re.fullmatch(r"\$\{?\w+\}?", m.group(1)):
             base = re.sub(r"[-_](URL|URI|DSN|CONNECTION[-_]STRING)$", "", label or "", flags=re.I)
@@ -147,6 +145,7 @@ def _find(doc, d):
             where = f"env `{label}`" if env_name else f"`{label}`" if label else "a string"
             what = f"the password in the URL of {where}"
             out.append(_Found(node, path, m.group(1), name, False, what))
+            continue
         queried = [q for q in _URL_QUERY.finditer(v) if not _skipped(q.group(1))]
         if queried:
             base = re.sub(r"[-_](URL|URI|ENDPOINT)$", "", label or "", flags=re.I)
@@ -154,6 +153,7 @@ def _find(doc, d):
                 kind = _kebab(q.group(0)[1:].split("=", 1)[0])
                 name = f"{_kebab(base) or _context(d, rel)}-{kind}"
                 out.append(_Found(node, path, q.group(1), name, False, f"the `{kind}` in the query of a URL"))
+            continue
         if "cmd" in rel:
             found_here = []
             for m in _CMD_TOKEN.finditer(v):  # every secret on the line, not only the first
