@@ -10,10 +10,11 @@ import functools
 
 from .document import entries, get, is_map, is_seq, items, text_value
 from .edits import Edit, eol_of, indent_width, insert_after, item_prefix, seq_offset
+from .pattern import LETTERS, LETTERS_DIGITS
 from .project import Definition
 
-_PLAIN_FIRST = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_"
-_PLAIN_REST = _PLAIN_FIRST + "0123456789./-"
+_PLAIN_FIRST = LETTERS + "_"
+_PLAIN_REST = LETTERS_DIGITS + "_./-"
 
 
 @functools.lru_cache(maxsize=64)  # asked for every fix in a file: its text is counted once

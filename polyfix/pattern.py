@@ -121,8 +121,9 @@ def has_mask_chars(text: str) -> bool:
 
 # ---- names from labels, without patterns ----
 
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"  # ASCII only, as `[A-Za-z]`
 LOWER_DIGITS = "abcdefghijklmnopqrstuvwxyz0123456789"
-LETTERS_DIGITS = LOWER_DIGITS + "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+LETTERS_DIGITS = LETTERS + "0123456789"
 
 
 def runs(text: str, keep: str) -> list[str]:

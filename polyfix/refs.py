@@ -1,7 +1,7 @@
 """The reference syntaxes of Polytope scalars (docs/polytope.md, "References")."""
 from __future__ import annotations
 
-from .pattern import mask_aware
+from .pattern import LETTERS_DIGITS, mask_aware
 
 # A whole scalar or an interpolation that is a reference: `pt.param x`, `"#pt-param x"`, `{pt.input x}`.
 # One pattern for every kind of reference, the rules telling the kinds apart by the word: each
@@ -14,7 +14,7 @@ VALUE_WORDS = ("pt.value", "#pt-value")
 # Every reference or interpolation holds one of these; `{pt.` (any interpolation) is looked for apart.
 _REFERENCE_WORDS = ("#pt-", "pt.param", "pt.value", "pt.secret", "pt.input")
 CODE_PREFIXES = ("#pt-js", "#pt-clj", "pt.js", "pt.clj", "#pt-py")
-NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+NAME_CHARS = frozenset(LETTERS_DIGITS + "_.-")
 
 
 def param_ref(s) -> str | None:

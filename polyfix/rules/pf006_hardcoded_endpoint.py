@@ -83,7 +83,7 @@ import re
 from ..declare import declaration, declared, hash_style, prefers_inputs, use_inputs, whole_reference
 from ..document import entries, get, is_map, is_scalar, items, text_value, value
 from ..edits import Edit
-from ..pattern import has_mask_chars, kebab, on_first_use
+from ..pattern import LETTERS, LETTERS_DIGITS, has_mask_chars, kebab, on_first_use
 from ..problem import SAFE, Fix, at_node
 from ..project import Project
 from ..refs import has_reference, is_code, param_ref
@@ -110,9 +110,8 @@ class _Endpoint:
         self.scheme, self.user, self.host, self.port, self.rest = scheme, user, host, port, rest
 
 
-_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-_SCHEME_CHARS = _LETTERS + "0123456789+.-"
-_HOST_CHARS = _LETTERS + "0123456789_-."
+_SCHEME_CHARS = LETTERS_DIGITS + "+.-"
+_HOST_CHARS = LETTERS_DIGITS + "_-."
 
 
 def _endpoint(s: str) -> _Endpoint | None:
@@ -121,7 +120,7 @@ def _endpoint(s: str) -> _Endpoint | None:
     `[A-Za-z][A-Za-z0-9+.-]*`, user `[^/@\\s]*@`, host `\\[[0-9a-fA-F:]+\\]` or `[A-Za-z0-9_.-]+`, port
     `[0-9]+`, rest `[/?#]` and more up to the end of the line), which costs 0.3 ms to compile."""
     colon = s.find(":")
-    scheme = s[:colon] if colon > 0 and s.startswith("//", colon + 1) and s[0] in _LETTERS and \
+    scheme = s[:colon] if colon > 0 and s.startswith("//", colon + 1) and s[0] in LETTERS and \
         not s[1:colon].lstrip(_SCHEME_CHARS) else None
     start = colon + 3 if scheme else 0
     # With the user first, as the pattern tries it; without, when the rest fails to read then.
@@ -445,8 +444,6 @@ def _problems_for(doc, file, d, found, inputs: bool, passed: set = frozenset()) 
         hint = "" if this_fix else (f.hint or f"{kind} `{name}` is already declared: use it by hand")
         out.append(at_node(CODE, NAME, msg, file, doc, f.node, this_fix, hint=hint))
     return out
-
-
 
 
 def _fix(doc, d, found, inputs: bool) -> Fix | None:

@@ -57,7 +57,6 @@ Fix (safe)
 """
 from __future__ import annotations
 
-
 from .. import builtins
 from ..document import entries, get, is_map, is_scalar, is_seq, items, text_value
 from ..edits import Edit, content_end, delete_entry, delete_item
