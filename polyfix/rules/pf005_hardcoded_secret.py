@@ -157,10 +157,14 @@ def _find(doc, d):
         if "cmd" in rel:
             found_here = []
             for m in _CMD_TOKEN.finditer(v):  # every secret on the line, not only the first
-                found_here.append((m.group(1), m.group(0)))
-            if not found_here and isinstance(key, int) and key > 0:  # a list cmd: [--token, X]
-                prev = text_value(items(_at(d.node, rel[:-1]))[key - 1])
-                if prev and _CMD_FLAG.search(prev):
+                # After a space, a word that starts with a dash is the next option: `pg_dump
+                # --password --dbname …` asks for the password (taking `--dbname` would drop it).
+                if not (m.group(1).startswith("-") and not m.group(0)[:-len(m.group(1))].endswith("=")):
+                    found_here.append((m.group(1), m.group(0)))
+            at = rel[-1]  # a list's item has no key: its index ends its path
+            if not found_here and isinstance(at, int) and at > 0:  # a list cmd: [--token, X]
+                prev = text_value(items(_at(d.node, rel[:-1]))[at - 1])
+                if prev and _CMD_FLAG.search(prev) and (prev.endswith("=") or not v.lstrip().startswith("-")):
                     found_here.append((v.strip(), prev))
             program = re.match(r"\s*(?:\S*/)?([a-z][a-z0-9-]*)\s", v) if found_here else None
             for token, flag_text in found_here:
