@@ -763,12 +763,16 @@ def _write_all(changed, identities: dict, errors: list[str], human: list[str]) -
         except ValueError:  # not the main thread: signals keep their default meaning
             pass
     failed: set[str] = set()
+    held = _held_groups(changed)
     try:
         for r in changed:
             if caught:
                 failed.add(r.path)
                 continue
-            failure = _write(r, identities.get(r.path))
+            blocker = held.get(r.group) if _text_changed(r) else None
+            failure = _write(r, identities.get(r.path)) if blocker in (None, r.path) else (
+                f"not written: {report.display_path(blocker)}, of the same include group, is read-only, "
+                f"and the fixes of a group are written together or not at all")
             if failure:
                 failed.add(r.path)
                 errors.append(f"{report.display_path(r.path)}: error: {failure}")
@@ -783,6 +787,25 @@ def _write_all(changed, identities: dict, errors: list[str], human: list[str]) -
     return failed
 
 
+def _text_changed(r: engine.FileResult) -> bool:
+    return r.after is not None and r.after != r.before
+
+
+def _held_groups(changed) -> dict[str, str]:
+    """Include group → a read-only file of it that a fix changed. The gate proved the group's fixes
+    together: written in part, the project would be one it never checked."""
+    held: dict[str, str] = {}
+    for r in changed:
+        if r.group and r.group not in held and _text_changed(r):
+            try:
+                real = os.path.realpath(r.path)
+                if not os.access(real, os.W_OK) or not os.stat(real).st_mode & 0o222:
+                    held[r.group] = r.path
+            except OSError:  # gone: its own write says so
+                pass
+    return held
+
+
 class _NotWritten(Exception):
     """A file polyfix must not replace; the message says why."""
 
@@ -790,7 +813,7 @@ class _NotWritten(Exception):
 def _write(r: engine.FileResult, identity: tuple | None = None) -> str | None:
     """Write one result atomically (text, then mode); a failure message, or None."""
     try:
-        if r.after is not None and r.after != r.before:
+        if _text_changed(r):
             real = os.path.realpath(r.path)
             _atomic_write(real, r.before.encode("utf-8"), r.after.encode("utf-8"), identity)
         if r.new_mode is not None and r.new_mode != r.old_mode:

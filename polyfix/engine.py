@@ -40,6 +40,7 @@ class FileResult:
     secrets_before: list[tuple[int, int, str]] = new(list)
     secrets_after: list[tuple[int, int, str]] = new(list)
     identity: tuple = ()  # a script's discover.identity() as probed: --write checks it again
+    group: str = ""  # a YAML file's include group (engine.include_groups): --write writes it whole or not at all
 
     @property
     def changed(self) -> bool:
@@ -172,6 +173,9 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
         elif p.fix and p.fix.python is not None and read:
             text = read_now(p.fix_target) or ""
             p.fix.located = [(*_line_col(text, e.start), *_line_col(text, e.end), e.text) for e in p.fix.edits]
+    for path, result in results.items():
+        if path in docs or path in parse_errors:
+            result.group = groups.get(path, path)
     for path, mode in modes.items():
         if results[path].old_mode is None and probe:  # a checked file a chmod covers: its mode as found
             results[path].old_mode = probe(path).mode

@@ -99,6 +99,32 @@ def test_a_read_only_file_is_reported_not_replaced(tmp_path, polyfix):
     assert "no problems remain" not in r.out
 
 
+_STACK_WITH_INLINE_STEP = ("tools:\n  stack:\n    run:\n      - tool: other\n      - tool: polytope/python\n"
+                           "        args: { image: python:3.12, cmd: ./bin/a }\n")
+
+
+def test_an_include_group_with_a_read_only_file_is_written_whole_or_not_at_all(tmp_path, polyfix):
+    # The gate proves an include group's fixes together; the other group's fixes still apply.
+    root = tmp_path / "polytope.yml"
+    root.write_text("include:\n  - sub\n" + _STACK_WITH_INLINE_STEP)
+    (tmp_path / "sub").mkdir()
+    sub = tmp_path / "sub" / "polytope.yml"
+    sub.write_text(_STACK_WITH_INLINE_STEP.replace("stack:", "sub-stack:"))
+    sub.chmod(0o444)
+    (tmp_path / "other").mkdir()
+    other = tmp_path / "other" / "polytope.yml"
+    other.write_text(_STACK_WITH_INLINE_STEP)
+    before = root.read_text(), sub.read_text()
+    r = polyfix(tmp_path, "--select", "PF007", "--write")
+    assert r.code == 2
+    assert ("polytope.yml: error: not written: sub/polytope.yml, of the same include group, is read-only, "
+            "and the fixes of a group are written together or not at all") in r.err
+    assert "sub/polytope.yml: error: not written: the file is read-only" in r.err
+    assert (root.read_text(), sub.read_text()) == before
+    assert "  python:\n" in other.read_text()  # another project, fixed as before
+    assert "Fixed 1 problem; 2 remaining; 2 files not written." in r.out
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user needs root")
 def test_the_owner_is_kept(tmp_path, polyfix):
     target = tmp_path / "polytope.yml"
