@@ -392,6 +392,14 @@ USAGE = """Usage: polyfix server [--stdio]
 """
 
 
+_shut_down: list[bool] = []  # the client asked for a shutdown before exit
+
+
+@server.feature(lsp.SHUTDOWN)
+def shutdown(_ls: LanguageServer, _params) -> None:
+    _shut_down.append(True)
+
+
 def main(args: list[str]) -> int:
     if any(a in ("-h", "--help") for a in args):
         print(USAGE, end="")
@@ -401,4 +409,6 @@ def main(args: list[str]) -> int:
         print(USAGE + f"\nError: no such option: {unknown[0]}", file=sys.stderr)
         return 2
     server.start_io()
-    return 0
+    # The protocol's rule: 0 after a shutdown request, 1 when the server ends without one (an exit
+    # notification alone, or the client gone): an editor tells a crash from a normal stop by it.
+    return 0 if _shut_down else 1

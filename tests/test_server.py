@@ -231,3 +231,25 @@ async def test_an_unused_suppression_is_removed_not_ignored(client: LanguageClie
     offered = await actions(client, path, found[0].range.start.line, only=[lsp.CodeActionKind.QuickFix])
     assert [a.title for a in offered] == ["PF100: Remove the unused suppression"]
     assert apply(text, offered[0].edit.changes[from_fs_path(str(path))]) == FIXED
+
+
+def _lsp_frames(*messages: dict) -> bytes:
+    import json
+
+    return b"".join(b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+                    for body in (json.dumps(m).encode() for m in messages))
+
+
+@pytest.mark.parametrize("shutdown, code", [(True, 0), (False, 1)])
+async def test_the_exit_code_says_whether_a_shutdown_came_first(shutdown, code):
+    # The protocol's rule: exit after shutdown is a normal stop (0), exit alone is not (1).
+    messages = [{"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                 "params": {"capabilities": {}, "processId": None, "rootUri": None}},
+                {"jsonrpc": "2.0", "method": "initialized", "params": {}}]
+    if shutdown:
+        messages.append({"jsonrpc": "2.0", "id": 2, "method": "shutdown"})
+    messages.append({"jsonrpc": "2.0", "method": "exit"})
+    done = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "polyfix", "server"],
+                                   input=_lsp_frames(*messages), capture_output=True, timeout=60)
+    assert done.returncode == code, done.stderr
+    assert b'"id": 1' in done.stdout and (b'"id": 2' in done.stdout) == shutdown
