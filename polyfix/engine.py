@@ -156,8 +156,12 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
     noted = [r for path, r in results.items() if r.note_spots and path in docs]
     if noted:  # every file of the run: an include group shares its values
         texts = [d.unmask(d.text) for d in docs.values()]
+        # A later pass may have given a param the default a note asks for (PF009, from its callers).
+        gives = any(note.startswith("give ") for r in noted for _at, note in r.note_spots)
+        final = project_now(docs, first) if gives else None
         for result in noted:
-            result.notes = _notes(docs[result.path], result.note_spots, texts)
+            definitions = final.definitions.get(result.path, []) if final else []
+            result.notes = _notes(docs[result.path], result.note_spots, texts, definitions)
     # What remains fixable is judged too, so a report offers exactly the fixes --write applies.
     gate.judge([p for p in problems if p.fix], docs)
     # Otherwise the last pass applied nothing: its problems are what remains.
@@ -593,13 +597,18 @@ def _fix_file(path: str, fixes: list[Problem], docs, result: FileResult, trials:
     return True
 
 
-def _notes(doc: Document, spots: list[tuple[int, str]], texts: list[str]) -> list[tuple[int, str]]:
+def _notes(doc: Document, spots: list[tuple[int, str]], texts: list[str], definitions=()) -> list[tuple[int, str]]:
     """The notes left for the user in a fixed file, by line, each once. A `pt value set` or `pt secret
     set` line only while some file of the run may still read that value or secret (`texts`, unmasked):
-    a later pass may have made the reference a param with a default (PF001 after PF025)."""
+    a later pass may have made the reference a param with a default (PF001 after PF025). A "give
+    param x a default" line only while the file's spec (`definitions`) still has none for it."""
     out: dict[str, int] = {}
     for at, note in sorted(spots):
         to_set = re.fullmatch(r"pt (value|secret) set (.+) <value>", note)
+        give = re.match(r"give (?:param|input) `(.+?)` of (\w+) `(.+?)` a default: ", note)
+        if give and any(d.kind == give[2] and doc.unmask(d.name) == give[3] and d.param_default(give[1]) is not None
+                        for d in definitions):
+            continue
         if to_set is None or _read(*to_set.groups(), texts):
             out.setdefault(note, doc.line_col(at)[0])
     return sorted((line, note) for note, line in out.items())

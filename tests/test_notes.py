@@ -61,3 +61,32 @@ def test_a_note_stays_while_code_or_another_file_of_the_group_reads_the_value(po
         "            - { name: B")[0].replace("pt.values", "pt.value"))
     (tmp_path / "polytope.yml").write_text("include:\n  - sub/polytope.yml\n" + spec)
     assert _still_to_do(polyfix(tmp_path, "--write", "--unsafe-fixes")) == ["polytope.yml:12: pt value set db-host <value>"]
+
+
+CALLED_WITH_A_LITERAL = """\
+templates:
+  - id: stack
+    run:
+      - { module: api, args: { db-host: postgres } }
+modules:
+  - id: api
+    module: polytope/python
+    args:
+      image: python:3.12
+      env: [{ name: DB_HOST, value: pt.value db-host }]
+"""
+
+
+def test_no_note_asks_for_a_default_a_later_pass_gave(polyfix, tmp_path):
+    # PF001 declares `db-host` with no default it knows and notes that it needs one; the next pass's
+    # PF009 gives it the literal every caller passes. Without PF009, the note stays.
+    (tmp_path / "polytope.yml").write_text(CALLED_WITH_A_LITERAL)
+    fixed = polyfix(tmp_path, "--write", "--unsafe-fixes")
+    assert "        type: [default, str, postgres]\n" in (tmp_path / "polytope.yml").read_text()
+    assert "fixed polytope.yml (PF001, PF009)" in fixed.out
+    assert "Still to do by hand" not in fixed.out + fixed.err
+    (tmp_path / "polytope.yml").write_text(CALLED_WITH_A_LITERAL)
+    alone = polyfix(tmp_path, "--write", "--unsafe-fixes", "--select", "PF001")
+    assert "        type: str\n" in (tmp_path / "polytope.yml").read_text()
+    assert _still_to_do(alone) == ["polytope.yml:6: give param `db-host` of module `api` a default: "
+                                   "type: [default, str, <value>]"]
