@@ -47,8 +47,17 @@ def moved(index: int, edits: list[Edit]) -> int:
     return index + sum(len(e.text) - (e.end - e.start) for e in edits if e.end <= index)
 
 
+def clash(x: Edit, y: Edit) -> bool:
+    """Whether two edits cannot be proven apart and applied together: they overlap, start at one
+    place, or one inserts where the other's change ends. Text inserted just after lines another fix
+    removes or moves lands in what is left there (PF001 adding a param below the `params:` that
+    PF008 removes, PF002 adding an arg below args that PF007 moves): the file would not parse."""
+    return (x.start < y.end and y.start < x.end or x.start == y.start
+            or y.start == y.end == x.end > x.start or x.start == x.end == y.end > y.start)
+
+
 def overlaps(a: list[Edit], b: list[Edit]) -> bool:
-    return any(x.start < y.end and y.start < x.end or x.start == y.start for x in a for y in b)
+    return any(clash(x, y) for x in a for y in b)
 
 
 def _line_start(text: str, index: int) -> int:

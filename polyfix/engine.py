@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from . import suppress, validate, verify
 from .document import BOM, MASK_TOKEN, Document, ParseError, compose, parse
-from .edits import Edit, apply_edits, moved, overlaps
+from .edits import Edit, apply_edits, clash, moved, overlaps
 from .problem import SAFE, Problem
 from .project import Project, ScriptInfo, include_targets
 from .record import new, record
@@ -392,7 +392,7 @@ def _by_target(problems: list[Problem]) -> dict[str, list[Problem]]:
 
 
 def _non_overlapping(fixes: list[Problem]) -> list[Problem]:
-    """The fixes, in order, that overlap none chosen before them (edits.overlaps); a fix whose edits
+    """The fixes, in order, that clash with none chosen before them (edits.clash); a fix whose edits
     are those of a chosen one (one edit fixing two problems) is chosen too. The chosen edits are
     kept sorted, so a big file's thousand fixes are not each compared with every other."""
     chosen: list[Problem] = []
@@ -402,12 +402,11 @@ def _non_overlapping(fixes: list[Problem]) -> list[Problem]:
     longest = 0
 
     def hits(y: Edit) -> bool:
-        # Only an edit starting before y ends (or where y starts) can overlap it, and none that
-        # ends before y starts: no chosen edit is longer than `longest`.
-        j = max(bisect.bisect_left(starts, y.end), bisect.bisect_right(starts, y.start)) - 1
+        # Only an edit starting where y ends or before can clash with it, and none that ends
+        # before y starts: no chosen edit is longer than `longest`.
+        j = bisect.bisect_right(starts, y.end) - 1
         while j >= 0 and spans[j].start + longest >= y.start:
-            x = spans[j]
-            if x.start < y.end and y.start < x.end or x.start == y.start:
+            if clash(spans[j], y):
                 return True
             j -= 1
         return False

@@ -287,6 +287,19 @@ def test_choosing_fixes_by_sorted_edits_chooses_what_pairwise_comparison_chooses
     assert [id(p) for p in engine._non_overlapping(problems)] == [id(p) for p in _non_overlapping_by_pairs(problems)]
 
 
+def test_an_insertion_where_another_edit_ends_clashes_with_it():
+    # Text inserted just after lines another fix removes lands in what is left there (PF001's new
+    # param below the `params:` PF008 removes): the two wait for separate passes.
+    from polyfix.edits import Edit, clash
+
+    removed, inserted = Edit(10, 40, ""), Edit(40, 40, "      - id: x\n")
+    assert clash(removed, inserted) and clash(inserted, removed)
+    assert clash(Edit(10, 10, "a"), Edit(10, 10, "b"))  # two insertions at one place
+    assert not clash(Edit(10, 20, "a"), Edit(20, 30, "b"))  # neighbouring replacements apply together
+    assert not clash(Edit(10, 10, "a"), Edit(11, 11, "b"))
+    assert not clash(Edit(40, 40, "a"), Edit(41, 50, ""))
+
+
 def test_a_run_leaves_objects_its_caller_froze_frozen(polyfix, tmp_path):
     import gc
 
