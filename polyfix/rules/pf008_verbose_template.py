@@ -40,7 +40,7 @@ Example
 
 Fix (safe)
     Removes the `id:` entry, writes a `{module: X}` step as `- X` (both in one edit where a step has
-    both), and removes the unused param (the `params:` key when it was the only one). Steps keep
+    both), and removes the unused param (the `params:` key when every param goes). Steps keep
     their ids: an id is removed only where the step's id stays the same, or where nothing refers to
     it. Not fixed: a param that a caller passes in its `args:` (remove it there too), and params of a
     template holding code (`#pt-js …`), which may read params in ways polyfix cannot follow. In a
@@ -217,21 +217,26 @@ def _unused_params(project: Project, doc, d):
     rest = rest.replace(text[key_node.start_mark.index:key_node.end_mark.index], "", 1)
     if any(p in text[start:end] for p in CODE_PREFIXES):
         return
+    path = d.path + ("params",)
+    unused = []  # (index, spec, name, whether a caller passes it)
     for j, spec in enumerate(specs):
         name = text_value(get(spec, "id"))
-        if not name or _mentions(rest, name):
-            continue
-        passed = [c for c in project.callers(d) if get(c.args, name) is not None or not is_map(c.args) and c.args is not None]
-        path = d.path + ("params",)
-        fix = None
-        if not passed:
-            if len(specs) == 1:
-                index = next(k for k, (key, _v) in enumerate(entries(d.node)) if key is key_node)
-                edit = delete_entry(text, d.node, index)
-                fix = Fix("Remove `params:`", edits=[edit], deletes=[path]) if edit else None
-            else:
-                edit = delete_item(text, params, j)
-                fix = Fix(f"Remove the param `{name}`", edits=[edit], deletes=[path + (j,)]) if edit else None
+        if name and not _mentions(rest, name):
+            unused.append((j, spec, name, any(get(c.args, name) is not None or not is_map(c.args) and c.args is not None
+                                              for c in project.callers(d))))
+    # When every param goes, one fix shared by their problems removes `params:`: items removed one
+    # by one would each hold alone, and together leave an empty `params:`.
+    every = sum(not passed for *_rest, passed in unused) == len(specs)
+    whole = None
+    if every:
+        index = next(k for k, (key, _v) in enumerate(entries(d.node)) if key is key_node)
+        edit = delete_entry(text, d.node, index)
+        whole = Fix("Remove `params:`", edits=[edit], deletes=[path]) if edit else None
+    for j, spec, name, passed in unused:
+        fix = whole
+        if not passed and not every:
+            edit = delete_item(text, params, j)
+            fix = Fix(f"Remove the param `{name}`", edits=[edit], deletes=[path + (j,)]) if edit else None
         msg = f"template `{d.name}` declares the param `{name}`, which nothing in it uses"
         hint = "remove it, and the args that pass it" if passed else ("" if fix else "remove it by hand")
         if passed:
