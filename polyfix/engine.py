@@ -218,7 +218,10 @@ class _Gate:
         The fixes are tried together; each new error is blamed on the fix it comes from (below),
         that fix is rejected, and the rest are tried together again until nothing new is found.
         Fixes that overlap others are judged the same way in a batch of their own. A rejection
-        holds for the rest of the run. The cost is a few trials per batch, not one per fix."""
+        holds for this pass: the next one judges the fix again on the text the other fixes made
+        (where they can make it hold), as a second run would. The cost is a few trials per batch,
+        not one per fix."""
+        self.rejected.clear()
         by_fix: dict[int, list[Problem]] = {}
         for p in problems:
             if p.fix and p.fix.edits and p.fix_target in docs and id(p.fix) not in self.judged:
