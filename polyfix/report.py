@@ -124,6 +124,8 @@ def masked_lines(text: str | None, spans) -> str | None:
     lines = text.splitlines(keepends=True)
     for first, last, literal in spans:
         pieces = [piece.strip() for piece in literal.splitlines() if piece.strip()]
+        # A quoted scalar holds the literal escaped: `\\` and `\"` in double quotes, `''` in single ones.
+        pieces += [*(p.replace("\\", "\\\\").replace('"', '\\"') for p in pieces), *(p.replace("'", "''") for p in pieces)]
         for i in range(first - 1, min(last, len(lines))):
             lines[i] = mask(lines[i], pieces)
     return "".join(lines)

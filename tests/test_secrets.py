@@ -64,6 +64,17 @@ def test_dry_run_to_a_pipe_is_masked(project, polyfix):
     assert (project / "polytope.yml").read_text() == SPEC
 
 
+def test_dry_run_to_a_pipe_masks_a_value_written_escaped(tmp_path, polyfix):
+    # In quotes the file holds the value escaped: `\\` and `\"` in double quotes, `''` in single ones.
+    write(tmp_path / "polytope.yml", SPEC.replace("'Password1'", "'it''s-Passw0rd'").replace(
+        "postgres://app:hunter2@", 'postgres://app:hun\\\\ter\\"2@'))
+    r = polyfix(tmp_path, "--dry-run", "--unsafe-fixes")
+    assert "-            - { name: CLIENT_SECRET, value: '****' }" in r.out.splitlines()
+    # not fixed (escapes in the way), shown as a line around the fixed one
+    assert '             - { name: DATABASE_URL, value: "postgres://app:****@postgres:5432/app" }' in r.out.splitlines()
+    assert not any(v in r.out + r.err for v in ("Passw0rd", "hun", "ter"))
+
+
 def test_dry_run_on_a_terminal_shows_the_file(project, polyfix, monkeypatch):
     monkeypatch.setattr(cli, "_terminal", lambda err=False: True)
     monkeypatch.setenv("NO_COLOR", "1")
