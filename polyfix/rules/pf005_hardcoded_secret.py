@@ -138,8 +138,11 @@ def _find(doc, d):
             continue
         # Below, each secret a string holds is checked on its own (`_skipped`): a reference next
         # to it (one fixed in an earlier pass) does not hide the next one.
-        m = _URL_PASSWORD.search(v)
-        if m and not _skipped(m.group(1)) and not re.fullmatch(r"\$\{?\w+\}?", m.group(1)):
+        # The first URL whose password is written out: one read from the environment before it
+        # (`postgres://a:$PGPASS@…`) does not hide it.
+        m = next((u for u in _URL_PASSWORD.finditer(v)
+                  if not _skipped(u.group(1)) and not re.fullmatch(r"\$\{?\w+\}?", u.group(1))), None)
+        if m:
             base = re.sub(r"[-_](URL|URI|DSN|CONNECTION[-_]STRING)$", "", label or "", flags=re.I)
             name = _kebab(base) + "-password" if base else _context(d, rel) + "-password"
             where = f"env `{label}`" if env_name else f"`{label}`" if label else "a string"
