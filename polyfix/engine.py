@@ -39,6 +39,7 @@ class FileResult:
     # where output masks it
     secrets_before: list[tuple[int, int, str]] = new(list)
     secrets_after: list[tuple[int, int, str]] = new(list)
+    hidden: list[str] = new(list)  # more secret literals, not reported yet (Problem.hidden): masked as well
     identity: tuple = ()  # a script's discover.identity() as probed: --write checks it again
     group: str = ""  # a YAML file's include group (engine.include_groups): --write writes it whole or not at all
 
@@ -192,6 +193,7 @@ def _keep_secrets(problems: list[Problem], results: dict[str, FileResult], first
     for p in problems:
         if p.secret and p.file in results:
             results[p.file].secrets.setdefault(*p.secret)
+            results[p.file].hidden += [v for v in p.hidden if v not in results[p.file].hidden]
             if first:
                 results[p.file].secrets_before.append((p.line, p.end_line, p.secret[1]))
 

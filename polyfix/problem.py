@@ -57,6 +57,9 @@ class Problem:
     # ("tools", "api")): the spec it stands in, and the one it calls. The gate blames fixes by it.
     involves: frozenset = frozenset()
     secret: tuple[str, str] | None = None  # (name, value) of a secret literal: never printed (PF005)
+    # Other secret literals of the same string, found in a later pass once this one is fixed: never
+    # printed either, before then too
+    hidden: tuple = ()
 
     @property
     def fix_target(self) -> str:

@@ -123,12 +123,29 @@ def masked_lines(text: str | None, spans) -> str | None:
         return text
     lines = text.splitlines(keepends=True)
     for first, last, literal in spans:
-        pieces = [piece.strip() for piece in literal.splitlines() if piece.strip()]
-        # A quoted scalar holds the literal escaped: `\\` and `\"` in double quotes, `''` in single ones.
-        pieces += [*(p.replace("\\", "\\\\").replace('"', '\\"') for p in pieces), *(p.replace("'", "''") for p in pieces)]
+        pieces = _written_forms(literal)
         for i in range(first - 1, min(last, len(lines))):
             lines[i] = mask(lines[i], pieces)
     return "".join(lines)
+
+
+def _written_forms(literal: str) -> list[str]:
+    """The pieces of a literal (a line each) as a file may write them: as they are, and escaped as a
+    quoted scalar holds them (`\\` and `\"` in double quotes, `''` in single ones)."""
+    pieces = [piece.strip() for piece in literal.splitlines() if piece.strip()]
+    return [*pieces, *(p.replace("\\", "\\\\").replace('"', '\\"') for p in pieces),
+            *(p.replace("'", "''") for p in pieces)]
+
+
+def spans_holding(text: str | None, literals) -> list[tuple[int, int, str]]:
+    """(line, line, literal) for every line of `text` that holds a piece of one of the literals: where
+    a secret found only in a later pass (the second secret of a string, found once the first was
+    fixed) stood in the text as read."""
+    if not text or not literals:
+        return []
+    forms = {literal: _written_forms(literal) for literal in literals}
+    return [(n, n, literal) for n, line in enumerate(text.splitlines(), 1)
+            for literal, written in forms.items() if any(w in line for w in written)]
 
 
 def summary(problems: int, fixable: int, unsafe: int, fixed: int, mode: str, errors: int = 0,

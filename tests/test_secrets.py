@@ -75,6 +75,28 @@ def test_dry_run_to_a_pipe_masks_a_value_written_escaped(tmp_path, polyfix):
     assert not any(v in r.out + r.err for v in ("Passw0rd", "hun", "ter"))
 
 
+TWO_IN_ONE = """\
+tools:
+  sync:
+    run:
+      - tool: polytope/container
+        args:
+          image: alpine
+          cmd: curl 'https://x.example/?api_key=QWE987rty' && ./sync --token abc123xyz
+"""
+
+
+@pytest.mark.parametrize("args", [("--output-format", "json"), ("--output-format", "json", "--unsafe-fixes"),
+                                  ("--dry-run", "--unsafe-fixes"), ("--dry-run", "--output-format", "json")])
+def test_a_second_secret_of_a_string_is_masked_before_it_is_reported(tmp_path, polyfix, args):
+    # One secret of a string is reported a pass; the fix of the first rewrites the whole string, the
+    # second (found in the next pass) in it: it must not show in that fix's content or the diff.
+    write(tmp_path / "polytope.yml", TWO_IN_ONE)
+    r = polyfix(tmp_path, *args)
+    assert "pt.secret cmd-api-key" in r.out + r.err
+    assert "QWE987rty" not in r.out + r.err and "abc123xyz" not in r.out + r.err
+
+
 def test_dry_run_on_a_terminal_shows_the_file(project, polyfix, monkeypatch):
     monkeypatch.setattr(cli, "_terminal", lambda err=False: True)
     monkeypatch.setenv("NO_COLOR", "1")

@@ -101,6 +101,8 @@ def check(project: Project, files) -> list:
             hint = "" if fix else f"run `pt secret set {name} <value>` and use the secret by hand"
             p = at_node(CODE, NAME, msg, file, doc, f.node, fix, hint=hint)
             p.secret = (name, f.secret)
+            if f.whole is False:  # a part of a string: what else it holds, found once this is fixed
+                p.hidden = tuple(x for x in _literals_in(f.node.value) if x != f.secret)
             problems.append(p)
     return problems
 
@@ -158,12 +160,7 @@ def _find(doc, d):
                 out.append(_Found(node, path, q.group(1), name, False, f"the `{kind}` in the query of a URL"))
             continue
         if "cmd" in rel:
-            found_here = []
-            for m in _CMD_TOKEN.finditer(v):  # every secret on the line, not only the first
-                # After a space, a word that starts with a dash is the next option: `pg_dump
-                # --password --dbname …` asks for the password (taking `--dbname` would drop it).
-                if not (m.group(1).startswith("-") and not m.group(0)[:-len(m.group(1))].endswith("=")):
-                    found_here.append((m.group(1), m.group(0)))
+            found_here = _cmd_tokens(v)  # every secret on the line, not only the first
             at = rel[-1]  # a list's item has no key: its index ends its path
             if not found_here and isinstance(at, int) and at > 0:  # a list cmd: [--token, X]
                 prev = text_value(items(_at(d.node, rel[:-1]))[at - 1])
@@ -178,6 +175,23 @@ def _find(doc, d):
                 name = f"{program.group(1) if program and token != v.strip() else _context(d, rel)}-{kind}"
                 out.append(_Found(node, path, token, name, token == v.strip(), "the token on this command line"))
     return out
+
+
+def _cmd_tokens(v: str) -> list[tuple[str, str]]:
+    """(token, the flag and token as written) of each `--token X`-like option of a command line."""
+    # After a space, a word that starts with a dash is the next option: `pg_dump --password
+    # --dbname …` asks for the password (taking `--dbname` would drop it).
+    return [(m.group(1), m.group(0)) for m in _CMD_TOKEN.finditer(v)
+            if not (m.group(1).startswith("-") and not m.group(0)[:-len(m.group(1))].endswith("="))]
+
+
+def _literals_in(v: str) -> list[str]:
+    """Every secret literal a string holds, of every kind (`_find` reports one a pass): URL
+    passwords, URL query secrets and command-line tokens."""
+    found = [m.group(1) for m in _URL_PASSWORD.finditer(v)]
+    found += [m.group(1) for m in _URL_QUERY.finditer(v)]
+    found += [token for token, _flag in _cmd_tokens(v)]
+    return [x for x in dict.fromkeys(found) if not _skipped(x) and not x.startswith("$")]
 
 
 def _at(node, rel):
