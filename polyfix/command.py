@@ -20,7 +20,8 @@ class _Command(click.Command):
             try:
                 from . import server
             except ImportError as e:
-                click.echo(f"error: `polyfix server` needs the server extra ({e}): pip install 'polyfix[server]'",
+                click.echo(f"error: `polyfix server` needs the server extra ({e}): install polyfix with it, "
+                           f"`pip install '.[server]'` from a checkout",
                            err=True)
                 sys.exit(2)
             sys.exit(server.main(args[1:]))

@@ -160,7 +160,8 @@ def summary(problems: int, fixable: int, unsafe: int, fixed: int, mode: str, err
             text = f"Found {_count(problems, 'problem')}" + (f" ({'; '.join(hints)})" if hints else "")
     else:
         verb = "Would fix" if mode == "dry-run" else "Fixed"
-        head = f"{verb} {_count(fixed, 'problem')}" if fixed else "Nothing to fix"
+        # Fixes found but not written (a read-only file) are no "nothing to fix".
+        head = f"{verb} {_count(fixed, 'problem')}" if fixed else "Nothing fixed" if not_written else "Nothing to fix"
         text = f"{head}; {problems} remaining" if problems else f"{head}; no problems remain"
         if not_written:
             text += f"; {_count(not_written, 'file')} not written"

@@ -1,4 +1,4 @@
-"""`polyfix server`: a language server over stdio, for editors (pygls; `pip install 'polyfix[server]'`).
+"""`polyfix server`: a language server over stdio, for editors (pygls: the `server` extra).
 
 A check covers the project the file belongs to: the open polytope files under its root, the polytope
 files above it and what they include, read from the editor's buffers when open, else from disk. Quick

@@ -84,7 +84,7 @@ def test_an_edit_saved_while_polyfix_runs_is_not_overwritten(tmp_path, polyfix, 
     assert "polytope.yml: error: not written: it changed since polyfix read it (run polyfix again)" in r.err
     assert target.read_text() == GOOD + "# saved by the user meanwhile\n"
     # PF003's fix and the PF008 fix it made possible stay undone: both count as remaining
-    assert "Nothing to fix; 2 remaining; 1 file not written. There was 1 error too (below)." in r.out
+    assert "Nothing fixed; 2 remaining; 1 file not written. There was 1 error too (below)." in r.out
     assert [p.name for p in tmp_path.iterdir()] == ["polytope.yml"]
 
 
