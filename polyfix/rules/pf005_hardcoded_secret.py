@@ -173,7 +173,8 @@ def _find(doc, d):
                 flag = re.search(r"auth-?token|token|password|api-?key", flag_text)
                 kind = flag.group(0).replace("-", "") if flag else "token"
                 name = f"{program.group(1) if program and token != v.strip() else _context(d, rel)}-{kind}"
-                out.append(_Found(node, path, token, name, token == v.strip(), "the token on this command line"))
+                what = {"password": "password", "apikey": "API key", "authtoken": "auth token"}.get(kind, "token")
+                out.append(_Found(node, path, token, name, token == v.strip(), f"the {what} on this command line"))
     return out
 
 
