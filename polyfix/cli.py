@@ -261,7 +261,8 @@ def _report(results, errors: list[str], *, write, dry_run, fmt, statistics, show
         human.append(report.show_fixes(changed).rstrip("\n"))
     closing = _summary(problems, changed, "write" if write else "dry-run" if dry_run else "report", errors,
                        unwritten, len(failed))
-    listing = report.mask(_listing(problems, fmt, statistics, color), _secrets(results))
+    report.mask_problems(problems, _secrets(results))
+    listing = _listing(problems, fmt, statistics, color)
     text_out = "\n".join(h for h in human if h)
     if dry_run and machine:  # stdout holds only the machine format: the diff joins the human lines
         _echo((patch, closing), err=True, color=color)
@@ -371,8 +372,8 @@ def _finish_stdin(results, write: bool, dry_run: bool, fmt: str, errors: list[st
         _finish(errors)
     closing = _summary(problems, [result] if result.changed else [], "write" if write else "dry-run" if dry_run else "report",
                        errors)
-    lines = report.mask("".join(report.problem_line(p, name if p.file == result.path else None) + "\n"
-                                for p in problems), _secrets(results))
+    report.mask_problems(problems, _secrets(results))
+    lines = "".join(report.problem_line(p, name if p.file == result.path else None) + "\n" for p in problems)
     if write:
         _echo(result.after, nl=False)
         _echo(lines + closing, err=True)
@@ -382,7 +383,7 @@ def _finish_stdin(results, write: bool, dry_run: bool, fmt: str, errors: list[st
         _echo(lines + closing, err=True)
     else:  # the report, its problems named as given (text) or in its format (the statistics too)
         listing = (lines if fmt in ("text", "concise") and not statistics
-                   else report.mask(_listing(problems, fmt, statistics, None), _secrets(results)))
+                   else _listing(problems, fmt, statistics, None))
         if _machine(fmt, statistics):
             _echo(listing, nl=False)
         else:

@@ -103,6 +103,19 @@ def mask(text: str, secrets) -> str:
     return "".join(pieces) + text[done:]
 
 
+def mask_problems(problems, secrets) -> None:
+    """Mask the secret literals in what the problems say (message, hint, the fix's message and its
+    edits' texts), before any format writes them: masking a format's output would mask its own
+    words and numbers too (a secret `7` made a row number `****`, which is no JSON)."""
+    if not secrets:
+        return
+    for p in problems:
+        p.message, p.hint = mask(p.message, secrets), mask(p.hint, secrets)
+        if p.fix is not None:
+            p.fix.message = mask(p.fix.message, secrets)
+            p.fix.located = [(*where, mask(text, secrets)) for *where, text in getattr(p.fix, "located", [])]
+
+
 def _continues(text: str, end: int) -> bool:
     """Whether a name or a key goes on at `end`: a name's character, or `:` ending the line (`password:`)."""
     if end == len(text):

@@ -242,7 +242,7 @@ def test_server_without_the_extra_says_what_to_install():
     code = "import sys; sys.modules['pygls'] = None; from polyfix.cli import main; main(['server'])"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 2
-    assert "pip install 'polyfix[server]'" in done.stderr
+    assert "pip install '.[server]'" in done.stderr
 
 
 def test_readme_first_run_samples_match_the_example(polyfix):

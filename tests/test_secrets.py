@@ -97,6 +97,20 @@ def test_a_second_secret_of_a_string_is_masked_before_it_is_reported(tmp_path, p
     assert "QWE987rty" not in r.out + r.err and "abc123xyz" not in r.out + r.err
 
 
+@pytest.mark.parametrize("fmt", ["json", "json-lines", "sarif", "junit"])
+def test_a_secret_equal_to_a_number_of_the_format_leaves_the_format_whole(tmp_path, polyfix, fmt):
+    # The secret `7` stands on line 7: masking the written format would mask its row numbers too.
+    write(tmp_path / "polytope.yml", TWO_IN_ONE.replace("--token abc123xyz", "--token 7"))
+    r = polyfix(tmp_path, "--output-format", fmt, "--unsafe-fixes")
+    if fmt == "junit":
+        ET.fromstring(r.out)
+    else:
+        records = [json.loads(line) for line in r.out.splitlines()] if fmt == "json-lines" else [json.loads(r.out)]
+        assert records
+    assert "--token 7" not in r.out and "QWE987rty" not in r.out
+    assert ("--token ****" in r.out) == fmt.startswith("json")  # the fix's content: in ruff's json only
+
+
 def test_dry_run_on_a_terminal_shows_the_file(project, polyfix, monkeypatch):
     monkeypatch.setattr(cli, "_terminal", lambda err=False: True)
     monkeypatch.setenv("NO_COLOR", "1")
