@@ -333,14 +333,13 @@ def _diff(r: engine.FileResult, terminal: bool, name: str | None = None) -> str:
     """One file's diff; secret literals masked unless it goes to a terminal; `name` replaces the path."""
     if terminal:
         return report.diff(r.path, r.before, r.after, r.old_mode, r.new_mode, name)
-    # A literal found in a later pass, or not reported yet (the second secret of a string), has no
-    # place in that text: it is masked on every line that holds it.
-    before, after = ({literal for *_lines, literal in spans} for spans in (r.secrets_before, r.secrets_after))
+    # Every literal is masked on every line of either text that holds it, the same way on both
+    # sides: a line both texts share stays one line of context (masking only where a fix put it
+    # would turn it into a hunk, with the value in clear on one side). A literal found in a later
+    # pass, or not reported yet (the second secret of a string), is masked the same way.
     literals = [*r.secrets.values(), *r.hidden]
-    return report.diff(r.path, report.masked_lines(r.before, r.secrets_before + report.spans_holding(
-                           r.before, [v for v in literals if v not in before])),
-                       report.masked_lines(r.after, r.secrets_after + report.spans_holding(
-                           r.after, [v for v in r.hidden if v not in after])), r.old_mode, r.new_mode, name)
+    return report.diff(r.path, report.masked_text(r.before, literals), report.masked_text(r.after, literals),
+                       r.old_mode, r.new_mode, name)
 
 
 def _secret_note(note: str, secrets: dict[str, str], shown: bool) -> str:

@@ -35,10 +35,6 @@ class FileResult:
     notes: list[tuple[int, str]] = new(list)  # (line, what the user must still do there), once fixing ends
     note_spots: list[tuple[int, str]] = new(list)  # (offset, note) in the text fixed so far
     secrets: dict[str, str] = new(dict)  # secret name → the literal PF005 found (never printed)
-    # (first line, last line, literal) of each secret literal, in the text before and after fixing:
-    # where output masks it
-    secrets_before: list[tuple[int, int, str]] = new(list)
-    secrets_after: list[tuple[int, int, str]] = new(list)
     hidden: list[str] = new(list)  # more secret literals, not reported yet (Problem.hidden): masked as well
     identity: tuple = ()  # a script's discover.identity() as probed: --write checks it again
     group: str = ""  # a YAML file's include group (engine.include_groups): --write writes it whole or not at all
@@ -143,7 +139,7 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
 
     for n in range(MAX_PASSES if options.fix else 1):
         problems = check_now()
-        _keep_secrets(problems, results, first=n == 0)
+        _keep_secrets(problems, results)
         if not options.fix:
             break
         allowed = [p for p in problems if p.fix and (p.fix.applicability == SAFE or options.unsafe_fixes)]
@@ -170,8 +166,6 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
         _once(results[path].errors, crash)
     for p in problems:
         results.setdefault(p.file, _script_result(p.file, probe, modes)).problems.append(p)
-        if p.secret and p.file in results:
-            results[p.file].secrets_after.append((p.line, p.end_line, p.secret[1]))
         doc = docs.get(p.fix_target) if p.fix else None
         if doc is not None:  # edits as rows and columns, for machine-readable output
             p.fix.located = [(*doc.line_col(e.start), *doc.line_col(e.end), doc.unmask(e.text)) for e in p.fix.edits]
@@ -188,14 +182,13 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
     return results
 
 
-def _keep_secrets(problems: list[Problem], results: dict[str, FileResult], first: bool) -> None:
-    """Remember the secret literals found (a fixed one is gone from later passes), for masking."""
+def _keep_secrets(problems: list[Problem], results: dict[str, FileResult]) -> None:
+    """Remember the secret literals found (a fixed one is gone from later passes): output masks them
+    on every line that holds them."""
     for p in problems:
         if p.secret and p.file in results:
             results[p.file].secrets.setdefault(*p.secret)
             results[p.file].hidden += [v for v in p.hidden if v not in results[p.file].hidden]
-            if first:
-                results[p.file].secrets_before.append((p.line, p.end_line, p.secret[1]))
 
 
 class _Gate:

@@ -109,6 +109,7 @@ def mask_problems(problems, secrets) -> None:
     words and numbers too (a secret `7` made a row number `****`, which is no JSON)."""
     if not secrets:
         return
+    secrets = {form for literal in secrets for form in _written_forms(literal)}  # as the file writes them too
     for p in problems:
         p.message, p.hint = mask(p.message, secrets), mask(p.hint, secrets)
         if p.fix is not None:
@@ -129,17 +130,15 @@ def _in_name(c: str) -> bool:
     return c.isalnum() or c in "_.-`/"
 
 
-def masked_lines(text: str | None, spans) -> str | None:
-    """The text with each secret masked on the lines where it stands ((first line, last line,
-    literal) spans; a multi-line literal line by line)."""
-    if text is None or not spans:
+def masked_text(text: str | None, literals) -> str | None:
+    """The text with each secret literal masked on every line that holds it, as the file may write it
+    (a multi-line literal line by line): a line reads the same masked in the text before a fix and
+    after it, so a diff shows no change that is only masking."""
+    if not text or not literals:
         return text
-    lines = text.splitlines(keepends=True)
-    for first, last, literal in spans:
-        pieces = _written_forms(literal)
-        for i in range(first - 1, min(last, len(lines))):
-            lines[i] = mask(lines[i], pieces)
-    return "".join(lines)
+    forms = [form for literal in literals for form in _written_forms(literal)]
+    return "".join(mask(line, forms) if any(form in line for form in forms) else line
+                   for line in text.splitlines(keepends=True))
 
 
 def _written_forms(literal: str) -> list[str]:
@@ -148,17 +147,6 @@ def _written_forms(literal: str) -> list[str]:
     pieces = [piece.strip() for piece in literal.splitlines() if piece.strip()]
     return [*pieces, *(p.replace("\\", "\\\\").replace('"', '\\"') for p in pieces),
             *(p.replace("'", "''") for p in pieces)]
-
-
-def spans_holding(text: str | None, literals) -> list[tuple[int, int, str]]:
-    """(line, line, literal) for every line of `text` that holds a piece of one of the literals: where
-    a secret found only in a later pass (the second secret of a string, found once the first was
-    fixed) stood in the text as read."""
-    if not text or not literals:
-        return []
-    forms = {literal: _written_forms(literal) for literal in literals}
-    return [(n, n, literal) for n, line in enumerate(text.splitlines(), 1)
-            for literal, written in forms.items() if any(w in line for w in written)]
 
 
 def summary(problems: int, fixable: int, unsafe: int, fixed: int, mode: str, errors: int = 0,

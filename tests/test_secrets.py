@@ -167,3 +167,52 @@ def test_corpus_secrets_reported_and_never_shown(tmp_path, polyfix):
         assert not any(v in out for v in literals), fmt
     dry = polyfix(work, "--select", "PF005", "--dry-run", "--unsafe-fixes")
     assert dry.out.count("\n+") >= 163 and not any(v in dry.out + dry.err for v in literals)
+
+
+SHARED_LINES = """\
+tools:
+  db:
+    run:
+      - tool: polytope/container
+        args:
+          image: adm1nimage
+          env:
+            # local login for the demo: admin / Adm1nPass77
+            - { name: ADMIN_PASSWORD, value: Adm1nPass77 }
+            - { name: ADMIN_NOTE, value: "Adm1nPass77 is rotated weekly" }
+"""
+
+
+def test_a_diff_changes_only_the_fixed_lines_and_masks_the_others_alike(tmp_path, polyfix):
+    # A line both texts hold is masked alike in both: masking only where the fix stood made the
+    # comment a hunk of its own, with the value in clear on one side.
+    write(tmp_path / "polytope.yml", SHARED_LINES)
+    r = polyfix(tmp_path, "--dry-run", "--unsafe-fixes")
+    assert "Adm1nPass77" not in r.out + r.err
+    changed = [line for line in r.out.splitlines() if line[:1] in "-+" and line[:3] not in ("---", "+++")]
+    assert changed == ["-            - { name: ADMIN_PASSWORD, value: **** }",
+                       "+            - { name: ADMIN_PASSWORD, value: pt.secret admin-password }"], r.out
+    assert "             # local login for the demo: admin / ****" in r.out.splitlines()
+    assert '             - { name: ADMIN_NOTE, value: "**** is rotated weekly" }' in r.out.splitlines()
+
+
+def test_machine_output_masks_a_later_secret_written_escaped(tmp_path, polyfix):
+    # The first secret's fix rewrites the whole string, which holds the second as the file writes
+    # it: `\\` in double quotes.
+    write(tmp_path / "polytope.yml", TWO_IN_ONE.replace(
+        "cmd: curl 'https://x.example/?api_key=QWE987rty' && ./sync --token abc123xyz",
+        'cmd: "curl https://x.example/?api_key=QWE987rty && ./sync --token Pw\\\\4xyz"'))
+    r = polyfix(tmp_path, "--output-format", "json", "--unsafe-fixes")
+    assert "pt.secret cmd-api-key" in r.out and "--token ****" in r.out
+    assert "4xyz" not in r.out + r.err and "QWE987rty" not in r.out + r.err
+
+
+def test_a_later_url_password_starting_with_a_dollar_is_masked(tmp_path, polyfix):
+    # `$ecretPw9` is no variable the shell reads (it goes on with `!`): a password, masked before
+    # the pass that reports it (a string's first URL password is reported first).
+    write(tmp_path / "polytope.yml", TWO_IN_ONE.replace(
+        "curl 'https://x.example/?api_key=QWE987rty' && ./sync --token abc123xyz",
+        "psql postgres://app:abc123xyz@db:5432/app && psql 'postgres://app:$ecretPw9!@db:5432/app'"))
+    for args in (("--output-format", "json"), ("--dry-run", "--unsafe-fixes")):
+        r = polyfix(tmp_path, *args)
+        assert "abc123xyz" not in r.out + r.err and "ecretPw9" not in r.out + r.err, (args, r.out)

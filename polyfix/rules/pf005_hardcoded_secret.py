@@ -189,10 +189,12 @@ def _cmd_tokens(v: str) -> list[tuple[str, str]]:
 def _literals_in(v: str) -> list[str]:
     """Every secret literal a string holds, of every kind (`_find` reports one a pass): URL
     passwords, URL query secrets and command-line tokens."""
-    found = [m.group(1) for m in _URL_PASSWORD.finditer(v)]
+    # Each kind skips what `_find` skips for it: a URL password only when it is a whole `$VAR`
+    # (`$ecret!` is a password), a command's token when the shell expands it (`$(cat …)`).
+    found = [m.group(1) for m in _URL_PASSWORD.finditer(v) if not re.fullmatch(r"\$\{?\w+\}?", m.group(1))]
     found += [m.group(1) for m in _URL_QUERY.finditer(v)]
-    found += [token for token, _flag in _cmd_tokens(v)]
-    return [x for x in dict.fromkeys(found) if not _skipped(x) and not x.startswith("$")]
+    found += [token for token, _flag in _cmd_tokens(v) if not token.startswith("$")]
+    return [x for x in dict.fromkeys(found) if not _skipped(x)]
 
 
 def _at(node, rel):
