@@ -43,7 +43,8 @@ Fix (safe)
     both), and removes the unused param (the `params:` key when every param goes). Steps keep
     their ids: an id is removed only where the step's id stays the same, or where nothing refers to
     it. Not fixed: a param that a caller passes in its `args:` (remove it there too), and params of a
-    template holding code (`#pt-js …`), which may read params in ways polyfix cannot follow. In a
+    template holding code (`#pt-js …`), which may read params in ways polyfix cannot follow, nor a
+    `params:` list templates share through a YAML anchor (`&p` … `*p`): a removal changes them all. In a
     tool run list the `id:` entry goes the same way (`{id: api, tool: api}` becomes `{tool: api}`),
     only where nothing names it: no Polytope source says what a tool step's id is without one.
 
@@ -213,6 +214,8 @@ def _unused_params(project: Project, doc, d):
     text = doc.text
     start, end = d.node.start_mark.index, content_end(d.node)
     rest = text[start:params.start_mark.index] + "\n" + text[content_end(params):end]
+    if not start <= params.start_mark.index < end:  # `params: *alias`: the list stands elsewhere
+        rest = text[start:end]
     key_node = next(k for k, v in entries(d.node) if v is params)
     rest = rest.replace(text[key_node.start_mark.index:key_node.end_mark.index], "", 1)
     if any(p in text[start:end] for p in CODE_PREFIXES):
@@ -227,18 +230,23 @@ def _unused_params(project: Project, doc, d):
     # When every param goes, one fix shared by their problems removes `params:`: items removed one
     # by one would each hold alone, and together leave an empty `params:`.
     every = sum(not passed for *_rest, passed in unused) == len(specs)
+    # A list shared through an anchor is declared by every template that holds it: a removal for
+    # one changes the others (and the alias of a removed `params:` would be left dangling).
+    shared = _shared(doc, params)
     whole = None
-    if every:
+    if every and not shared:
         index = next(k for k, (key, _v) in enumerate(entries(d.node)) if key is key_node)
         edit = delete_entry(text, d.node, index)
         whole = Fix("Remove `params:`", edits=[edit], deletes=[path]) if edit else None
     for j, spec, name, passed in unused:
         fix = whole
-        if not passed and not every:
+        if not passed and not every and not shared:
             edit = delete_item(text, params, j)
             fix = Fix(f"Remove the param `{name}`", edits=[edit], deletes=[path + (j,)]) if edit else None
         msg = f"template `{d.name}` declares the param `{name}`, which nothing in it uses"
-        hint = "remove it, and the args that pass it" if passed else ("" if fix else "remove it by hand")
+        hint = "remove it, and the args that pass it" if passed else (
+            "" if fix else "the list is shared through a YAML anchor: remove it by hand if no template that shares it "
+            "uses it" if shared else "remove it by hand")
         if passed:
             msg += " (a caller passes it: remove it there too)"
         yield at_node(CODE, NAME, msg, d.file, doc, get(spec, "id") or spec, fix, hint=hint)
