@@ -775,10 +775,10 @@ def _write_all(changed, identities: dict, errors: list[str], human: list[str]) -
             if caught:
                 failed.add(r.path)
                 continue
-            blocker = held.get(r.group) if _text_changed(r) else None
+            blocker, why = held.get(r.group, (None, None)) if _text_changed(r) else (None, None)
             failure = _write(r, identities.get(r.path)) if blocker in (None, r.path) else (
-                f"not written: {report.display_path(blocker)}, of the same include group, is read-only, "
-                f"and the fixes of a group are written together or not at all")
+                f"not written: {report.display_path(blocker)}, of the same include group, cannot be written "
+                f"({why}), and the fixes of a group are written together or not at all")
             if failure:
                 failed.add(r.path)
                 errors.append(f"{report.display_path(r.path)}: error: {failure}")
@@ -797,19 +797,40 @@ def _text_changed(r: engine.FileResult) -> bool:
     return r.after is not None and r.after != r.before
 
 
-def _held_groups(changed) -> dict[str, str]:
-    """Include group → a read-only file of it that a fix changed. The gate proved the group's fixes
-    together: written in part, the project would be one it never checked."""
-    held: dict[str, str] = {}
+def _held_groups(changed) -> dict[str, tuple[str, str]]:
+    """Include group → (a file of it that a fix changed and polyfix cannot write, why). The gate
+    proved the group's fixes together: written in part, the project would be one it never checked."""
+    held: dict[str, tuple[str, str]] = {}
     for r in changed:
         if r.group and r.group not in held and _text_changed(r):
             try:
-                real = os.path.realpath(r.path)
-                if not os.access(real, os.W_OK) or not os.stat(real).st_mode & 0o222:
-                    held[r.group] = r.path
+                why = _unwritable(os.path.realpath(r.path))
             except OSError:  # gone: its own write says so
-                pass
+                why = None
+            if why:
+                held[r.group] = (r.path, why)
     return held
+
+
+def _unwritable(path: str) -> str | None:
+    """Why `_atomic_write` would refuse or fail to replace the file, foreseen before any file of its
+    group is written; None when nothing is in the way."""
+    st = os.stat(path)
+    if not os.access(path, os.W_OK) or not st.st_mode & 0o222:
+        return "the file is read-only"
+    folder = os.path.dirname(path) or "."
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return "its folder is read-only"  # the new copy is written beside it, then moved over it
+    if os.geteuid() != 0:
+        folder_st = os.stat(folder)
+        new_gid = folder_st.st_gid if folder_st.st_mode & stat.S_ISGID else os.getegid()
+        if st.st_uid != os.geteuid() or st.st_gid not in (new_gid, *os.getgroups()):
+            return _owner_reason(st)
+    return None
+
+
+def _owner_reason(st: os.stat_result) -> str:
+    return f"it belongs to user {st.st_uid} (group {st.st_gid}), and a rewritten copy would belong to whoever runs polyfix"
 
 
 class _NotWritten(Exception):
@@ -862,8 +883,9 @@ def _atomic_write(path: str, old: bytes, data: bytes, identity: tuple | None = N
     import tempfile  # only when writing: it costs a noticeable part of a check's start-up
 
     st = os.stat(path)
-    if not os.access(path, os.W_OK) or not st.st_mode & 0o222:
-        raise _NotWritten("the file is read-only")
+    why = _unwritable(path)
+    if why:
+        raise _NotWritten(why)
     folder, name = os.path.split(path)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}{TEMP_MARK}{os.getpid()}-", suffix=".tmp")
     try:
@@ -876,8 +898,7 @@ def _atomic_write(path: str, old: bytes, data: bytes, identity: tuple | None = N
                 try:
                     os.fchown(f.fileno(), st.st_uid, st.st_gid)
                 except PermissionError:
-                    raise _NotWritten(f"it belongs to user {st.st_uid} (group {st.st_gid}), and a rewritten "
-                                      f"copy would belong to whoever runs polyfix") from None
+                    raise _NotWritten(_owner_reason(st)) from None
             os.fchmod(f.fileno(), st.st_mode & 0o7777)
         now = os.stat(path)
         if (identity is not None and discover.identity(now) != identity) or _read_all(path) != old:

@@ -103,23 +103,55 @@ _STACK_WITH_INLINE_STEP = ("tools:\n  stack:\n    run:\n      - tool: other\n   
                            "        args: { image: python:3.12, cmd: ./bin/a }\n")
 
 
-def test_an_include_group_with_a_read_only_file_is_written_whole_or_not_at_all(tmp_path, polyfix):
+def _read_only_file(sub, monkeypatch):
+    sub.chmod(0o444)
+    return "the file is read-only"
+
+
+def _read_only_folder(sub, monkeypatch):
+    # As a user who may not write the folder (root may write any: the answer is stood in for).
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: False if str(path) == str(sub.parent) and mode & os.W_OK
+                        else real_access(path, mode, **kw))
+    return "its folder is read-only"
+
+
+def _foreign_owner(sub, monkeypatch):
+    # As user 1000 owning every file but one, which user 4242 owns (root sets the owners, and then
+    # stands for user 1000: it may give its new copies away, user 1000 could not).
+    if os.geteuid() != 0:
+        pytest.skip("giving files to other users needs root")
+    for path in sub.parent.parent.rglob("*"):
+        os.chown(path, 1000, 1000)
+    os.chown(sub.parent.parent, 1000, 1000)
+    os.chown(sub, 4242, 4242)
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(os, "getegid", lambda: 1000)
+    monkeypatch.setattr(os, "getgroups", lambda: [1000])
+    st = sub.stat()
+    return (f"it belongs to user {st.st_uid} (group {st.st_gid}), and a rewritten copy would belong to whoever "
+            f"runs polyfix")
+
+
+@pytest.mark.parametrize("lock", [_read_only_file, _read_only_folder, _foreign_owner])
+def test_an_include_group_with_a_file_polyfix_cannot_write_is_written_whole_or_not_at_all(tmp_path, polyfix,
+                                                                                           monkeypatch, lock):
     # The gate proves an include group's fixes together; the other group's fixes still apply.
     root = tmp_path / "polytope.yml"
     root.write_text("include:\n  - sub\n" + _STACK_WITH_INLINE_STEP)
     (tmp_path / "sub").mkdir()
     sub = tmp_path / "sub" / "polytope.yml"
     sub.write_text(_STACK_WITH_INLINE_STEP.replace("stack:", "sub-stack:"))
-    sub.chmod(0o444)
     (tmp_path / "other").mkdir()
     other = tmp_path / "other" / "polytope.yml"
     other.write_text(_STACK_WITH_INLINE_STEP)
     before = root.read_text(), sub.read_text()
+    why = lock(sub, monkeypatch)
     r = polyfix(tmp_path, "--select", "PF007", "--write")
     assert r.code == 2
-    assert ("polytope.yml: error: not written: sub/polytope.yml, of the same include group, is read-only, "
-            "and the fixes of a group are written together or not at all") in r.err
-    assert "sub/polytope.yml: error: not written: the file is read-only" in r.err
+    assert (f"polytope.yml: error: not written: sub/polytope.yml, of the same include group, cannot be written "
+            f"({why}), and the fixes of a group are written together or not at all") in r.err
+    assert f"sub/polytope.yml: error: not written: {why}" in r.err
     assert (root.read_text(), sub.read_text()) == before
     assert "  python:\n" in other.read_text()  # another project, fixed as before
     assert "Fixed 1 problem; 2 remaining; 2 files not written." in r.out
