@@ -6,7 +6,9 @@ What it does
     `password:` argument of a built-in such as `polytope/curity` or couchbase's `!init-cluster`, and
     `*_KEY` when the value looks like a key: long, with letters and digits); a password inside a URL
     (`postgres://user:pass@host`); a token on a command line (`--authtoken=…`,
-    `ngrok config add-authtoken …`, `--token`, `--password`, `--api-key`); a secret-named param's
+    `ngrok config add-authtoken …`, `--token`, `--password`, `--api-key`; not the `--password` of
+    PostgreSQL's clients, `psql`, `pg_dump` and the others, which takes no value: it makes them
+    ask for the password, documented at postgresql.org/docs/current/app-psql.html); a secret-named param's
     default (reported only). Skipped: an empty string (people blank a secret so a stack starts
     before it is set), references (`pt.secret x`, `pt.param x`, `${VAR}`), code (`#pt-js …`) and
     documented placeholders (`...`, `xxx`, `<your-key>`, `changeme`, `your-api-key`, `TODO`).
@@ -78,6 +80,11 @@ _URL_QUERY = on_first_use(r"[?&](?:api[_-]?key|apikey|access[_-]?token|token|sec
 _CMD_TOKEN = on_first_use(r"(?:--(?:auth-?token|token|password|api-?key)[= ]|add-authtoken\s+)([^\s\"'{}]+)",
                           needs=("--", "add-authtoken"))
 _CMD_FLAG = on_first_use(r"--(auth-?token|token|password|api-?key)=?$|^add-authtoken$", needs=("--", "add-authtoken"))
+# PostgreSQL's client programs take `--password` (`-W`) alone: it makes them ask for the password,
+# and the word after it is another argument (`pg_dump --password mydb` dumps the database mydb).
+_PASSWORD_PROMPTERS = frozenset(("psql", "pg_dump", "pg_dumpall", "pg_restore", "createdb", "dropdb", "createuser",
+                                 "dropuser", "vacuumdb", "reindexdb", "clusterdb", "pg_basebackup", "pg_receivewal",
+                                 "pg_recvlogical", "pgbench"))
 
 
 class _Found:
@@ -163,8 +170,10 @@ def _find(doc, d):
             found_here = _cmd_tokens(v)  # every secret on the line, not only the first
             at = rel[-1]  # a list's item has no key: its index ends its path
             if not found_here and isinstance(at, int) and at > 0:  # a list cmd: [--token, X]
-                prev = text_value(items(_at(d.node, rel[:-1]))[at - 1])
-                if prev and _CMD_FLAG.search(prev) and (prev.endswith("=") or not v.lstrip().startswith("-")):
+                words = items(_at(d.node, rel[:-1]))
+                prev, program = text_value(words[at - 1]), text_value(words[0])
+                if (prev and _CMD_FLAG.search(prev) and (prev.endswith("=") or not v.lstrip().startswith("-"))
+                        and not _asks_for_it(program or "", prev)):
                     found_here.append((v.strip(), prev))
             program = re.match(r"\s*(?:\S*/)?([a-z][a-z0-9-]*)\s", v) if found_here else None
             for token, flag_text in found_here:
@@ -183,7 +192,23 @@ def _cmd_tokens(v: str) -> list[tuple[str, str]]:
     # After a space, a word that starts with a dash is the next option: `pg_dump --password
     # --dbname …` asks for the password (taking `--dbname` would drop it).
     return [(m.group(1), m.group(0)) for m in _CMD_TOKEN.finditer(v)
-            if not (m.group(1).startswith("-") and not m.group(0)[:-len(m.group(1))].endswith("="))]
+            if not (m.group(1).startswith("-") and not m.group(0)[:-len(m.group(1))].endswith("="))
+            and not _asks_for_it(_program_before(v, m.start()), m.group(0))]
+
+
+def _program_before(v: str, at: int) -> str:
+    """The first word of the shell command `at` stands in (after the last `;`, `&` or `|`), past any
+    `NAME=value` assignments before it."""
+    command = v[:at]
+    for sep in ";&|\n(":
+        command = command.rsplit(sep, 1)[-1]
+    words = [w for w in command.split() if "=" not in w]
+    return words[0] if words else ""
+
+
+def _asks_for_it(program: str, flag: str) -> bool:
+    """Whether the program's `--password` is a flag alone (PostgreSQL's clients)."""
+    return flag.startswith("--password") and program.rsplit("/", 1)[-1] in _PASSWORD_PROMPTERS
 
 
 def _literals_in(v: str) -> list[str]:
