@@ -242,8 +242,9 @@ def _report(results, errors: list[str], *, write, dry_run, fmt, statistics, show
     color = _color()
     human = []  # lines for people: on stdout with the text formats, else on stderr
     patch = ""
-    if dry_run:
-        patch = "".join(_diff(r, _terminal()) for r in changed)
+    machine = _machine(fmt, statistics)
+    if dry_run:  # the diff goes to stderr beside a machine format: masked unless that is a terminal
+        patch = "".join(_diff(r, _terminal(err=machine)) for r in changed)
         if color:
             patch = report.colour_diff(patch)
     elif write:
@@ -251,7 +252,6 @@ def _report(results, errors: list[str], *, write, dry_run, fmt, statistics, show
         failed = _write_all(changed, identities or {}, errors, human)
         unwritten = sum(sum(r.fixed.values()) for r in changed if r.path in failed)
         changed = [r for r in changed if r.path not in failed]
-    machine = _machine(fmt, statistics)
     shown = _terminal(err=machine)  # a secret's value only ever in the `pt secret set` line, on a terminal
     notes = [f"{report.display_path(r.path)}:{line}: {_secret_note(note, r.secrets, shown)}"
              for r in changed for line, note in r.notes]  # each once a file (engine._notes)
@@ -376,6 +376,11 @@ def _finish_stdin(results, write: bool, dry_run: bool, fmt: str, errors: list[st
     if write:
         _echo(result.after, nl=False)
         _echo(lines + closing, err=True)
+    elif dry_run and _machine(fmt, statistics):  # as with files: stdout holds only the machine format
+        result.old_mode = result.new_mode = None
+        _echo(_diff(result, _terminal(err=True), name), nl=False, err=True)
+        _echo(closing, err=True)
+        _echo(_listing(problems, fmt, statistics, None), nl=False)
     elif dry_run:
         result.old_mode = result.new_mode = None
         _echo(_diff(result, _terminal(), name), nl=False)

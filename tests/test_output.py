@@ -204,6 +204,13 @@ def test_stdin_summary_names_the_path_as_given(project, monkeypatch):
     diff = runner.invoke(main, ["--dry-run", "--stdin-filename", given, "-"], input=SERVICE_AFTER)
     assert diff.stdout.startswith("diff --git a/../polytope.yml b/../polytope.yml\n")
     assert diff.stderr == "Would fix 1 problem; no problems remain.\n"
+    # In a machine format, as with files: the format alone on stdout (what would remain: nothing),
+    # the diff and the summary on stderr.
+    listed = runner.invoke(main, ["--dry-run", "--output-format", "json", "--stdin-filename", given, "-"],
+                           input=SERVICE_AFTER)
+    assert json.loads(listed.stdout) == []
+    assert listed.stderr.startswith("diff --git a/../polytope.yml b/../polytope.yml\n")
+    assert listed.stderr.endswith("Would fix 1 problem; no problems remain.\n")
 
 
 def test_one_summary_wording_in_every_mode(project, polyfix):

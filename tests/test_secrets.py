@@ -216,3 +216,10 @@ def test_a_later_url_password_starting_with_a_dollar_is_masked(tmp_path, polyfix
     for args in (("--output-format", "json"), ("--dry-run", "--unsafe-fixes")):
         r = polyfix(tmp_path, *args)
         assert "abc123xyz" not in r.out + r.err and "ecretPw9" not in r.out + r.err, (args, r.out)
+
+
+def test_a_diff_beside_a_machine_format_is_masked_when_stderr_is_no_terminal(project, polyfix, monkeypatch):
+    # stdout a terminal, stderr a log file: the diff goes to the log, so it is masked.
+    monkeypatch.setattr(cli, "_terminal", lambda err=False: not err)
+    r = polyfix(project, "--dry-run", "--unsafe-fixes", "--output-format", "json")
+    assert "pt.secret client-secret" in r.err and _shows_no_value(r.out + r.err)
