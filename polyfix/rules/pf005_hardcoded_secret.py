@@ -77,7 +77,7 @@ _URL_PASSWORD = on_first_use(r"[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@{}]*:([^@\s/{}]
 # URL in a command (`--source 'https://…?token=x'`): the quote is the shell's, not the secret's.
 _URL_QUERY = on_first_use(r"[?&](?:api[_-]?key|apikey|access[_-]?token|token|secret|password|key)=([^&#\s{}'\"]+)", re.I,
                           needs=("=",))
-_CMD_TOKEN = on_first_use(r"(?:--(?:auth-?token|token|password|api-?key)[= ]|add-authtoken\s+)([^\s\"'{}]+)",
+_CMD_TOKEN = on_first_use(r"(?:--(?:auth-?token|token|password|api-?key)[= ]|add-authtoken\s+)['\"]?([^\s\"'{}]+)",
                           needs=("--", "add-authtoken"))
 _CMD_FLAG = on_first_use(r"--(auth-?token|token|password|api-?key)=?$|^add-authtoken$", needs=("--", "add-authtoken"))
 # PostgreSQL's client programs take `--password` (`-W`) alone: it makes them ask for the password,
@@ -189,11 +189,19 @@ def _find(doc, d):
 
 def _cmd_tokens(v: str) -> list[tuple[str, str]]:
     """(token, the flag and token as written) of each `--token X`-like option of a command line."""
-    # After a space, a word that starts with a dash is the next option: `pg_dump --password
-    # --dbname …` asks for the password (taking `--dbname` would drop it).
-    return [(m.group(1), m.group(0)) for m in _CMD_TOKEN.finditer(v)
-            if not (m.group(1).startswith("-") and not m.group(0)[:-len(m.group(1))].endswith("="))
-            and not _asks_for_it(_program_before(v, m.start()), m.group(0))]
+    found = []
+    for m in _CMD_TOKEN.finditer(v):
+        token, before = m.group(1), m.group(0)[:-len(m.group(1))]
+        quote = before[-1] if before[-1] in "'\"" else ""
+        if quote and v[m.end():m.end() + 1] != quote:
+            continue  # `--password "two words"`: no one-word value
+        # After a space, a word that starts with a dash is the next option: `pg_dump --password
+        # --dbname …` asks for the password (taking `--dbname` would drop it).
+        if token.startswith("-") and not before.rstrip(quote).endswith("="):
+            continue
+        if not _asks_for_it(_program_before(v, m.start()), m.group(0)):
+            found.append((token, m.group(0)))
+    return found
 
 
 def _program_before(v: str, at: int) -> str:
