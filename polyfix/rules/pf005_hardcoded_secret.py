@@ -174,21 +174,22 @@ def _find(doc, d):
                 prev, program = text_value(words[at - 1]), text_value(words[0])
                 if (prev and _CMD_FLAG.search(prev) and (prev.endswith("=") or not v.lstrip().startswith("-"))
                         and not _asks_for_it(program or "", prev)):
-                    found_here.append((v.strip(), prev))
-            program = re.match(r"\s*(?:\S*/)?([a-z][a-z0-9-]*)\s", v) if found_here else None
-            for token, flag_text in found_here:
+                    found_here.append((v.strip(), prev, program or ""))
+            for token, flag_text, program in found_here:
                 if _skipped(token) or token.startswith("$"):
                     continue
                 flag = re.search(r"auth-?token|token|password|api-?key", flag_text)
                 kind = flag.group(0).replace("-", "") if flag else "token"
-                name = f"{program.group(1) if program and token != v.strip() else _context(d, rel)}-{kind}"
+                program = program.rsplit("/", 1)[-1]  # named after the program that takes it
+                name = f"{program if re.fullmatch(r'[a-z][a-z0-9-]*', program) else _context(d, rel)}-{kind}"
                 what = {"password": "password", "apikey": "API key", "authtoken": "auth token"}.get(kind, "token")
                 out.append(_Found(node, path, token, name, token == v.strip(), f"the {what} on this command line"))
     return out
 
 
-def _cmd_tokens(v: str) -> list[tuple[str, str]]:
-    """(token, the flag and token as written) of each `--token X`-like option of a command line."""
+def _cmd_tokens(v: str) -> list[tuple[str, str, str]]:
+    """(token, the flag and token as written, the program given it) of each `--token X`-like option
+    of a command line."""
     found = []
     for m in _CMD_TOKEN.finditer(v):
         token, before = m.group(1), m.group(0)[:-len(m.group(1))]
@@ -199,8 +200,9 @@ def _cmd_tokens(v: str) -> list[tuple[str, str]]:
         # --dbname …` asks for the password (taking `--dbname` would drop it).
         if token.startswith("-") and not before.rstrip(quote).endswith("="):
             continue
-        if not _asks_for_it(_program_before(v, m.start()), m.group(0)):
-            found.append((token, m.group(0)))
+        program = _program_before(v, m.start())
+        if not _asks_for_it(program, m.group(0)):
+            found.append((token, m.group(0), program))
     return found
 
 
@@ -226,7 +228,7 @@ def _literals_in(v: str) -> list[str]:
     # (`$ecret!` is a password), a command's token when the shell expands it (`$(cat …)`).
     found = [m.group(1) for m in _URL_PASSWORD.finditer(v) if not re.fullmatch(r"\$\{?\w+\}?", m.group(1))]
     found += [m.group(1) for m in _URL_QUERY.finditer(v)]
-    found += [token for token, _flag in _cmd_tokens(v) if not token.startswith("$")]
+    found += [token for token, *_how in _cmd_tokens(v) if not token.startswith("$")]
     return [x for x in dict.fromkeys(found) if not _skipped(x)]
 
 
