@@ -44,7 +44,7 @@ Fix (safe)
     their ids: an id is removed only where the step's id stays the same, or where nothing refers to
     it. Not fixed: a param that a caller passes in its `args:` (remove it there too), and params of a
     template holding code (`#pt-js …`), which may read params in ways polyfix cannot follow, nor a
-    `params:` list templates share through a YAML anchor (`&p` … `*p`): a removal changes them all. In a
+    `params:` list or param templates share through a YAML anchor (`&p` … `*p`): a removal changes them all. In a
     tool run list the `id:` entry goes the same way (`{id: api, tool: api}` becomes `{tool: api}`),
     only where nothing names it: no Polytope source says what a tool step's id is without one.
 
@@ -231,21 +231,25 @@ def _unused_params(project: Project, doc, d):
     # by one would each hold alone, and together leave an empty `params:`.
     every = sum(not passed for *_rest, passed in unused) == len(specs)
     # A list shared through an anchor is declared by every template that holds it: a removal for
-    # one changes the others (and the alias of a removed `params:` would be left dangling).
-    shared = _shared(doc, params)
+    # one changes the others (and the alias of a removed `params:` would be left dangling). The
+    # same holds for an anchored item; the other items of its list may go, one by one.
+    list_shared = _shared(doc, params)
+    item_shared = [_shared(doc, spec) for spec in specs]
+    remove_all = every and not list_shared and not any(item_shared)
     whole = None
-    if every and not shared:
+    if remove_all:
         index = next(k for k, (key, _v) in enumerate(entries(d.node)) if key is key_node)
         edit = delete_entry(text, d.node, index)
         whole = Fix("Remove `params:`", edits=[edit], deletes=[path]) if edit else None
     for j, spec, name, passed in unused:
         fix = whole
-        if not passed and not every and not shared:
+        shared = list_shared or item_shared[j]
+        if not passed and not remove_all and not shared:
             edit = delete_item(text, params, j)
             fix = Fix(f"Remove the param `{name}`", edits=[edit], deletes=[path + (j,)]) if edit else None
         msg = f"template `{d.name}` declares the param `{name}`, which nothing in it uses"
         hint = "remove it, and the args that pass it" if passed else (
-            "" if fix else "the list is shared through a YAML anchor: remove it by hand if no template that shares it "
+            "" if fix else "it is shared through a YAML anchor: remove it by hand if no template that shares it "
             "uses it" if shared else "remove it by hand")
         if passed:
             msg += " (a caller passes it: remove it there too)"
