@@ -6,9 +6,10 @@ What it does
     `password:` argument of a built-in such as `polytope/curity` or couchbase's `!init-cluster`, and
     `*_KEY` when the value looks like a key: long, with letters and digits); a password inside a URL
     (`postgres://user:pass@host`); a token on a command line (`--authtoken=…`,
-    `ngrok config add-authtoken …`, `--token`, `--password`, `--api-key`; not the `--password` of
-    PostgreSQL's clients, `psql`, `pg_dump` and the others, which takes no value: it makes them
-    ask for the password, documented at postgresql.org/docs/current/app-psql.html); a secret-named param's
+    `ngrok config add-authtoken …`, `--token`, `--password`, `--api-key`; not `--password X` where
+    PostgreSQL's clients (`psql`, `pg_dump`, …), pgcli or MySQL's clients run: their `--password`
+    takes no value, or one after `=` only, and makes them ask for the password, as documented at
+    postgresql.org/docs/current/app-psql.html and dev.mysql.com/doc/refman/8.0/en/connecting.html); a secret-named param's
     default (reported only). Skipped: an empty string (people blank a secret so a stack starts
     before it is set), references (`pt.secret x`, `pt.param x`, `${VAR}`), code (`#pt-js …`) and
     documented placeholders (`...`, `xxx`, `<your-key>`, `changeme`, `your-api-key`, `TODO`).
@@ -80,11 +81,13 @@ _URL_QUERY = on_first_use(r"[?&](?:api[_-]?key|apikey|access[_-]?token|token|sec
 _CMD_TOKEN = on_first_use(r"(?:--(?:auth-?token|token|password|api-?key)[= ]|add-authtoken\s+)['\"]?([^\s\"'{}]+)",
                           needs=("--", "add-authtoken"))
 _CMD_FLAG = on_first_use(r"--(auth-?token|token|password|api-?key)=?$|^add-authtoken$", needs=("--", "add-authtoken"))
-# PostgreSQL's client programs take `--password` (`-W`) alone: it makes them ask for the password,
-# and the word after it is another argument (`pg_dump --password mydb` dumps the database mydb).
+# PostgreSQL's clients (and pgcli) take `--password` (`-W`) alone: it makes them ask for the
+# password, and the word after it is another argument (`pg_dump --password mydb` dumps the database
+# mydb). MySQL's and MariaDB's take a value only after `=` (`--password=x`), else they ask for it.
 _PASSWORD_PROMPTERS = frozenset(("psql", "pg_dump", "pg_dumpall", "pg_restore", "createdb", "dropdb", "createuser",
                                  "dropuser", "vacuumdb", "reindexdb", "clusterdb", "pg_basebackup", "pg_receivewal",
-                                 "pg_recvlogical", "pgbench"))
+                                 "pg_recvlogical", "pgbench", "pgcli", "mysql", "mysqldump", "mysqladmin", "mysqlimport",
+                                 "mysqlshow", "mysqlcheck", "mysqlpump", "mariadb", "mariadb-dump", "mariadb-admin"))
 
 
 class _Found:
@@ -171,16 +174,17 @@ def _find(doc, d):
             at = rel[-1]  # a list's item has no key: its index ends its path
             if not found_here and isinstance(at, int) and at > 0:  # a list cmd: [--token, X]
                 words = items(_at(d.node, rel[:-1]))
-                prev, program = text_value(words[at - 1]), text_value(words[0])
-                if (prev and _CMD_FLAG.search(prev) and (prev.endswith("=") or not v.lstrip().startswith("-"))
-                        and not _asks_for_it(program or "", prev)):
-                    found_here.append((v.strip(), prev, program or ""))
+                before = [text_value(w) or "" for w in words[:at]]
+                prev = before[-1]
+                if (_CMD_FLAG.search(prev) and (prev.endswith("=") or not v.lstrip().startswith("-"))
+                        and not _asks_for_it(before, prev)):
+                    found_here.append((v.strip(), prev, before[0]))
             for token, flag_text, program in found_here:
                 if _skipped(token) or token.startswith("$"):
                     continue
                 flag = re.search(r"auth-?token|token|password|api-?key", flag_text)
                 kind = flag.group(0).replace("-", "") if flag else "token"
-                program = program.rsplit("/", 1)[-1]  # named after the program that takes it
+                program = program.rsplit("/", 1)[-1].replace("_", "-")  # named after the program that takes it
                 name = f"{program if re.fullmatch(r'[a-z][a-z0-9-]*', program) else _context(d, rel)}-{kind}"
                 what = {"password": "password", "apikey": "API key", "authtoken": "auth token"}.get(kind, "token")
                 out.append(_Found(node, path, token, name, token == v.strip(), f"the {what} on this command line"))
@@ -200,25 +204,29 @@ def _cmd_tokens(v: str) -> list[tuple[str, str, str]]:
         # --dbname …` asks for the password (taking `--dbname` would drop it).
         if token.startswith("-") and not before.rstrip(quote).endswith("="):
             continue
-        program = _program_before(v, m.start())
-        if not _asks_for_it(program, m.group(0)):
-            found.append((token, m.group(0), program))
+        words = _command_before(v, m.start())
+        if not _asks_for_it(words, m.group(0)):
+            found.append((token, m.group(0), words[0] if words else ""))
     return found
 
 
-def _program_before(v: str, at: int) -> str:
-    """The first word of the shell command `at` stands in (after the last `;`, `&` or `|`), past any
-    `NAME=value` assignments before it."""
+def _command_before(v: str, at: int) -> list[str]:
+    """The words of the shell command `at` stands in (after the last `;`, `&`, `|` or `(`), up to it,
+    without quotes, past any `NAME=value` assignments before its program."""
     command = v[:at]
     for sep in ";&|\n(":
         command = command.rsplit(sep, 1)[-1]
-    words = [w for w in command.split() if "=" not in w]
-    return words[0] if words else ""
+    words = [w.strip("'\"") for w in command.split()]
+    while words and "=" in words[0]:
+        words.pop(0)
+    return words
 
 
-def _asks_for_it(program: str, flag: str) -> bool:
-    """Whether the program's `--password` is a flag alone (PostgreSQL's clients)."""
-    return flag.startswith("--password") and program.rsplit("/", 1)[-1] in _PASSWORD_PROMPTERS
+def _asks_for_it(words: list[str], flag: str) -> bool:
+    """Whether `--password` with no `=` is a flag alone here: one of the words before it runs a
+    client that then asks for the password (`sudo -u postgres psql --password`, `bash -c "pg_dump …`)."""
+    return (flag.startswith("--password") and not flag.startswith("--password=")
+            and any(w.rsplit("/", 1)[-1] in _PASSWORD_PROMPTERS for w in words))
 
 
 def _literals_in(v: str) -> list[str]:
