@@ -167,7 +167,9 @@ def _find(doc, d):
             for q in queried:
                 kind = _kebab(q.group(0)[1:].split("=", 1)[0])
                 name = f"{_kebab(base) or _context(d, rel)}-{kind}"
-                out.append(_Found(node, path, q.group(1), name, False, f"the `{kind}` in the query of a URL"))
+                secret, clear = _through_quotes(v, q.start(1), q.end(1))
+                out.append(_Found(node, path, secret, name, False if clear else None,
+                                  f"the `{kind}` in the query of a URL"))
             continue
         if "cmd" in rel:
             found_here = _cmd_tokens(v)  # every secret on the line, not only the first
@@ -178,8 +180,8 @@ def _find(doc, d):
                 prev = before[-1]
                 if (_CMD_FLAG.search(prev) and (prev.endswith("=") or not v.lstrip().startswith("-"))
                         and not _asks_for_it(before, prev)):
-                    found_here.append((v.strip(), prev, before[0]))
-            for token, flag_text, program in found_here:
+                    found_here.append((v.strip(), prev, before[0], True))
+            for token, flag_text, program, clear in found_here:
                 if _skipped(token) or token.startswith("$"):
                     continue
                 flag = re.search(r"auth-?token|token|password|api-?key", flag_text)
@@ -187,13 +189,14 @@ def _find(doc, d):
                 program = program.rsplit("/", 1)[-1].replace("_", "-")  # named after the program that takes it
                 name = f"{program if re.fullmatch(r'[a-z][a-z0-9-]*', program) else _context(d, rel)}-{kind}"
                 what = {"password": "password", "apikey": "API key", "authtoken": "auth token"}.get(kind, "token")
-                out.append(_Found(node, path, token, name, token == v.strip(), f"the {what} on this command line"))
+                whole = token == v.strip() if clear else None
+                out.append(_Found(node, path, token, name, whole, f"the {what} on this command line"))
     return out
 
 
-def _cmd_tokens(v: str) -> list[tuple[str, str, str]]:
-    """(token, the flag and token as written, the program given it) of each `--token X`-like option
-    of a command line."""
+def _cmd_tokens(v: str) -> list[tuple[str, str, str, bool]]:
+    """(token, the flag and token as written, the program given it, whether the token ends clearly)
+    of each `--token X`-like option of a command line."""
     found = []
     for m in _CMD_TOKEN.finditer(v):
         token, before = m.group(1), m.group(0)[:-len(m.group(1))]
@@ -206,8 +209,21 @@ def _cmd_tokens(v: str) -> list[tuple[str, str, str]]:
             continue
         words = _command_before(v, m.start())
         if not _asks_for_it(words, m.group(0)):
-            found.append((token, m.group(0), words[0] if words else ""))
+            token, clear = _through_quotes(v, m.start(1), m.end(1))
+            found.append((token, m.group(0), words[0] if words else "", clear))
     return found
+
+
+def _through_quotes(v: str, start: int, end: int) -> tuple[str, bool]:
+    """The secret at v[start:end], which stops at a quote, and whether it clearly ends there. Where
+    the word goes on past the quote (`Kx'9vLm`, a quote of the value or the shell's `ab"cd"ef`),
+    where the secret ends is unclear: the whole word is the literal, to mask and not to fix."""
+    if v[end:end + 1] in ("'", '"') and end + 1 < len(v) and not v[end + 1].isspace() and v[end + 1] not in "'\"&#;|)":
+        stop = end
+        while stop < len(v) and not v[stop].isspace() and v[stop] not in "&#{};|":
+            stop += 1
+        return v[start:stop].rstrip("'\""), False
+    return v[start:end], True
 
 
 def _command_before(v: str, at: int) -> list[str]:
@@ -235,7 +251,7 @@ def _literals_in(v: str) -> list[str]:
     # Each kind skips what `_find` skips for it: a URL password only when it is a whole `$VAR`
     # (`$ecret!` is a password), a command's token when the shell expands it (`$(cat …)`).
     found = [m.group(1) for m in _URL_PASSWORD.finditer(v) if not re.fullmatch(r"\$\{?\w+\}?", m.group(1))]
-    found += [m.group(1) for m in _URL_QUERY.finditer(v)]
+    found += [_through_quotes(v, m.start(1), m.end(1))[0] for m in _URL_QUERY.finditer(v)]
     found += [token for token, *_how in _cmd_tokens(v) if not token.startswith("$")]
     return [x for x in dict.fromkeys(found) if not _skipped(x)]
 
