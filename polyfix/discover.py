@@ -282,7 +282,8 @@ def make_probe(root: str):
             siblings = sorted(f"{parent}/{n}" for n in os.listdir(parent)
                               if f"{parent}/{n}" != path and os.path.isfile(f"{parent}/{n}"))
         return ScriptInfo(exists=True, mode=st.st_mode & 0o7777, inside_root=inside, first_line=first,
-                          siblings=siblings, hard_links=st.st_nlink, identity=identity(st))
+                          siblings=siblings, hard_links=st.st_nlink, identity=identity(st),
+                          owned=os.geteuid() in (0, st.st_uid))
 
     return probe
 

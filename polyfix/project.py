@@ -591,6 +591,7 @@ class ScriptInfo:
     hard_links: int = 1
     children: list[str] = new(list)  # for a folder: the files directly in it
     identity: tuple = ()  # discover.identity() of a regular file as probed: --write checks it again
+    owned: bool = True  # this process may chmod it (its owner, or root)
 
 
 def within(path: str, root: str) -> bool:

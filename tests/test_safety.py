@@ -47,6 +47,29 @@ def test_a_hard_linked_script_is_not_chmodded(tmp_path, polyfix):
     assert "it has 2 hard links" in r.out
 
 
+@pytest.mark.parametrize("block", ["hard link", "owner"])
+def test_a_chmod_workaround_stays_when_a_script_it_covers_cannot_be_chmodded(tmp_path, polyfix, monkeypatch, block):
+    # Without the chmod, `./bin/run` would fail to start: the workaround is reported, not removed.
+    project = tmp_path / "project"
+    (project / "api" / "bin").mkdir(parents=True)
+    (project / "polytope.yml").write_text(
+        "modules:\n  - id: api\n    module: polytope/container\n    args:\n      image: alpine\n"
+        "      code: { type: host, path: ./api }\n      cmd: bash -c \"chmod +x ./bin/* && ./bin/run\"\n")
+    run = project / "api" / "bin" / "run"
+    run.write_text("#!/bin/sh\necho hi\n")
+    run.chmod(0o644)
+    if block == "hard link":
+        os.link(run, tmp_path / "elsewhere")
+    else:  # as a user other than its owner (root stands in for one)
+        monkeypatch.setattr(os, "geteuid", lambda: run.stat().st_uid + 4242)
+    before = (project / "polytope.yml").read_text()
+    r = polyfix(project, "--write", "--unsafe-fixes")
+    assert r.code == 1 and "[*]" not in r.out
+    assert "`cmd` runs `chmod` to make scripts executable at every start" in r.out
+    assert (project / "polytope.yml").read_text() == before
+    assert oct(run.stat().st_mode & 0o777) == oct(0o644)
+
+
 def test_a_chmod_glob_covering_a_checked_polytope_file_gives_it_its_mode(tmp_path, polyfix):
     # b's `chmod +x ./*` covers a/polytope.yml, which has a fix of its own (PF002). The file's mode
     # as found is known, so the diff shows the change and --write makes it; --write used to refuse

@@ -28,13 +28,15 @@ Example
 Fix (safe)
     `chmod +x`: the owner's execute bit, and the group's and others' where they can read the file
     (0644 becomes 0755). Nothing outside the project root is touched, nor anything reached through a
-    symlink that leaves it. A missing script or a missing `#!` line is only reported: which
+    symlink that leaves it, nor a file with more than one hard link or another user's (only its
+    owner, or root, may chmod it). A missing script or a missing `#!` line is only reported: which
     interpreter a script wants is not certain from outside it.
 
     The chmod workaround: the files it covers get `chmod +x` (safe), and `cmd` becomes the plain
     command it wraps (`./bin/run`, **unsafe**: the workaround also fixes modes lost later, for
     example on a file system that drops them), offered only where that script exists in the
-    project. A glob in a folder name, or a `chmod` that does not add `x`, is left alone.
+    project and every file the chmod covers can be made executable (not through a hard link, nor
+    another user's file): without them the plain command would fail to start. A glob in a folder name, or a `chmod` that does not add `x`, is left alone.
 """
 from __future__ import annotations
 
@@ -103,7 +105,14 @@ def _workaround(project: Project, base: str | None, node, file: str):
     if word and covered is not None:
         script = project.probe(posixpath.normpath(posixpath.join(base, word)))
         path = next((p for n, p, _k, _parent in doc.scalars() if n is node), None)
-        if script.exists and not script.is_dir and script.inside_root and path is not None:
+        # Without the chmod the plain command fails: offered only where every covered script that
+        # is not executable gets its execute bit from polyfix.
+        blocked = next((why for s in covered for info in [project.probe(s)]
+                        if info.exists and not info.is_dir and not info.mode & 0o100
+                        for fixed, why in [_chmod(s, info)] if fixed is None), None)
+        if blocked:
+            hint = f"edit the cmd by hand once its scripts are executable (one cannot be made so here: {blocked})"
+        elif script.exists and not script.is_dir and script.inside_root and path is not None:
             new = plain.group(2)
             text = new if re.fullmatch(r"[A-Za-z0-9_./][A-Za-z0-9_./ =-]*", new) else json.dumps(new)
             fix = Fix(f"Run `{new}` without the chmod", UNSAFE,
@@ -184,6 +193,8 @@ def _chmod(path: str, info):
         return None, "it is outside the project (or behind a link that leaves it): not touched"
     if info.hard_links > 1:  # the other names may lie outside the project, where no path check can see them
         return None, f"it has {info.hard_links} hard links, and chmod would change every one of them: not touched"
+    if not info.owned:
+        return None, "it belongs to another user, and only its owner may chmod it: not touched"
     mode = info.mode | 0o100 | (0o010 if info.mode & 0o040 else 0) | (0o001 if info.mode & 0o004 else 0)
     return Fix(f"chmod +x (mode {info.mode & 0o7777:04o} to {mode & 0o7777:04o})", mode=mode, target=path), ""
 
