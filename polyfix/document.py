@@ -516,6 +516,12 @@ def is_scalar(node) -> bool:
     return getattr(node, "id", None) == "scalar"
 
 
+def is_shared(text: str, node) -> bool:
+    """An anchored, aliased or tagged node (its text starts `&`, `*` or `!`; a composed alias is the
+    anchored node itself): another place shares it, and a change to it changes both."""
+    return text[node.start_mark.index:node.start_mark.index + 1] in ("&", "*", "!")
+
+
 def entries(node) -> list:
     """(key node, value node) pairs of a mapping node; [] for anything else."""
     return list(node.value) if is_map(node) else []

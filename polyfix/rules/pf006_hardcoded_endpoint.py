@@ -81,7 +81,7 @@ from __future__ import annotations
 import re
 
 from ..declare import declaration, declared, hash_style, prefers_inputs, use_inputs, whole_reference
-from ..document import entries, get, is_map, is_scalar, items, text_value, value
+from ..document import entries, get, is_map, is_scalar, is_shared, items, text_value, value
 from ..edits import Edit
 from ..pattern import LETTERS, LETTERS_DIGITS, has_mask_chars, kebab, on_first_use
 from ..problem import SAFE, Fix, at_node
@@ -426,7 +426,7 @@ def _problems_for(doc, file, d, found, inputs: bool, passed: set = frozenset()) 
         once.setdefault(id(f.node), f)
     found = list(once.values())
     for f in found:
-        if f.param and doc.text[f.node.start_mark.index:f.node.start_mark.index + 1] in ("&", "*", "!"):
+        if f.param and is_shared(doc.text, f.node):
             f.param, f.hint = None, "an anchored, aliased or tagged value: other places share it; change it by hand"
         elif f.param in passed and f.param not in have:
             f.param, f.hint = None, (f"a step that runs {d.kind} `{d.name}` already passes `{f.param}`: declaring "

@@ -59,7 +59,7 @@ Fix (safe)
 from __future__ import annotations
 
 from .. import builtins
-from ..document import entries, get, is_map, is_scalar, is_seq, items, text_value
+from ..document import entries, get, is_map, is_scalar, is_seq, is_shared, items, text_value
 from ..edits import Edit, content_end, delete_entry, delete_item
 from ..pattern import camel_case
 from ..problem import Fix, at_node
@@ -104,13 +104,8 @@ def awaited_names(project: Project, file: str) -> set:
     return names
 
 
-def _shared(doc, node) -> bool:
-    """An anchored, aliased or tagged node: another place shares it, and a change to it changes both."""
-    return doc.text[node.start_mark.index:node.start_mark.index + 1] in ("&", "*", "!")
-
-
 def _check_step(doc, run, i: int, step, awaited: set):
-    if not is_map(step) or _shared(doc, step):
+    if not is_map(step) or is_shared(doc.text, step):
         return None
     module = get(step, "module")
     ref = text_value(module)
@@ -150,7 +145,7 @@ def _check_tool_step(doc, run, i: int, step, awaited: set):
     """In a tool's run list only an `id` equal to the tool the step runs goes, where nothing names
     it: other ids label the step (the tool's `await:` list, what Polytope shows of a run), and the
     bare form `- X` is not used in tool run lists."""
-    if not is_map(step) or _shared(doc, step):
+    if not is_map(step) or is_shared(doc.text, step):
         return None
     tool, ident = get(step, "tool"), get(step, "id")
     ref, name = text_value(tool), text_value(ident)
@@ -233,8 +228,8 @@ def _unused_params(project: Project, doc, d):
     # A list shared through an anchor is declared by every template that holds it: a removal for
     # one changes the others (and the alias of a removed `params:` would be left dangling). The
     # same holds for an anchored item; the other items of its list may go, one by one.
-    list_shared = _shared(doc, params)
-    item_shared = [_shared(doc, spec) for spec in specs]
+    list_shared = is_shared(doc.text, params)
+    item_shared = [is_shared(doc.text, spec) for spec in specs]
     remove_all = every and not list_shared and not any(item_shared)
     whole = None
     if remove_all:
