@@ -244,7 +244,8 @@ def _report(results, errors: list[str], *, write, dry_run, fmt, statistics, show
     patch = ""
     machine = _machine(fmt, statistics)
     if dry_run:  # the diff goes to stderr beside a machine format: masked unless that is a terminal
-        patch = "".join(_diff(r, _terminal(err=machine)) for r in changed)
+        masking = _masking(results)
+        patch = "".join(_diff(r, _terminal(err=machine), masking) for r in changed)
         if color:
             patch = report.colour_diff(patch)
     elif write:
@@ -329,17 +330,23 @@ def _secrets(results) -> set[str]:
     return {v for r in results for v in (*r.secrets.values(), *r.hidden)}
 
 
-def _diff(r: engine.FileResult, terminal: bool, name: str | None = None) -> str:
-    """One file's diff; secret literals masked unless it goes to a terminal; `name` replaces the path."""
+def _masking(results) -> tuple[set[str], dict[str, str]]:
+    """What a diff masks: the secret literals of every file of the run (a file may hold another's
+    secret: an included one, a script's argument), and the lines their written forms miss."""
+    return _secrets(results), {line: masked for r in results for line, masked in r.secret_lines.items()}
+
+
+def _diff(r: engine.FileResult, terminal: bool, masking: tuple[set[str], dict[str, str]], name: str | None = None) -> str:
+    """One file's diff; secrets masked (`_masking`) unless it goes to a terminal; `name` replaces the path."""
     if terminal:
         return report.diff(r.path, r.before, r.after, r.old_mode, r.new_mode, name)
     # Every literal is masked on every line of either text that holds it, the same way on both
     # sides: a line both texts share stays one line of context (masking only where a fix put it
     # would turn it into a hunk, with the value in clear on one side). A literal found in a later
     # pass, or not reported yet (the second secret of a string), is masked the same way.
-    literals = [*r.secrets.values(), *r.hidden]
-    return report.diff(r.path, report.masked_text(r.before, literals), report.masked_text(r.after, literals),
-                       r.old_mode, r.new_mode, name)
+    literals, lines = masking
+    return report.diff(r.path, report.masked_text(r.before, literals, lines),
+                       report.masked_text(r.after, literals, lines), r.old_mode, r.new_mode, name)
 
 
 def _secret_note(note: str, secrets: dict[str, str], shown: bool) -> str:
@@ -378,12 +385,12 @@ def _finish_stdin(results, write: bool, dry_run: bool, fmt: str, errors: list[st
         _echo(lines + closing, err=True)
     elif dry_run and _machine(fmt, statistics):  # as with files: stdout holds only the machine format
         result.old_mode = result.new_mode = None
-        _echo(_diff(result, _terminal(err=True), name), nl=False, err=True)
+        _echo(_diff(result, _terminal(err=True), _masking(results), name), nl=False, err=True)
         _echo(closing, err=True)
         _echo(_listing(problems, fmt, statistics, None), nl=False)
     elif dry_run:
         result.old_mode = result.new_mode = None
-        _echo(_diff(result, _terminal(), name), nl=False)
+        _echo(_diff(result, _terminal(), _masking(results), name), nl=False)
         _echo(lines + closing, err=True)
     else:  # the report, its problems named as given (text) or in its format (the statistics too)
         listing = (lines if fmt in ("text", "concise") and not statistics

@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 
-from . import suppress, validate, verify
+from . import report, suppress, validate, verify
 from .document import BOM, MASK_TOKEN, Document, ParseError, compose, parse
 from .edits import Edit, apply_edits, clash, moved, overlaps
 from .problem import SAFE, Problem
@@ -36,6 +36,9 @@ class FileResult:
     note_spots: list[tuple[int, str]] = new(list)  # (offset, note) in the text fixed so far
     secrets: dict[str, str] = new(dict)  # secret name → the literal PF005 found (never printed)
     hidden: list[str] = new(list)  # more secret literals, not reported yet (Problem.hidden): masked as well
+    # A line holding a secret its written forms do not find (a folded value, an escape) → that line
+    # with the secret's scalar masked; found in any pass's text, applied wherever the line stands
+    secret_lines: dict[str, str] = new(dict)
     identity: tuple = ()  # a script's discover.identity() as probed: --write checks it again
     group: str = ""  # a YAML file's include group (engine.include_groups): --write writes it whole or not at all
 
@@ -139,7 +142,7 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
 
     for n in range(MAX_PASSES if options.fix else 1):
         problems = check_now()
-        _keep_secrets(problems, results)
+        _keep_secrets(problems, results, docs)
         if not options.fix:
             break
         allowed = [p for p in problems if p.fix and (p.fix.applicability == SAFE or options.unsafe_fixes)]
@@ -182,13 +185,15 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
     return results
 
 
-def _keep_secrets(problems: list[Problem], results: dict[str, FileResult]) -> None:
+def _keep_secrets(problems: list[Problem], results: dict[str, FileResult], docs: dict[str, Document]) -> None:
     """Remember the secret literals found (a fixed one is gone from later passes): output masks them
     on every line that holds them."""
     for p in problems:
         if p.secret and p.file in results:
             results[p.file].secrets.setdefault(*p.secret)
             results[p.file].hidden += [v for v in p.hidden if v not in results[p.file].hidden]
+            if p.secret_at and p.file in docs:
+                results[p.file].secret_lines.update(report.scalar_lines_masked(docs[p.file], *p.secret_at, p.secret[1]))
 
 
 class _Gate:

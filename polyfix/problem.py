@@ -60,6 +60,9 @@ class Problem:
     # Other secret literals of the same string, found in a later pass once this one is fixed: never
     # printed either, before then too
     hidden: tuple = ()
+    # (start, end) offsets of the scalar holding the secret in the text it was found in: where its
+    # written forms cannot find it (on several lines, or escaped) output masks that whole span
+    secret_at: tuple = ()
 
     @property
     def fix_target(self) -> str:

@@ -92,15 +92,23 @@ def mask(text: str, secrets) -> str:
             at = text.find(v, at + 1)
     pieces, done = [], 0
     for at in sorted(starts):
-        if at < done or at > 0 and _in_name(text[at - 1]):
+        if at < done:
             continue
+        inside = at > 0 and _in_name(text[at - 1])
         for v in starts[at]:
             end = at + len(v)
-            if not _continues(text, end):
+            if _random_looking(v) or not inside and not _continues(text, end):
                 pieces += [text[done:at], MASK]
                 done = end
                 break
     return "".join(pieces) + text[done:]
+
+
+def _random_looking(v: str) -> bool:
+    """A value no word or name holds by chance (six characters or more, with letters and digits; or
+    twelve or more): masked wherever it stands, inside a longer word too (`bot123456:AAHsecret/…`).
+    A word-like one (`postgres`) only where it stands alone, so names holding it stay readable."""
+    return len(v) >= 12 or len(v) >= 6 and any(c.isdigit() for c in v) and any(c.isalpha() for c in v)
 
 
 def mask_problems(problems, secrets) -> None:
@@ -130,15 +138,45 @@ def _in_name(c: str) -> bool:
     return c.isalnum() or c in "_.-`/"
 
 
-def masked_text(text: str | None, literals) -> str | None:
+def masked_text(text: str | None, literals, lines_masked: dict[str, str] | None = None) -> str | None:
     """The text with each secret literal masked on every line that holds it, as the file may write it
-    (a multi-line literal line by line): a line reads the same masked in the text before a fix and
-    after it, so a diff shows no change that is only masking."""
-    if not text or not literals:
+    (a multi-line literal line by line), and each line of `lines_masked` (see `scalar_lines_masked`)
+    replaced: a line reads the same masked in the text before a fix and after it, so a diff shows
+    no change that is only masking."""
+    if not text or not (literals or lines_masked):
         return text
     forms = [form for literal in literals for form in _written_forms(literal)]
-    return "".join(mask(line, forms) if any(form in line for form in forms) else line
-                   for line in text.splitlines(keepends=True))
+    lines_masked = lines_masked or {}
+    out = []
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        if body in lines_masked:
+            line = lines_masked[body] + line[len(body):]
+        out.append(mask(line, forms) if any(form in line for form in forms) else line)
+    return "".join(out)
+
+
+def scalar_lines_masked(doc, start: int, end: int, literal: str) -> dict[str, str]:
+    """For a secret's scalar at doc.text[start:end] that its written forms do not find (written over
+    several lines, or with an escape such as `\\x41`): each line it stands on → that line with the
+    scalar masked (from its first character on a line, indentation kept). Empty otherwise."""
+    text = doc.text
+    region = text[start:end]
+    if "\n" not in region and "\r" not in region and any(form in region for form in _written_forms(literal)):
+        return {}
+    first = max(text.rfind("\n", 0, start), text.rfind("\r", 0, start)) + 1
+    out = {}
+    at = first
+    for line in text[first:].splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        if at >= end:
+            break
+        lo = max(start, at + len(body) - len(body.lstrip())) - at
+        hi = min(end, at + len(body)) - at
+        if hi > lo:
+            out[doc.unmask(body)] = doc.unmask(body[:lo]) + MASK + doc.unmask(body[hi:])
+        at += len(line)
+    return out
 
 
 def _written_forms(literal: str) -> list[str]:

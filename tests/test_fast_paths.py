@@ -712,3 +712,15 @@ def test_addresses_are_read_as_their_pattern_read_them(text):
     got = _endpoint(text)
     assert (got and (got.scheme, got.user, got.host, got.port, got.rest)) == (
         m and (m["scheme"], m["user"], m["host"], m["port"], m["rest"])), text
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet="ab1:-./_ ", min_size=6, max_size=10).filter(lambda v: v.strip() == v),
+       st.text(alphabet="ab1:-./_ \n", max_size=12), st.text(alphabet="ab1:-./_ \n", max_size=12))
+def test_a_random_looking_secret_is_masked_wherever_it_stands(secret, left, right):
+    from polyfix.report import MASK, _random_looking, mask
+
+    if not _random_looking(secret):
+        return
+    assert secret not in mask(left + secret + right, [secret]), (left, secret, right)
+    assert MASK in mask(left + secret + right, [secret])
