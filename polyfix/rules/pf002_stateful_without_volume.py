@@ -52,7 +52,7 @@ from __future__ import annotations
 import re
 
 from .. import builtins
-from ..document import entries, get, is_map, is_scalar, is_seq, items, text_value, walk
+from ..document import entries, get, is_map, is_scalar, is_seq, is_shared, items, text_value, walk
 from ..edits import (Edit, add_entry, add_list_item, content_end, indent_width, insert_after, item_prefix,
                      list_item_layout)
 from ..pattern import on_first_use
@@ -201,6 +201,8 @@ def _add_volume(project: Project, doc, call, arg: str, service: str):
                      call.owner.name if is_module_base else service, call.owner.file)
     volume = _volume_text(doc, vid)
     data = {"type": "volume", "scope": "project", "id": vid}
+    if _shared_args(doc, call):
+        return None
     if is_map(call.args):
         edit = add_entry(text, call.args, arg, volume)
         return Fix(f"Add `{arg}: {volume}`", edits=[edit], sets=[(call.path + ("args", arg), data)]) if edit else None
@@ -290,6 +292,14 @@ def _named_by_orderings(call, step_id) -> bool:
     return False
 
 
+def _shared_args(doc, call) -> bool:
+    """Whether the call's args are shared through a YAML anchor (`args: &pg {…}` on one module,
+    `args: *pg` on another), or are an alias: a volume added to them would be every holder's."""
+    args, owner = call.args, call.owner.node
+    return args is not None and (is_shared(doc.text, args) or not
+                                 owner.start_mark.index <= args.start_mark.index < owner.end_mark.index)
+
+
 def _check_container(project: Project, call):
     env = Env(call.owner)
     image = env.lookup(call.args, "image")
@@ -325,7 +335,9 @@ def _check_container(project: Project, call):
     data = {"path": data_path, "source": {"type": "volume", "scope": "project", "id": vid}}
     fix = None
     mounts_node = get(call.args, "mounts")
-    if is_seq(mounts_node) and mounts_node.value:
+    if _shared_args(doc, call) or mounts_node is not None and is_shared(doc.text, mounts_node):
+        pass  # shared through an anchor: a volume added here would be every holder's (one volume for two databases)
+    elif is_seq(mounts_node) and mounts_node.value:
         edit = _append_item(doc.text, mounts_node, mount_text)
         if edit:
             fix = Fix(f"Mount a project volume on {data_path}", edits=[edit],
