@@ -74,6 +74,7 @@ from ..pattern import mask_aware
 from ..problem import SAFE, UNSAFE, Fix, at_node
 from ..project import Definition, Project
 from ..refs import INTERP_REF, NAME_CHARS, VALUE_WORDS, WHOLE_REF, is_code, word_spans
+from .pf005_hardcoded_secret import secret_setting
 
 CODE = "PF001"
 NAME = "value-to-param"
@@ -154,9 +155,14 @@ def _problems_for(project: Project, file, doc, d: Definition, refs, prefers_inpu
     fixable = [r for r in refs if not project.suppressed(file, doc.line_col(r.node.start_mark.index)[0], CODE)]
     # name → (type, default or None)
     names: dict[str, tuple[str, object]] = {}
+    secrets = set()  # names whose value is a secret: never copied into the file as a default
     for name in dict.fromkeys(n for r in refs for n in r.names):
         is_int = name.endswith("-port") or any(r.int_slot and name in r.names for r in refs)
-        names[name] = _type_and_default(project.origin, file, doc, name, is_int)
+        kind, default = _type_and_default(project.origin, file, doc, name, is_int)
+        if isinstance(default, str) and secret_setting(doc.unmask(name), default):
+            secrets.add(name)
+            default = None
+        names[name] = (kind, default)
     known = {n for n, (_t, dflt) in names.items() if dflt is not None or n in declared}
     loader = project.origin.value_loader(file)
     called = bool(project.callers(d))
@@ -177,8 +183,12 @@ def _problems_for(project: Project, file, doc, d: Definition, refs, prefers_inpu
         msg = (f"value{'s' if len(distinct) > 1 else ''} {shown} {'are' if len(distinct) > 1 else 'is'} "
                f"global state and always a string: declare {them} "
                f"{'' if missing else 'with a default '}on {d.kind} `{d.name}`")
-        if missing:
-            msg += f" (no default known for {', '.join(f'`{n}`' for n in missing)}: set one in config/values.yml or --values FILE)"
+        unknown = [n for n in missing if n not in secrets]
+        if unknown:
+            msg += f" (no default known for {', '.join(f'`{n}`' for n in unknown)}: set one in config/values.yml or --values FILE)"
+        if len(unknown) < len(missing):
+            msg += (f" (the value of {', '.join(f'`{n}`' for n in missing if n in secrets)} is a secret: no default "
+                    f"copied into the file; keep it in the secret store and use `pt.secret`)")
         if loader:
             msg += f" (unsafe: `{loader.owner.name}` runs `{loader.ref}`: this project sets values per environment)"
         if fix:

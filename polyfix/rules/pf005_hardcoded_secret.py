@@ -263,6 +263,12 @@ def _at(node, rel):
     return node
 
 
+def secret_setting(label: str, v: str) -> bool:
+    """Whether a setting of that name and value holds a secret (PF001 copies no such value into a
+    file as a param's default)."""
+    return _secret_name(label, v) and not _skipped(v)
+
+
 def _secret_name(label: str, v: str) -> bool:
     kind = _label_kind(label)
     return kind is True or (kind == "key" and bool(_KEYLIKE.fullmatch(v.strip())))
