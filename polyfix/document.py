@@ -254,10 +254,12 @@ def parse_text(text: str, later: bool = False) -> tuple[object, object]:
                 state = _walk_tree(text, root) if root is not None else _SOUND
                 if later and state == _PLAIN:
                     return root, UNBUILT
+                # Checked before building: building merges `<<: *x` keys into the mapping's node,
+                # where a key overriding a merged one (valid YAML) would read as a duplicate.
+                _check_tree(text, root, state)
                 data = loader.construct_document(root) if root is not None else None
             finally:
                 loader.dispose()
-            _check_tree(text, root, state)
             return root, data
         except ParseError:
             raise
@@ -277,12 +279,12 @@ def construct(text: str, root) -> tuple[object, object]:
         state = _walk_tree(text, root)
         if state == _PLAIN:
             return root, _build_plain(root)
+        _check_tree(text, root, state)  # before building (see parse_text)
         loader = _FAST("")
         try:
             data = loader.construct_document(root)
         finally:
             loader.dispose()
-        _check_tree(text, root, state)
         return root, data
     except Exception:  # noqa: BLE001 - whatever parse_text makes of it, error or fallback
         return parse_text(text)
@@ -313,7 +315,10 @@ def _parse_ruamel(text: str) -> tuple[object, object]:
         with warnings.catch_warnings():  # a reused anchor is valid YAML: no warning text on stderr
             warnings.simplefilter("ignore")
             root = yaml.compose(text)
+            _check_tree(text, root)  # before building (see parse_text)
             data = yaml.constructor.construct_document(root) if root is not None else None
+    except ParseError:
+        raise
     except MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -332,7 +337,6 @@ def _parse_ruamel(text: str) -> tuple[object, object]:
     except Exception as e:  # noqa: BLE001 - valid but unusual YAML the parser cannot hold (a list as a key,
         # `%YAML 1.3`): this file's error, never the run's
         raise ParseError(f"YAML polyfix cannot work on ({type(e).__name__}: {' '.join(str(e).split())})") from None
-    _check_tree(text, root)
     return root, data
 
 

@@ -279,3 +279,21 @@ def test_the_fast_resolver_gives_the_safe_loaders_tags():
         assert tags(document._FAST, text) == expected
         compared += 1
     assert compared > 100
+
+
+def test_a_key_overriding_a_merged_one_is_no_duplicate(tmp_path, polyfix):
+    # `<<: *args` then `image:` is valid YAML: the explicit key wins. Building the data merges the
+    # keys into the mapping's node, where the check used to find `image` twice (exit 2).
+    import yaml
+
+    from polyfix.document import parse
+
+    text = ("x-base: &args\n  image: node:20\n  cmd: npm start\nmodules:\n  - id: api\n    module: polytope/container\n"
+            "    args: { <<: *args, image: node2 }\n  - id: web\n    module: polytope/container\n    args:\n"
+            "      <<: *args\n      image: node:22\n")
+    assert parse(text).data == yaml.safe_load(text)
+    (tmp_path / "polytope.yml").write_text(text)
+    assert polyfix(tmp_path).code == 0
+    (tmp_path / "polytope.yml").write_text(text + "      image: node:23\n")
+    r = polyfix(tmp_path)
+    assert r.code == 2 and "duplicate key `image`" in r.err
