@@ -230,7 +230,7 @@ def _through_quotes(v: str, start: int, end: int) -> tuple[str, bool]:
 def _command_before(v: str, at: int) -> list[str]:
     """The words of the shell command `at` stands in (after the last `;`, `&`, `|` or `(`), up to it,
     without quotes, past any `NAME=value` assignments before its program."""
-    command = v[:at]
+    command = v[:at].replace("\\\n", "  ")  # a line ending in `\` goes on on the next
     for sep in ";&|\n(":
         command = command.rsplit(sep, 1)[-1]
     words = [w.strip("'\"") for w in command.split()]
