@@ -326,17 +326,30 @@ def _isatty(stream) -> bool:
         return False
 
 
-def _secrets(results) -> set[str]:
-    return {v for r in results for v in (*r.secrets.values(), *r.hidden)}
+def _secrets(results) -> Callable[[str], set[str]]:
+    """File → the secret literals output masks where that file is shown: its own, and every file's
+    random-looking ones (an included file may show another's). A word-like secret of one project
+    (`postgres`) is not masked in another's output, where the word means what it says."""
+    own = {r.path: {*r.secrets.values(), *r.hidden} for r in results if r.secrets or r.hidden}
+    everywhere = {v for found in own.values() for v in found if report.random_looking(v)}
+    memo: dict[str, set[str]] = {}
+
+    def secrets_for(path: str) -> set[str]:
+        if path not in memo:
+            memo[path] = own.get(path, set()) | everywhere
+        return memo[path]
+
+    return secrets_for
 
 
-def _masking(results) -> tuple[set[str], dict[str, str]]:
+def _masking(results) -> tuple[Callable[[str], set[str]], dict[str, str]]:
     """What a diff masks: the secret literals of every file of the run (a file may hold another's
     secret: an included one, a script's argument), and the lines their written forms miss."""
     return _secrets(results), {line: masked for r in results for line, masked in r.secret_lines.items()}
 
 
-def _diff(r: engine.FileResult, terminal: bool, masking: tuple[set[str], dict[str, str]], name: str | None = None) -> str:
+def _diff(r: engine.FileResult, terminal: bool, masking: tuple[Callable[[str], set[str]], dict[str, str]],
+          name: str | None = None) -> str:
     """One file's diff; secrets masked (`_masking`) unless it goes to a terminal; `name` replaces the path."""
     if terminal:
         return report.diff(r.path, r.before, r.after, r.old_mode, r.new_mode, name)
@@ -344,7 +357,8 @@ def _diff(r: engine.FileResult, terminal: bool, masking: tuple[set[str], dict[st
     # sides: a line both texts share stays one line of context (masking only where a fix put it
     # would turn it into a hunk, with the value in clear on one side). A literal found in a later
     # pass, or not reported yet (the second secret of a string), is masked the same way.
-    literals, lines = masking
+    secrets_for, lines = masking
+    literals = secrets_for(r.path)
     return report.diff(r.path, report.masked_text(r.before, literals, lines),
                        report.masked_text(r.after, literals, lines), r.old_mode, r.new_mode, name)
 

@@ -415,7 +415,7 @@ def _walk_tree(text: str, root) -> int:
             keys = set()
             for k, v in node.value:
                 if k.id == "scalar":
-                    if k.value in keys and k.value != "<<":
+                    if k.value in keys:  # two `<<` too: PyYAML merges both, ruamel.yaml refuses
                         return _UNSURE
                     keys.add(k.value)
                 else:
@@ -481,7 +481,7 @@ def _check_duplicates(root) -> None:
             keys = set()
             for k, v in node.value:
                 if k.id == "scalar":
-                    if k.value in keys and k.value != "<<":
+                    if k.value in keys:  # two `<<` too: PyYAML merges both, ruamel.yaml refuses
                         raise ParseError(f"line {k.start_mark.line + 1}, column {k.start_mark.column + 1}: "
                                          f"duplicate key `{k.value}`")
                     keys.add(k.value)

@@ -97,28 +97,32 @@ def mask(text: str, secrets) -> str:
         inside = at > 0 and _in_name(text[at - 1])
         for v in starts[at]:
             end = at + len(v)
-            if _random_looking(v) or not inside and not _continues(text, end):
+            if random_looking(v) or not inside and not _continues(text, end):
                 pieces += [text[done:at], MASK]
                 done = end
                 break
     return "".join(pieces) + text[done:]
 
 
-def _random_looking(v: str) -> bool:
+def random_looking(v: str) -> bool:
     """A value no word or name holds by chance (six characters or more, with letters and digits; or
     twelve or more): masked wherever it stands, inside a longer word too (`bot123456:AAHsecret/…`).
     A word-like one (`postgres`) only where it stands alone, so names holding it stay readable."""
     return len(v) >= 12 or len(v) >= 6 and any(c.isdigit() for c in v) and any(c.isalpha() for c in v)
 
 
-def mask_problems(problems, secrets) -> None:
+def mask_problems(problems, secrets_for) -> None:
     """Mask the secret literals in what the problems say (message, hint, the fix's message and its
     edits' texts), before any format writes them: masking a format's output would mask its own
-    words and numbers too (a secret `7` made a row number `****`, which is no JSON)."""
-    if not secrets:
-        return
-    secrets = {form for literal in secrets for form in _written_forms(literal)}  # as the file writes them too
+    words and numbers too (a secret `7` made a row number `****`, which is no JSON). `secrets_for`
+    gives the literals to mask in a file's problems."""
+    forms: dict[str, set[str]] = {}  # file → the literals as the file may write them
     for p in problems:
+        if p.file not in forms:
+            forms[p.file] = {form for literal in secrets_for(p.file) for form in _written_forms(literal)}
+        secrets = forms[p.file]
+        if not secrets:
+            continue
         p.message, p.hint = mask(p.message, secrets), mask(p.hint, secrets)
         if p.fix is not None:
             p.fix.message = mask(p.fix.message, secrets)
@@ -126,11 +130,15 @@ def mask_problems(problems, secrets) -> None:
 
 
 def _continues(text: str, end: int) -> bool:
-    """Whether a name or a key goes on at `end`: a name's character, or `:` ending the line (`password:`)."""
+    """Whether a name or a key goes on at `end`: a name's character, or `:` ending the line
+    (`password:`). A `.`, `-` or `/` that ends a word (`the password is swordfish.`) is punctuation."""
     if end == len(text):
         return False
     c = text[end]
-    return _in_name(c) or c == ":" and (end + 1 == len(text) or text[end + 1].isspace())
+    after = text[end + 1:end + 2]
+    if c in ".-/":
+        return not (after == "" or after.isspace() or after in "\"'`)]},;")
+    return _in_name(c) or c == ":" and (after == "" or after.isspace())
 
 
 def _in_name(c: str) -> bool:

@@ -297,3 +297,7 @@ def test_a_key_overriding_a_merged_one_is_no_duplicate(tmp_path, polyfix):
     (tmp_path / "polytope.yml").write_text(text + "      image: node:23\n")
     r = polyfix(tmp_path)
     assert r.code == 2 and "duplicate key `image`" in r.err
+    # Two `<<` keys in one mapping: PyYAML merges both, ruamel.yaml refuses: loaders disagree.
+    (tmp_path / "polytope.yml").write_text(text.replace("      <<: *args\n", "      <<: *args\n      <<: *args\n"))
+    r = polyfix(tmp_path)
+    assert r.code == 2 and "duplicate key `<<`" in r.err

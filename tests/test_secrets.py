@@ -274,3 +274,37 @@ def test_a_secret_found_in_one_file_is_masked_in_the_diff_of_another(tmp_path, p
     write(tmp_path / "config" / "values.yml", "log-level: info\n")
     r = polyfix(tmp_path, "--dry-run")
     assert "       cmd: echo ****" in r.out.splitlines() and "Zebra77x" not in r.out + r.err
+
+
+def test_a_word_secret_before_punctuation_and_a_secret_after_an_unclear_one_are_masked(tmp_path, polyfix):
+    write(tmp_path / "polytope.yml", """\
+modules:
+  - id: cache
+    module: polytope/container
+    args:
+      image: redis:7
+      cmd: 'sh -c "curl https://api.example.com/pull?password=Kx''9vLm2Qr && ./bin/sync --token Zz8yy7Xx6"'
+      env:
+        # dev only, the password is swordfish.
+        - { name: REDIS_PASSWORD, value: swordfish }
+        - { name: LOG_LEVEL, value: pt.value log-level }
+""")
+    write(tmp_path / "config" / "values.yml", "log-level: info\n")
+    r = polyfix(tmp_path, "--dry-run")
+    assert "pt.param log-level" in r.out
+    assert not any(v in r.out + r.err for v in ("swordfish", "Kx", "9vLm2Qr", "Zz8yy7Xx6")), r.out
+    assert "         # dev only, the password is ****." in r.out.splitlines()
+
+
+def test_a_word_like_secret_of_one_project_is_not_masked_in_another(tmp_path, polyfix):
+    # `postgres` is a's password; in b it is a scheme, a host and a database: b's fix stays usable.
+    write(tmp_path / "a" / "polytope.yml", "modules:\n  - id: db\n    module: polytope/container\n    args:\n"
+          "      image: postgres:16\n      env:\n        - { name: POSTGRES_PASSWORD, value: postgres }\n"
+          "      mounts: [{path: /var/lib/postgresql/data, source: {type: volume, scope: project, id: db-data}}]\n")
+    write(tmp_path / "b" / "polytope.yml", "modules:\n  - id: api\n    module: polytope/container\n    args:\n"
+          "      image: alpine\n      env:\n"
+          "        - { name: DATABASE_URL, value: 'postgres://app:Wq83mZ7@postgres:5432/postgres' }\n")
+    records = json.loads(polyfix(tmp_path, "--output-format", "json").out)
+    edit = next(e["content"] for x in records if x["filename"].endswith("b/polytope.yml") for e in x["fix"]["edits"])
+    assert edit == "'postgres://app:{pt.secret database-password}@postgres:5432/postgres'", edit
+    assert not any("Wq83mZ7" in json.dumps(x) for x in records)

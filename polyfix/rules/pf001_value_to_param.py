@@ -54,6 +54,9 @@ Fix
     id; or what the module or tool `x` runs: its one `services` id, its `service-id` or `id` arg, else
     the built-in's own hostname, so a tool `couchbase-server` running `polytope/couchbase` answers as
     `couchbase`); `<x>-port` is that service's one literal port, else the built-in's default port.
+    A value PF005 would call a secret (`db-password: Hunter2…`) is never copied into the file as a
+    default: it belongs in the secret store. A spec whose `params:` (or `inputs:`) is shared through
+    a YAML anchor (`params: *common`) gets no new declaration: it would be every holder's.
 
     Safe when every default is known; **unsafe** in a project that loads its own values (a step runs
     `load-config` or `set-values-and-secrets`; the message names it). A value without a known

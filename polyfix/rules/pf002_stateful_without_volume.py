@@ -43,7 +43,9 @@ Fix (safe)
     (`args:` is created when missing). A missing or `job` scope becomes `scope: project` in place.
     Volumes are written as flow maps in the style of the file's other volumes, with the id
     `<name>-data`. Adding a volume only adds persistence (from the next run on, the data survives),
-    so the fix is safe; a project that wants to look first sets `extend-unsafe-fixes = ["PF002"]`. Dependency caches (`npm-cache`, `dependency-cache`) are not databases and keep
+    so the fix is safe; a project that wants to look first sets `extend-unsafe-fixes = ["PF002"]`.
+    Args shared through a YAML anchor (`args: &pg {…}` on one module, `args: *pg` on another) are
+    reported only: a volume added there would be one volume for every holder. Dependency caches (`npm-cache`, `dependency-cache`) are not databases and keep
     their scope; so is polytope/kafka!connect's `data-volume` (its connector plugins, re-downloadable),
     which is left alone.
 """

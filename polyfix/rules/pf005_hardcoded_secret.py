@@ -112,7 +112,7 @@ def check(project: Project, files) -> list:
             p = at_node(CODE, NAME, msg, file, doc, f.node, fix, hint=hint)
             p.secret = (name, f.secret)
             p.secret_at = (f.node.start_mark.index, f.node.end_mark.index)
-            if f.whole is False:  # a part of a string: what else it holds, found once this is fixed
+            if f.whole is not True:  # a part of a string: what else it holds, found once this is fixed
                 p.hidden = tuple(x for x in _literals_in(f.node.value) if x != f.secret)
             problems.append(p)
     return problems

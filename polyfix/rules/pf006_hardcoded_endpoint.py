@@ -73,7 +73,8 @@ Fix
     kebab case (`int` for a whole-number port); an `expose-as` param is `<service id>-host-port`
     (`<service id>-<label or port>-host-port` when the service publishes several ports), an `int`,
     as the built-in modules pass their own ports (`port: pt.param port`). A name that is already
-    declared, and a service whose id is not a plain name, are reported only. A front-end reference
+    declared, a service whose id is not a plain name, and a spec whose `params:` is shared through a
+    YAML anchor, are reported only. A front-end reference
     whose literal names an in-job hostname is reported only.
 """
 from __future__ import annotations

@@ -21,7 +21,8 @@ Example
 Fix (safe, only where the default is certain)
     The type becomes `[default, T, value]` when the value is certain: the values file
     (`--values FILE`, `config/values.yml`) sets a value of the param's name, or every step that runs
-    the spec passes the same literal. Only `str`, `int`, `bool` and `[enum, …]` params get one (an
+    the spec passes the same literal, unless that value is a secret (as PF005 tells one): it is not
+    copied into the file. Only `str`, `int`, `bool` and `[enum, …]` params get one (an
     `int` default must be a whole number, an enum default one of its choices). Anything else is only
     reported: a default polyfix would have to guess could hide a missing setting. A spec that no
     step of the project runs is an entry point a person runs with its arguments (`pt run api-add`
@@ -38,6 +39,7 @@ from ..problem import Fix, at_node
 from ..project import Definition, Project, is_required
 from ..refs import has_reference
 from ..declare import yaml_scalar
+from .pf005_hardcoded_secret import secret_setting
 
 CODE = "PF009"
 NAME = "param-without-default"
@@ -89,6 +91,8 @@ def _fix(project: Project, doc, d: Definition, name: str, spec, path: tuple):
         candidates.append((passed, "every caller passes the same value"))
     for raw, source in candidates:
         default = _typed(typ, raw)
+        if isinstance(default, str) and secret_setting(doc.unmask(name), default):
+            return None, "its value is a secret: keep it in the secret store, not as a default in the file"
         if default is not None:
             text = doc.text[typ.start_mark.index:typ.end_mark.index]
             if "\n" in text:
