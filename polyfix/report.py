@@ -153,8 +153,12 @@ def masked_text(text: str | None, literals, lines_masked: dict[str, str] | None 
     no change that is only masking."""
     if not text or not (literals or lines_masked):
         return text
-    forms = [form for literal in literals for form in _written_forms(literal)]
-    lines_masked = lines_masked or {}
+    # Only the forms the text holds at all are looked for line by line (a run's secrets are many, a
+    # file holds few of them).
+    forms = [form for literal in literals for form in _written_forms(literal) if form in text]
+    lines_masked = {line: masked for line, masked in (lines_masked or {}).items() if line in text}
+    if not forms and not lines_masked:
+        return text
     out = []
     for line in text.splitlines(keepends=True):
         body = line.rstrip("\r\n")
