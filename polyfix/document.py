@@ -526,6 +526,15 @@ def is_shared(text: str, node) -> bool:
     return text[node.start_mark.index:node.start_mark.index + 1] in ("&", "*", "!")
 
 
+def has_merged_keys(node) -> bool:
+    """Whether a mapping holds keys a `<<: *x` merges in (once its data is built they stand among its
+    own, though written elsewhere: an edit next to them would land in the anchor)."""
+    if getattr(node, "id", None) != "mapping":
+        return False
+    start, end = node.start_mark.index, node.end_mark.index
+    return any(k.value == "<<" or not start <= k.start_mark.index < end for k, _v in node.value)
+
+
 def entries(node) -> list:
     """(key node, value node) pairs of a mapping node; [] for anything else."""
     return list(node.value) if is_map(node) else []
@@ -536,9 +545,10 @@ def items(node) -> list:
 
 
 def get(node, key: str):
-    """The value node under a string key of a mapping node, or None."""
+    """The value node under a string key of a mapping node, or None. The last one: building the data
+    puts the keys a `<<: *x` merges in before the mapping's own, which override them."""
     if getattr(node, "id", None) == "mapping":
-        for k, v in node.value:
+        for k, v in reversed(node.value):
             if k.value == key and k.id == "scalar":
                 return v
     return None

@@ -54,7 +54,7 @@ from __future__ import annotations
 import re
 
 from .. import builtins
-from ..document import entries, get, is_map, is_scalar, is_seq, is_shared, items, text_value, walk
+from ..document import entries, get, has_merged_keys, is_map, is_scalar, is_seq, is_shared, items, text_value, walk
 from ..edits import (Edit, add_entry, add_list_item, content_end, indent_width, insert_after, item_prefix,
                      list_item_layout)
 from ..pattern import on_first_use
@@ -298,7 +298,7 @@ def _shared_args(doc, call) -> bool:
     """Whether the call's args are shared through a YAML anchor (`args: &pg {…}` on one module,
     `args: *pg` on another), or are an alias: a volume added to them would be every holder's."""
     args, owner = call.args, call.owner.node
-    return args is not None and (is_shared(doc.text, args) or not
+    return args is not None and (is_shared(doc.text, args) or has_merged_keys(args) or not
                                  owner.start_mark.index <= args.start_mark.index < owner.end_mark.index)
 
 
