@@ -81,6 +81,9 @@ _URL_QUERY = on_first_use(r"[?&](?:api[_-]?key|apikey|access[_-]?token|token|sec
 _CMD_TOKEN = on_first_use(r"(?:--(?:auth-?token|token|password|api-?key)[= ]|add-authtoken\s+)['\"]?([^\s\"'{}]+)",
                           needs=("--", "add-authtoken"))
 _CMD_FLAG = on_first_use(r"--(auth-?token|token|password|api-?key)=?$|^add-authtoken$", needs=("--", "add-authtoken"))
+# Commands that run the command that follows them (its options and arguments between).
+_RUNNERS = frozenset(("sudo", "env", "exec", "nohup", "time", "timeout", "nice", "sh", "bash", "zsh", "dash", "docker",
+                      "podman", "kubectl", "su", "runuser", "gosu", "su-exec", "xargs", "command"))
 # PostgreSQL's clients (and pgcli) take `--password` (`-W`) alone: it makes them ask for the
 # password, and the word after it is another argument (`pg_dump --password mydb` dumps the database
 # mydb). MySQL's and MariaDB's take a value only after `=` (`--password=x`), else they ask for it.
@@ -240,10 +243,18 @@ def _command_before(v: str, at: int) -> list[str]:
 
 
 def _asks_for_it(words: list[str], flag: str) -> bool:
-    """Whether `--password` with no `=` is a flag alone here: one of the words before it runs a
-    client that then asks for the password (`sudo -u postgres psql --password`, `bash -c "pg_dump …`)."""
-    return (flag.startswith("--password") and not flag.startswith("--password=")
-            and any(w.rsplit("/", 1)[-1] in _PASSWORD_PROMPTERS for w in words))
+    """Whether `--password` with no `=` is a flag alone here: the command runs a client that then
+    asks for the password, as its program (`psql --password`) or under a command that runs another
+    (`sudo -u postgres psql …`, `bash -c "pg_dump …`, `docker exec db psql …`). A client named as
+    another program's argument (`migrate --driver mysql --password X`) does not count."""
+    if not flag.startswith("--password") or flag.startswith("--password="):
+        return False
+    programs = [w.rsplit("/", 1)[-1] for w in words]
+    if not programs:
+        return False
+    if programs[0] in _PASSWORD_PROMPTERS:
+        return True
+    return programs[0] in _RUNNERS and any(p in _PASSWORD_PROMPTERS for p in programs[1:])
 
 
 def _literals_in(v: str) -> list[str]:
