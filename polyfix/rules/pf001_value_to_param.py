@@ -190,7 +190,7 @@ def _problems_for(project: Project, file, doc, d: Definition, refs, prefers_inpu
         if unknown:
             msg += f" (no default known for {', '.join(f'`{n}`' for n in unknown)}: set one in config/values.yml or --values FILE)"
         if len(unknown) < len(missing):
-            msg += (f" (the value of {', '.join(f'`{n}`' for n in missing if n in secrets)} is a secret: no default "
+            msg += (f" (the value of {', '.join(f'`{n}`' for n in missing if n in secrets)} holds a secret: no default "
                     f"copied into the file; keep it in the secret store and use `pt.secret`)")
         if loader:
             msg += f" (unsafe: `{loader.owner.name}` runs `{loader.ref}`: this project sets values per environment)"

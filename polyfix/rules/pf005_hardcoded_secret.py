@@ -275,9 +275,10 @@ def _at(node, rel):
 
 
 def secret_setting(label: str, v: str) -> bool:
-    """Whether a setting of that name and value holds a secret (PF001 copies no such value into a
-    file as a param's default)."""
-    return _secret_name(label, v) and not _skipped(v)
+    """Whether a setting of that name and value holds a secret (PF001 and PF009 copy no such value
+    into a file as a param's default): by its name, or inside it (a URL's password or query secret,
+    a command line's token)."""
+    return _secret_name(label, v) and not _skipped(v) or bool(_literals_in(v))
 
 
 def _secret_name(label: str, v: str) -> bool:
