@@ -70,6 +70,19 @@ def test_a_chmod_workaround_stays_when_a_script_it_covers_cannot_be_chmodded(tmp
     assert oct(run.stat().st_mode & 0o777) == oct(0o644)
 
 
+def test_a_chmod_workaround_on_a_folder_stays(tmp_path, polyfix):
+    # `chmod -R +x bin`: polyfix does not make a folder's files executable, so the scripts the
+    # command needs could stay without their bit: the workaround is reported, not removed.
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "run").write_text("#!/bin/sh\necho hi\n")
+    (tmp_path / "bin" / "run").chmod(0o644)
+    text = ("modules:\n  - id: app\n    module: polytope/container\n    args:\n      image: alpine\n"
+            "      code: { type: host, path: . }\n      cmd: sh -c \"chmod -R +x bin && ./bin/run\"\n")
+    (tmp_path / "polytope.yml").write_text(text)
+    r = polyfix(tmp_path, "--write", "--unsafe-fixes")
+    assert r.code == 1 and "[*]" not in r.out and (tmp_path / "polytope.yml").read_text() == text
+
+
 def test_a_chmod_glob_covering_a_checked_polytope_file_gives_it_its_mode(tmp_path, polyfix):
     # b's `chmod +x ./*` covers a/polytope.yml, which has a fix of its own (PF002). The file's mode
     # as found is known, so the diff shows the change and --write makes it; --write used to refuse

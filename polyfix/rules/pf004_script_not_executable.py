@@ -110,6 +110,9 @@ def _workaround(project: Project, base: str | None, node, file: str):
         blocked = next((why for s in covered for info in [project.probe(s)]
                         if info.exists and not info.is_dir and not info.mode & 0o100
                         for fixed, why in [_chmod(s, info)] if fixed is None), None)
+        folder = next((s for s in covered if project.probe(s).is_dir), None)
+        if folder and not blocked:  # `chmod -R +x bin`: polyfix does not make a folder's files executable
+            blocked = f"it covers the folder {posixpath.relpath(folder, project.root)}, whose files polyfix leaves as they are"
         if blocked:
             hint = f"edit the cmd by hand once its scripts are executable (one cannot be made so here: {blocked})"
         elif script.exists and not script.is_dir and script.inside_root and path is not None:
