@@ -327,16 +327,19 @@ def _isatty(stream) -> bool:
 
 
 def _secrets(results) -> Callable[[str], set[str]]:
-    """File → the secret literals output masks where that file is shown: its own, and every file's
-    random-looking ones (an included file may show another's). A word-like secret of one project
-    (`postgres`) is not masked in another's output, where the word means what it says."""
-    own = {r.path: {*r.secrets.values(), *r.hidden} for r in results if r.secrets or r.hidden}
+    """File → the secret literals output masks where that file is shown: its include group's, and
+    every file's random-looking ones. A word-like secret of one project (`postgres`) is not masked
+    in another project's output, where the word means what it says."""
+    group = {r.path: r.group or r.path for r in results}  # a project's files show each other's secrets
+    own: dict[str, set[str]] = {}
+    for r in results:
+        own.setdefault(group[r.path], set()).update(r.secrets.values(), r.hidden)
     everywhere = {v for found in own.values() for v in found if report.random_looking(v)}
     memo: dict[str, set[str]] = {}
 
     def secrets_for(path: str) -> set[str]:
         if path not in memo:
-            memo[path] = own.get(path, set()) | everywhere
+            memo[path] = own.get(group.get(path, path), set()) | everywhere
         return memo[path]
 
     return secrets_for

@@ -266,14 +266,15 @@ def test_secrets_inside_words_over_lines_or_escaped_are_masked(tmp_path, polyfix
     assert not any("cmd:" in line or line[1:].strip() in ("****", "value: ****") for line in changed), changed
 
 
-def test_a_secret_found_in_one_file_is_masked_in_the_diff_of_another(tmp_path, polyfix):
+@pytest.mark.parametrize("secret", ["Zebra77x", "swordfish"])
+def test_a_secret_found_in_one_file_is_masked_in_the_diff_of_another(tmp_path, polyfix, secret):
     write(tmp_path / "polytope.yml", "include:\n  - other.yml\nmodules:\n  - id: api\n    module: polytope/container\n"
-          "    args:\n      image: alpine\n      env:\n        - { name: DB_PASSWORD, value: Zebra77x }\n")
+          f"    args:\n      image: alpine\n      env:\n        - {{ name: DB_PASSWORD, value: {secret} }}\n")
     write(tmp_path / "other.yml", "modules:\n  - id: job\n    module: polytope/container\n    args:\n      image: alpine\n"
-          "      cmd: echo Zebra77x\n      env:\n        - { name: LOG_LEVEL, value: pt.value log-level }\n")
+          f"      cmd: echo {secret}\n      env:\n        - {{ name: LOG_LEVEL, value: pt.value log-level }}\n")
     write(tmp_path / "config" / "values.yml", "log-level: info\n")
     r = polyfix(tmp_path, "--dry-run")
-    assert "       cmd: echo ****" in r.out.splitlines() and "Zebra77x" not in r.out + r.err
+    assert "       cmd: echo ****" in r.out.splitlines() and secret not in r.out + r.err
 
 
 def test_a_word_secret_before_punctuation_and_a_secret_after_an_unclear_one_are_masked(tmp_path, polyfix):
