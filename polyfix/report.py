@@ -174,7 +174,9 @@ def scalar_lines_masked(doc, start: int, end: int, literal: str) -> dict[str, st
     scalar masked (from its first character on a line, indentation kept). Empty otherwise."""
     text = doc.text
     region = text[start:end]
-    if "\n" not in region and "\r" not in region and any(form in region for form in _written_forms(literal)):
+    whole = literal.strip()  # as one piece: an escaped line break (`"x\\nswordfish"`) splits the pieces
+    if "\n" not in region and "\r" not in region and any(
+            form in region for form in (whole, whole.replace("\\", "\\\\").replace('"', '\\"'), whole.replace("'", "''"))):
         return {}
     first = max(text.rfind("\n", 0, start), text.rfind("\r", 0, start)) + 1
     out = {}

@@ -245,9 +245,10 @@ HARD_TO_FIND = r"""modules:
         - name: CLIENT_SECRET
           value: "dq1 \
             dq2"
+        - { name: REDIS_PASSWORD, value: "x\nswordfish" }
         - { name: LOG_LEVEL, value: pt.value log-level }
 """
-HARD_VALUES = ("AAHsecretPart", "Pw-Zebra9", "Qm9vbGVhbk1hZ2ljU3RyaW5n", "X2xvbmdfc2VjcmV0X3Rva2Vu",
+HARD_VALUES = ("swordfish", "AAHsecretPart", "Pw-Zebra9", "Qm9vbGVhbk1hZ2ljU3RyaW5n", "X2xvbmdfc2VjcmV0X3Rva2Vu",
                "S3cr", "tPw!9", "hunter2", "more9", "dq1", "dq2")
 
 
