@@ -213,18 +213,27 @@ def _cmd_tokens(v: str) -> list[tuple[str, str, str, bool]]:
             continue
         words = _command_before(v, m.start())
         if not _asks_for_it(words, m.group(0)):
-            token, clear = _through_quotes(v, m.start(1), m.end(1))
+            token, clear = _through_quotes(v, m.start(1), m.end(1), quote_may_close=bool(quote))
             found.append((token, m.group(0), words[0] if words else "", clear))
     return found
 
 
-def _through_quotes(v: str, start: int, end: int) -> tuple[str, bool]:
-    """The secret at v[start:end], which stops at a quote, and whether it clearly ends there. Where
-    the word goes on past the quote (`Kx'9vLm`, a quote of the value or the shell's `ab"cd"ef`),
-    where the secret ends is unclear: the whole word is the literal, to mask and not to fix."""
-    if v[end:end + 1] in ("'", '"') and end + 1 < len(v) and not v[end + 1].isspace() and v[end + 1] not in "'\"&#;|)":
+def _through_quotes(v: str, start: int, end: int, quote_may_close: bool = True) -> tuple[str, bool]:
+    """The secret at v[start:end], which stops at a quote or a brace, and whether it clearly ends
+    there. Where the word goes on past the quote (`Kx'9vLm`, a quote of the value or the shell's
+    `ab"cd"ef`) or a brace (`Ab12{Ef34}Gh`), where the secret ends is unclear: the whole word is the
+    literal, to mask and not to fix. A quote followed by a space closes a quoted URL
+    (`'https://…?token=x' --verbose`), unless `quote_may_close` is False (a command's unquoted
+    token: `--token Kq9z' with space'` is one shell word)."""
+    c, after = v[end:end + 1], v[end + 1:end + 2]
+    unclear = c in ("{", "}") or c in ("'", '"') and (
+        not quote_may_close or after != "" and not after.isspace() and after not in "'\"&#;|)")
+    if unclear:
         stop = end
-        while stop < len(v) and not v[stop].isspace() and v[stop] not in "&#{};|":
+        quoted = ""  # a quoted part of the word runs to its closing quote, spaces and all
+        while stop < len(v) and (quoted or not v[stop].isspace() and v[stop] not in "&#;|"):
+            if v[stop] in "'\"" and (not quoted or v[stop] == quoted):
+                quoted = "" if quoted else v[stop]
             stop += 1
         return v[start:stop].rstrip("'\""), False
     return v[start:end], True
