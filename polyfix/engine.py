@@ -143,6 +143,8 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
     for n in range(MAX_PASSES if options.fix else 1):
         problems = check_now()
         _keep_secrets(problems, results, docs)
+        if n == 0:  # masked whether PF005 is selected, ignored or suppressed or not: a secret is a secret
+            _keep_secrets(_secrets_found(first, live), results, docs)
         if not options.fix:
             break
         allowed = [p for p in problems if p.fix and (p.fix.applicability == SAFE or options.unsafe_fixes)]
@@ -183,6 +185,16 @@ def run(texts: dict[str, str], targets: list[str], root: str, probe: Callable[[s
             results[path].old_mode = probe(path).mode
         results[path].new_mode = mode
     return results
+
+
+def _secrets_found(project: Project, files: list[str]) -> list[Problem]:
+    """PF005's findings, for masking only (its rule finds each document's secrets once: when PF005
+    runs too, this costs little)."""
+    rule = next(r for r in RULES if r.CODE == "PF005")
+    try:
+        return rule.check(project, files)
+    except Exception:  # noqa: BLE001 - PF005's own run reports its failure
+        return []
 
 
 def _keep_secrets(problems: list[Problem], results: dict[str, FileResult], docs: dict[str, Document]) -> None:

@@ -310,3 +310,13 @@ def test_a_word_like_secret_of_one_project_is_not_masked_in_another(tmp_path, po
     edit = next(e["content"] for x in records if x["filename"].endswith("b/polytope.yml") for e in x["fix"]["edits"])
     assert edit == "'postgres://app:{pt.secret database-password}@postgres:5432/postgres'", edit
     assert not any("Wq83mZ7" in json.dumps(x) for x in records)
+
+
+@pytest.mark.parametrize("args", [("--select", "PF006"), ("--ignore", "PF005"), ()])
+def test_a_secret_is_masked_whether_pf005_runs_or_not(tmp_path, polyfix, args):
+    write(tmp_path / "polytope.yml", "modules:\n  - id: api\n    module: polytope/container\n    args:\n"
+          "      image: alpine\n      env:\n        - { name: API_TOKEN, value: 'tok9x7Qw2Lm' }\n"
+          "        - { name: BACKEND_URL, value: 'http://localhost:3000' }\n")
+    r = polyfix(tmp_path, "--dry-run", *args)
+    assert "pt.param backend-url" in r.out and "tok9x7Qw2Lm" not in r.out + r.err
+    assert "         - { name: API_TOKEN, value: '****' }" in r.out.splitlines()
