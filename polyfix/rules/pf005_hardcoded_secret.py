@@ -72,6 +72,8 @@ _NOT_SECRET_END = {"ENDPOINT", "URL", "URI", "HOST", "HOSTNAME", "PORT", "PATH",
 _KEYLIKE = on_first_use(r"(?=.*[0-9])(?=.*[A-Za-z])[A-Za-z0-9+/=_.\-]{16,}")
 _PLACEHOLDER = on_first_use(r"\.\.\.|…|x{3,}|\*{3,}|<[^<>]+>|^\s*(?:change[-_ ]?me|replace[-_ ]?me|todo|tbd|placeholder|"
                             r"dummy|example|none|null|your[-_ ].*|your[A-Z].*|insert[-_ ].*)\s*$", re.I)
+# A reference with a mistyped prefix (`pt.sceret api-token`, `#pt-secrets x`): PF025's to fix, no secret.
+_REFERENCE_SHAPED = on_first_use(r"#?pt[.\-][A-Za-z]+\s+[^\s{}]+", needs=("pt",))
 _ENV_VARIABLE = on_first_use(r"\$\{?[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}?", needs=("$",))  # $DB_PASSWORD, ${TOKEN:-x}
 _URL_PASSWORD = on_first_use(r"[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@{}]*:([^@\s/{}]+)@", needs=("@",))
 # A secret in a URL's query string: `?api_key=…`, `&token=…`; up to a quote too, which closes the
@@ -311,7 +313,7 @@ def _skipped(v: str) -> bool:
     while parsing) are no secrets."""
     s = v.strip()
     return (not s or has_reference(s) or (_may_be_placeholder(s) and bool(_PLACEHOLDER.search(s)))
-            or has_mask_chars(s) or bool(_ENV_VARIABLE.fullmatch(s)))
+            or has_mask_chars(s) or bool(_ENV_VARIABLE.fullmatch(s)) or bool(_REFERENCE_SHAPED.fullmatch(s)))
 
 
 _PLACEHOLDER_STARTS = ("change", "replace", "todo", "tbd", "placeholder", "dummy", "example", "none", "null", "your",
