@@ -362,8 +362,9 @@ def _diff(r: engine.FileResult, terminal: bool, masking: tuple[Callable[[str], s
     # pass, or not reported yet (the second secret of a string), is masked the same way.
     secrets_for, lines = masking
     literals = secrets_for(r.path)
-    return report.diff(r.path, report.masked_text(r.before, literals, lines),
-                       report.masked_text(r.after, literals, lines), r.old_mode, r.new_mode, name)
+    shown = report.masked_text(r.before, literals, lines), report.masked_text(r.after, literals, lines)
+    return report.diff(r.path, r.before, r.after, r.old_mode, r.new_mode, name,
+                       shown if shown != (r.before, r.after) else None)
 
 
 def _secret_note(note: str, secrets: dict[str, str], shown: bool) -> str:

@@ -54,8 +54,10 @@ def _git_mode(mode: int) -> str:
 
 
 def diff(path: str, before: str | None, after: str | None, old_mode: int | None, new_mode: int | None,
-         name: str | None = None) -> str:
-    """A git-style unified diff of one file: mode lines, then the text hunks; `name` replaces the path."""
+         name: str | None = None, shown: tuple[str, str] | None = None) -> str:
+    """A git-style unified diff of one file: mode lines, then the text hunks; `name` replaces the path.
+    With `shown` (the two texts masked line by line), the hunks are found on the texts themselves
+    and show the masked lines: a line whose change masking hides still shows as changed."""
     import difflib
 
     name = name or display_path(path)
@@ -67,10 +69,34 @@ def diff(path: str, before: str | None, after: str | None, old_mode: int | None,
     if before is not None and after is not None and before != after:
         if not modes_differ:
             out.append(f"diff --git a/{name} b/{name}\n")
-        for line in difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
-                                         f"a/{name}", f"b/{name}"):
+        a, b = before.splitlines(keepends=True), after.splitlines(keepends=True)
+        lines = (difflib.unified_diff(a, b, f"a/{name}", f"b/{name}") if shown is None else
+                 _unified_shown(a, b, shown[0].splitlines(keepends=True), shown[1].splitlines(keepends=True), name))
+        for line in lines:
             out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
     return "".join(out)
+
+
+def _unified_shown(a: list[str], b: list[str], a_shown: list[str], b_shown: list[str], name: str):
+    """difflib.unified_diff's lines for the texts `a` and `b`, each line written as the `_shown` lists
+    hold it (masked: the same number of lines)."""
+    import difflib
+
+    def span(start: int, stop: int) -> str:
+        length = stop - start
+        return f"{start + 1}" if length == 1 else f"{start + (length > 0)},{length}"
+
+    for k, group in enumerate(difflib.SequenceMatcher(None, a, b).get_grouped_opcodes(3)):
+        if k == 0:
+            yield f"--- a/{name}\n"
+            yield f"+++ b/{name}\n"
+        yield f"@@ -{span(group[0][1], group[-1][2])} +{span(group[0][3], group[-1][4])} @@\n"
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                yield from (" " + line for line in a_shown[i1:i2])
+                continue
+            yield from ("-" + line for line in a_shown[i1:i2])
+            yield from ("+" + line for line in b_shown[j1:j2])
 
 
 MASK = "****"

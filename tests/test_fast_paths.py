@@ -725,3 +725,14 @@ def test_a_random_looking_secret_is_masked_wherever_it_stands(secret, left, righ
         return
     assert secret not in mask(left + secret + right, [secret]), (left, secret, right)
     assert MASK in mask(left + secret + right, [secret])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(["a\n", "b\n", "c\n", "d", "e\n"]), max_size=12),
+       st.lists(st.sampled_from(["a\n", "b\n", "x\n", "d", "e\n"]), max_size=12))
+def test_a_diff_shown_masked_has_difflibs_hunks(a, b):
+    import difflib
+
+    from polyfix.report import _unified_shown
+
+    assert list(_unified_shown(a, b, a, b, "f")) == list(difflib.unified_diff(a, b, "a/f", "b/f"))

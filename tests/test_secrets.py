@@ -320,3 +320,15 @@ def test_a_secret_is_masked_whether_pf005_runs_or_not(tmp_path, polyfix, args):
     r = polyfix(tmp_path, "--dry-run", *args)
     assert "pt.param backend-url" in r.out and "tok9x7Qw2Lm" not in r.out + r.err
     assert "         - { name: API_TOKEN, value: '****' }" in r.out.splitlines()
+
+
+def test_a_change_the_mask_hides_still_shows_as_a_change(tmp_path, polyfix):
+    # The whole scalar is masked (an escaped secret), before and after the fix of its other secret:
+    # the hunks come from the texts themselves, so the changed line still shows, masked.
+    write(tmp_path / "polytope.yml", "modules:\n  - id: api\n    module: polytope/container\n    args:\n"
+          "      image: alpine\n      env:\n"
+          '        - { name: HOOK, value: "https://hooks.example.com/?token=Ab\\x43def12&api_key=Zz99yy88xx" }\n')
+    r = polyfix(tmp_path, "--dry-run", "--unsafe-fixes")
+    lines = r.out.splitlines()
+    assert "-        - { name: HOOK, value: **** }" in lines and "+        - { name: HOOK, value: **** }" in lines
+    assert not any(v in r.out + r.err for v in ("Ab\\x43def12", "Zz99yy88xx"))
