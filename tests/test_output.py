@@ -260,3 +260,17 @@ def test_readme_first_run_samples_match_the_example(polyfix):
     assert f"\n{report.out.splitlines()[-1]}\n```" in readme
     assert f"\n{dry.err.splitlines()[-1]}\n```" in readme
     assert any(f"\n{line}\n" in readme for line in report.out.splitlines() if ": PF003 " in line)
+
+
+def test_a_fix_withheld_for_a_shared_params_list_says_why(tmp_path, polyfix):
+    # worker's params are api's list (an anchor): no declaration is added there, and the hint says
+    # so (it used to claim the param was already declared).
+    (tmp_path / "polytope.yml").write_text(
+        "modules:\n  - id: api\n    module: polytope/container\n    params: &mp\n"
+        "      - { id: log-level, type: [default, str, info] }\n    args:\n      image: alpine\n      env:\n"
+        "        - { name: LOG_LEVEL, value: pt.param log-level }\n  - id: worker\n    module: polytope/container\n"
+        "    params: *mp\n    args:\n      image: alpine\n      env:\n"
+        "        - { name: BACKEND_URL, value: 'http://localhost:3000' }\n")
+    [record] = json.loads(polyfix(tmp_path, "--output-format", "json").out)
+    assert record["code"] == "PF006" and record["fix"] is None
+    assert record["hint"] == "declare the param `backend-url` by hand: polyfix adds no declaration to this spec's layout"

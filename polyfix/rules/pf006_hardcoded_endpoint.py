@@ -442,7 +442,12 @@ def _problems_for(doc, file, d, found, inputs: bool, passed: set = frozenset()) 
         msg = (f"{f.subject} hard-codes `{f.literal}`: {f.why}; make it {'an' if inputs else 'a'} {kind} "
                + (f"`{name}` " if name else "") + f"of {d.kind} `{d.name}` with the literal as its default")
         this_fix = fix if f in fixable else None
-        hint = "" if this_fix else (f.hint or f"{kind} `{name}` is already declared: use it by hand")
+        if this_fix or f.hint:
+            hint = "" if this_fix else f.hint
+        elif f in fixable:  # no declaration could be added (a flow-style spec, or params shared through an anchor)
+            hint = f"declare the {kind} `{name}` by hand: polyfix adds no declaration to this spec's layout"
+        else:
+            hint = f"{kind} `{name}` is already declared: use it by hand"
         out.append(at_node(CODE, NAME, msg, file, doc, f.node, this_fix, hint=hint))
     return out
 
