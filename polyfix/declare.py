@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 
-from .document import entries, get, is_map, is_seq, is_shared, items, text_value
+from .document import entries, get, is_map, is_seq, is_shared, items, text_value, written_in
 from .edits import Edit, eol_of, indent_width, insert_after, item_prefix, seq_offset
 from .pattern import LETTERS, LETTERS_DIGITS
 from .project import Definition
@@ -53,8 +53,7 @@ def declaration(doc, d: Definition, new: list[tuple], use_inputs: bool):
     key_col = d.node.value[0][0].start_mark.column
     if existing is not None and not (is_seq(existing) if key == "params" else is_map(existing)):
         return None
-    if existing is not None and (is_shared(text, existing) or existing.start_mark.index < d.node.start_mark.index
-                                 or existing.start_mark.index >= d.node.end_mark.index):
+    if existing is not None and (is_shared(text, existing) or not written_in(existing, d.node)):
         return None  # shared through an anchor (`params: *common`): a new item would be every holder's
     if use_inputs:
         data = {n: {"type": type_data(t, v)} for n, t, v in new}

@@ -526,13 +526,18 @@ def is_shared(text: str, node) -> bool:
     return text[node.start_mark.index:node.start_mark.index + 1] in ("&", "*", "!")
 
 
+def written_in(node, outer) -> bool:
+    """Whether a node is written inside `outer`'s text: an alias's node (`params: *common`) and the
+    keys a `<<: *x` merges in stand where their anchor is written."""
+    return outer.start_mark.index <= node.start_mark.index < outer.end_mark.index
+
+
 def has_merged_keys(node) -> bool:
     """Whether a mapping holds keys a `<<: *x` merges in (once its data is built they stand among its
     own, though written elsewhere: an edit next to them would land in the anchor)."""
     if getattr(node, "id", None) != "mapping":
         return False
-    start, end = node.start_mark.index, node.end_mark.index
-    return any(k.value == "<<" or not start <= k.start_mark.index < end for k, _v in node.value)
+    return any(k.value == "<<" or not written_in(k, node) for k, _v in node.value)
 
 
 def entries(node) -> list:

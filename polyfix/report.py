@@ -200,9 +200,8 @@ def scalar_lines_masked(doc, start: int, end: int, literal: str) -> dict[str, st
     scalar masked (from its first character on a line, indentation kept). Empty otherwise."""
     text = doc.text
     region = text[start:end]
-    whole = literal.strip()  # as one piece: an escaped line break (`"x\\nswordfish"`) splits the pieces
-    if "\n" not in region and "\r" not in region and any(
-            form in region for form in (whole, whole.replace("\\", "\\\\").replace('"', '\\"'), whole.replace("'", "''"))):
+    # The value as one piece: an escaped line break (`"x\\nswordfish"`) splits it into pieces.
+    if "\n" not in region and "\r" not in region and any(form in region for form in _escaped(literal.strip())):
         return {}
     first = max(text.rfind("\n", 0, start), text.rfind("\r", 0, start)) + 1
     out = {}
@@ -222,9 +221,12 @@ def scalar_lines_masked(doc, start: int, end: int, literal: str) -> dict[str, st
 def _written_forms(literal: str) -> list[str]:
     """The pieces of a literal (a line each) as a file may write them: as they are, and escaped as a
     quoted scalar holds them (`\\` and `\"` in double quotes, `''` in single ones)."""
-    pieces = [piece.strip() for piece in literal.splitlines() if piece.strip()]
-    return [*pieces, *(p.replace("\\", "\\\\").replace('"', '\\"') for p in pieces),
-            *(p.replace("'", "''") for p in pieces)]
+    return [form for piece in literal.splitlines() if piece.strip() for form in _escaped(piece.strip())]
+
+
+def _escaped(s: str) -> tuple[str, str, str]:
+    """A string as it is, as a double-quoted scalar writes it, and as a single-quoted one does."""
+    return s, s.replace("\\", "\\\\").replace('"', '\\"'), s.replace("'", "''")
 
 
 def summary(problems: int, fixable: int, unsafe: int, fixed: int, mode: str, errors: int = 0,

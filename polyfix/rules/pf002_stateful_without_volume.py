@@ -45,8 +45,8 @@ Fix (safe)
     `<name>-data`. Adding a volume only adds persistence (from the next run on, the data survives),
     so the fix is safe; a project that wants to look first sets `extend-unsafe-fixes = ["PF002"]`.
     Args shared through a YAML anchor (`args: &pg {…}` on one module, `args: *pg` on another) are
-    reported only: a volume added there would be one volume for every holder. Dependency caches (`npm-cache`, `dependency-cache`) are not databases and keep
-    their scope; so is polytope/kafka!connect's `data-volume` (its connector plugins, re-downloadable),
+    reported only: a volume added there would be one volume for every holder. Dependency caches
+    (`npm-cache`, `dependency-cache`) are not databases and keep their scope; so is polytope/kafka!connect's `data-volume` (its connector plugins, re-downloadable),
     which is left alone.
 """
 from __future__ import annotations
@@ -54,7 +54,7 @@ from __future__ import annotations
 import re
 
 from .. import builtins
-from ..document import entries, get, has_merged_keys, is_map, is_scalar, is_seq, is_shared, items, text_value, walk
+from ..document import entries, get, has_merged_keys, is_map, is_scalar, is_seq, is_shared, items, text_value, walk, written_in
 from ..edits import (Edit, add_entry, add_list_item, content_end, indent_width, insert_after, item_prefix,
                      list_item_layout)
 from ..pattern import on_first_use
@@ -297,9 +297,9 @@ def _named_by_orderings(call, step_id) -> bool:
 def _shared_args(doc, call) -> bool:
     """Whether the call's args are shared through a YAML anchor (`args: &pg {…}` on one module,
     `args: *pg` on another), or are an alias: a volume added to them would be every holder's."""
-    args, owner = call.args, call.owner.node
-    return args is not None and (is_shared(doc.text, args) or has_merged_keys(args) or not
-                                 owner.start_mark.index <= args.start_mark.index < owner.end_mark.index)
+    args = call.args
+    return args is not None and (is_shared(doc.text, args) or has_merged_keys(args)
+                                 or not written_in(args, call.owner.node))
 
 
 def _check_container(project: Project, call):

@@ -36,7 +36,8 @@ Fix (safe)
     command it wraps (`./bin/run`, **unsafe**: the workaround also fixes modes lost later, for
     example on a file system that drops them), offered only where that script exists in the
     project and every file the chmod covers can be made executable (not through a hard link, nor
-    another user's file): without them the plain command would fail to start. A glob in a folder name, or a `chmod` that does not add `x`, is left alone.
+    another user's file; not a `chmod -R` on a folder): without them the plain command would fail
+    to start. A glob in a folder name, or a `chmod` that does not add `x`, is left alone.
 """
 from __future__ import annotations
 

@@ -159,7 +159,7 @@ def _find(doc, d):
         # The first URL whose password is written out: one read from the environment before it
         # (`postgres://a:$PGPASS@…`) does not hide it.
         m = next((u for u in _URL_PASSWORD.finditer(v)
-                  if not _skipped(u.group(1)) and not re.fullmatch(r"\$\{?\w+\}?", u.group(1))), None)
+                  if not _skipped(u.group(1)) and not _from_environment(u.group(1))), None)
         if m:
             base = re.sub(r"[-_](URL|URI|DSN|CONNECTION[-_]STRING)$", "", label or "", flags=re.I)
             name = _kebab(base) + "-password" if base else _context(d, rel) + "-password"
@@ -273,10 +273,15 @@ def _literals_in(v: str) -> list[str]:
     passwords, URL query secrets and command-line tokens."""
     # Each kind skips what `_find` skips for it: a URL password only when it is a whole `$VAR`
     # (`$ecret!` is a password), a command's token when the shell expands it (`$(cat …)`).
-    found = [m.group(1) for m in _URL_PASSWORD.finditer(v) if not re.fullmatch(r"\$\{?\w+\}?", m.group(1))]
+    found = [m.group(1) for m in _URL_PASSWORD.finditer(v) if not _from_environment(m.group(1))]
     found += [_through_quotes(v, m.start(1), m.end(1))[0] for m in _URL_QUERY.finditer(v)]
     found += [token for token, *_how in _cmd_tokens(v) if not token.startswith("$")]
     return [x for x in dict.fromkeys(found) if not _skipped(x)]
+
+
+def _from_environment(password: str) -> bool:
+    """A URL password the shell reads from a variable (`$PGPASS`, `${PGPASS}`); `$ecret!` is none."""
+    return bool(re.fullmatch(r"\$\{?\w+\}?", password))
 
 
 def _at(node, rel):

@@ -44,7 +44,8 @@ Fix (safe)
     their ids: an id is removed only where the step's id stays the same, or where nothing refers to
     it. Not fixed: a param that a caller passes in its `args:` (remove it there too), and params of a
     template holding code (`#pt-js …`), which may read params in ways polyfix cannot follow, nor a
-    `params:` list or param templates share through a YAML anchor (`&p` … `*p`): a removal changes them all. In a
+    `params:` list or param templates share through a YAML anchor (`&p` … `*p`): a removal
+    changes them all. In a
     tool run list the `id:` entry goes the same way (`{id: api, tool: api}` becomes `{tool: api}`),
     only where nothing names it: no Polytope source says what a tool step's id is without one.
 
@@ -59,7 +60,7 @@ Fix (safe)
 from __future__ import annotations
 
 from .. import builtins
-from ..document import entries, get, is_map, is_scalar, is_seq, is_shared, items, text_value
+from ..document import entries, get, is_map, is_scalar, is_seq, is_shared, items, text_value, written_in
 from ..edits import Edit, content_end, delete_entry, delete_item
 from ..pattern import camel_case
 from ..problem import Fix, at_node
@@ -209,7 +210,7 @@ def _unused_params(project: Project, doc, d):
     text = doc.text
     start, end = d.node.start_mark.index, content_end(d.node)
     rest = text[start:params.start_mark.index] + "\n" + text[content_end(params):end]
-    if not start <= params.start_mark.index < end:  # `params: *alias`: the list stands elsewhere
+    if not written_in(params, d.node):  # `params: *alias`: the list stands elsewhere
         rest = text[start:end]
     key_node = next(k for k, v in entries(d.node) if v is params)
     rest = rest.replace(text[key_node.start_mark.index:key_node.end_mark.index], "", 1)
@@ -243,9 +244,14 @@ def _unused_params(project: Project, doc, d):
             edit = delete_item(text, params, j)
             fix = Fix(f"Remove the param `{name}`", edits=[edit], deletes=[path + (j,)]) if edit else None
         msg = f"template `{d.name}` declares the param `{name}`, which nothing in it uses"
-        hint = "remove it, and the args that pass it" if passed else (
-            "" if fix else "it is shared through a YAML anchor: remove it by hand if no template that shares it "
-            "uses it" if shared else "remove it by hand")
+        if passed:
+            hint = "remove it, and the args that pass it"
+        elif fix:
+            hint = ""
+        elif shared:
+            hint = "it is shared through a YAML anchor: remove it by hand if no template that shares it uses it"
+        else:
+            hint = "remove it by hand"
         if passed:
             msg += " (a caller passes it: remove it there too)"
         yield at_node(CODE, NAME, msg, d.file, doc, get(spec, "id") or spec, fix, hint=hint)
