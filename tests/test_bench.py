@@ -91,3 +91,14 @@ def test_bench_quick_runs_end_to_end(tmp_path):
     assert "**Warning**" not in text  # every run exited 0 or 1
     for label in ("with its Python services' code", "without that code"):  # linear growth: cost per added line
         assert re.search(rf"Cost per added line, {re.escape(label)}: \d+ → \d+ lines: polyfix -?\d+ µs", text)
+
+
+def test_timed_runs_read_bytecode_compiled_once(tmp_path):
+    # Under PYTHONDONTWRITEBYTECODE a checkout's modules were compiled again on every timed run (the
+    # installed yamllint's were not): the timed commands' environment caches both tools' bytecode.
+    import bench
+
+    env = bench.cached_bytecode({"PYTHONDONTWRITEBYTECODE": "1", "PATH": "/usr/bin"}, tmp_path / "cache")
+    assert "PYTHONDONTWRITEBYTECODE" not in env and env["PATH"] == "/usr/bin"
+    subprocess.run([sys.executable, "-c", "import polyfix.engine"], env=env, check=True)
+    assert list((tmp_path / "cache").rglob("engine.cpython-*.pyc"))
