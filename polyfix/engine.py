@@ -506,7 +506,20 @@ def _check(project: Project, files: list[str], options: Options, crashes: list[t
         for p in problems:
             p.message = re.sub(MASK_TOKEN, lambda m: masked.get(m.group(), m.group()), p.message)
     problems.sort(key=lambda p: (p.file, p.line, p.col, p.code))
-    return problems
+    return _once_each(problems)
+
+
+def _once_each(problems: list[Problem]) -> list[Problem]:
+    """The problems less repeats: a node a YAML alias reuses is found once through each of its uses,
+    at the same place, with the same message and the same edits."""
+    seen, out = set(), []
+    for p in problems:
+        fix = (tuple(p.fix.edits), p.fix.mode, p.fix.target) if p.fix else None
+        key = (p.file, p.line, p.col, p.end_line, p.end_col, p.code, p.message, p.hint, fix)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
 
 
 def _lone_cr(text: str) -> bool:
