@@ -398,6 +398,8 @@ def _finish_stdin(results, write: bool, dry_run: bool, fmt: str, errors: list[st
                        errors)
     report.mask_problems(problems, _secrets(results))
     lines = "".join(report.problem_line(p, name if p.file == result.path else None) + "\n" for p in problems)
+    if statistics:  # beside the fixed text or the diff, as with files: the table instead of the lines
+        lines = _listing(problems, fmt, statistics, None)
     if write:
         _echo(result.after, nl=False)
         _echo(lines + closing, err=True)

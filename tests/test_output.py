@@ -274,3 +274,21 @@ def test_a_fix_withheld_for_a_shared_params_list_says_why(tmp_path, polyfix):
     [record] = json.loads(polyfix(tmp_path, "--output-format", "json").out)
     assert record["code"] == "PF006" and record["fix"] is None
     assert record["hint"] == "declare the param `backend-url` by hand: polyfix adds no declaration to this spec's layout"
+
+
+def test_stdin_statistics_beside_a_diff_or_fixed_text(tmp_path, monkeypatch):
+    # With --dry-run or --write, a file read from stdin listed every problem left where a file on
+    # disk shows the --statistics table.
+    text = "modules:\n  - id: api\n    module: polytope/python\n    args:\n      env:\n" \
+           "        - {name: API_TOKEN, value: \"sk-9f8e7d6c5b4a3210fedcba\"}\n"
+    (tmp_path / "polytope.yml").write_text(text)
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    for mode in ("--dry-run", "--write"):
+        on_disk = runner.invoke(main, [mode, "--statistics", "."])
+        piped = runner.invoke(main, [mode, "--statistics", "--stdin-filename", "polytope.yml", "-"], input=text)
+        assert (on_disk.exit_code, piped.exit_code) == (1, 1)
+        table = on_disk.output.splitlines()[0]
+        assert table.startswith("1\tPF005\thardcoded-secret") and "polytope.yml:6" not in on_disk.output
+        assert piped.stderr.splitlines()[0] == table and "polytope.yml:6" not in piped.stderr, piped.stderr
+    assert (tmp_path / "polytope.yml").read_text() == text
