@@ -120,7 +120,7 @@ def mask(text: str, secrets) -> str:
     for at in sorted(starts):
         if at < done:
             continue
-        inside = at > 0 and _in_name(text[at - 1])
+        inside = at > 0 and _in_name(text[at - 1]) and not _after_short_option(text, at)
         for v in starts[at]:
             end = at + len(v)
             if random_looking(v) or not inside and not _continues(text, end):
@@ -165,6 +165,12 @@ def _continues(text: str, end: int) -> bool:
     if c in ".-/":
         return not (after == "" or after.isspace() or after in "\"'`)]},;")
     return _in_name(c) or c == ":" and (after == "" or after.isspace())
+
+
+def _after_short_option(text: str, at: int) -> bool:
+    """Whether `at` follows an option `-p` starting a word: MySQL's clients take the password glued
+    to it (`-proot`), where a word-like secret does not stand alone and would not be masked."""
+    return text[at - 2:at] == "-p" and (at == 2 or not _in_name(text[at - 3]))
 
 
 def _in_name(c: str) -> bool:

@@ -97,6 +97,27 @@ def test_a_second_secret_of_a_string_is_masked_before_it_is_reported(tmp_path, p
     assert "QWE987rty" not in r.out + r.err and "abc123xyz" not in r.out + r.err
 
 
+MYSQL_PASSWORD = """\
+modules:
+  - id: check
+    module: polytope/container
+    args:
+      image: mysql:8
+      cmd: [mysqladmin, ping, -h, db, -uroot, -proot]
+"""
+
+
+@pytest.mark.parametrize("args", [("--dry-run", "--unsafe-fixes"), ("--output-format", "json", "--unsafe-fixes")])
+def test_a_word_like_password_glued_to_mysqls_option_is_masked(tmp_path, polyfix, args):
+    # `root` does not stand alone in `-proot`, where a word-like secret was left in clear.
+    write(tmp_path / "polytope.yml", MYSQL_PASSWORD)
+    r = polyfix(tmp_path, *args)
+    assert "pt.secret mysqladmin-password" in r.out + r.err
+    assert "-proot" not in r.out + r.err
+    if "--dry-run" in args:
+        assert "-      cmd: [mysqladmin, ping, -h, db, -uroot, -p****]" in r.out.splitlines()
+
+
 @pytest.mark.parametrize("fmt", ["json", "json-lines", "sarif", "junit"])
 def test_a_secret_equal_to_a_number_of_the_format_leaves_the_format_whole(tmp_path, polyfix, fmt):
     # The secret `7` stands on line 7: masking the written format would mask its row numbers too.

@@ -9,7 +9,10 @@ What it does
     `ngrok config add-authtoken …`, `--token`, `--password`, `--api-key`; not `--password X` where
     PostgreSQL's clients (`psql`, `pg_dump`, …), pgcli or MySQL's clients run: their `--password`
     takes no value, or one after `=` only, and makes them ask for the password, as documented at
-    postgresql.org/docs/current/app-psql.html and dev.mysql.com/doc/refman/8.0/en/connecting.html); a secret-named param's
+    postgresql.org/docs/current/app-psql.html and dev.mysql.com/doc/refman/8.0/en/connecting.html);
+    a password given to MySQL's or MariaDB's clients glued to `-p` (`mysql -uroot -pS3cret`; `-p`
+    alone asks for it), or to redis-cli after `-a` or `--pass` (redis.io/docs/latest/develop/tools/cli/),
+    only where those programs run the command (elsewhere `-p` is a port or a path); a secret-named param's
     default (reported only). Skipped: an empty string (people blank a secret so a stack starts
     before it is set), references (`pt.secret x`, `pt.param x`, `${VAR}`), code (`#pt-js …`) and
     documented placeholders (`...`, `xxx`, `<your-key>`, `changeme`, `your-api-key`, `TODO`).
@@ -93,6 +96,12 @@ _PASSWORD_PROMPTERS = frozenset(("psql", "pg_dump", "pg_dumpall", "pg_restore", 
                                  "dropuser", "vacuumdb", "reindexdb", "clusterdb", "pg_basebackup", "pg_receivewal",
                                  "pg_recvlogical", "pgbench", "pgcli", "mysql", "mysqldump", "mysqladmin", "mysqlimport",
                                  "mysqlshow", "mysqlcheck", "mysqlpump", "mariadb", "mariadb-dump", "mariadb-admin"))
+
+# MySQL's and MariaDB's clients take a password glued to `-p` (`-pS3cret`); redis-cli's is the word
+# after `-a` or `--pass`. Other programs' `-p` and `-a` are ports, paths, flags.
+_MYSQL_CLIENTS = frozenset(p for p in _PASSWORD_PROMPTERS if p.startswith(("mysql", "mariadb")))
+_REDIS_CLIENTS = frozenset(("redis-cli", "valkey-cli", "keydb-cli"))
+_SHORT_PASSWORD = on_first_use(r"(?<!\S)(-p|(?:-a|--pass)\s+)(['\"]?)([^\s\"'{}]+)", needs=("-p", "-a", "--pass"))
 
 
 class _Found:
@@ -187,8 +196,12 @@ def _find(doc, d):
                 if (_CMD_FLAG.search(prev) and (prev.endswith("=") or not v.lstrip().startswith("-"))
                         and not _asks_for_it(before, prev)):
                     found_here.append((v.strip(), prev, before[0], True))
+                elif prev in ("-a", "--pass") and _runs(before, _REDIS_CLIENTS):
+                    found_here.append((v.strip(), "--password", _client(before, _REDIS_CLIENTS), True))
+                elif v.startswith("-p") and len(v.strip()) > 2 and _runs(before, _MYSQL_CLIENTS):
+                    found_here.append((v.strip()[2:], "--password", _client(before, _MYSQL_CLIENTS), True))
             for token, flag_text, program, clear in found_here:
-                if _skipped(token) or token.startswith("$"):
+                if _skipped(token) or _shell_variable(token):
                     continue
                 flag = re.search(r"auth-?token|token|password|api-?key", flag_text)
                 kind = flag.group(0).replace("-", "") if flag else "token"
@@ -217,6 +230,18 @@ def _cmd_tokens(v: str) -> list[tuple[str, str, str, bool]]:
         if not _asks_for_it(words, m.group(0)):
             token, clear = _through_quotes(v, m.start(1), m.end(1), quote_may_close=bool(quote))
             found.append((token, m.group(0), words[0] if words else "", clear))
+    for m in _SHORT_PASSWORD.finditer(v):
+        option, quote, token = m.groups()
+        if quote and v[m.end():m.end() + 1] != quote:
+            continue  # `-p"two words"`: no one-word value
+        if option.startswith("-a") or option.startswith("--pass"):
+            clients = _REDIS_CLIENTS
+        else:
+            clients = _MYSQL_CLIENTS
+        words = _command_before(v, m.start())
+        if _runs(words, clients) and not token.startswith("-"):
+            token, clear = _through_quotes(v, m.start(3), m.end(3), quote_may_close=bool(quote))
+            found.append((token, "--password", _client(words, clients), clear))
     return found
 
 
@@ -260,12 +285,22 @@ def _asks_for_it(words: list[str], flag: str) -> bool:
     another program's argument (`migrate --driver mysql --password X`) does not count."""
     if not flag.startswith("--password") or flag.startswith("--password="):
         return False
-    programs = [w.rsplit("/", 1)[-1] for w in words]
-    if not programs:
+    return _runs(words, _PASSWORD_PROMPTERS)
+
+
+def _runs(words: list[str], programs: frozenset) -> bool:
+    """Whether the command whose words are `words` runs one of `programs`: as its program, or under
+    a command that runs another (`sudo -u postgres psql`, `docker exec db mysql`)."""
+    names = [w.rsplit("/", 1)[-1] for w in words]
+    if not names:
         return False
-    if programs[0] in _PASSWORD_PROMPTERS:
-        return True
-    return programs[0] in _RUNNERS and any(p in _PASSWORD_PROMPTERS for p in programs[1:])
+    return names[0] in programs or names[0] in _RUNNERS and any(n in programs for n in names[1:])
+
+
+def _client(words: list[str], programs: frozenset) -> str:
+    """The first of `words` that is one of `programs` (the client a wrapper such as `sh -c` runs), by
+    which the secret it takes is named."""
+    return next(w for w in words if w.rsplit("/", 1)[-1] in programs)
 
 
 def _literals_in(v: str) -> list[str]:
@@ -275,8 +310,14 @@ def _literals_in(v: str) -> list[str]:
     # (`$ecret!` is a password), a command's token when the shell expands it (`$(cat …)`).
     found = [m.group(1) for m in _URL_PASSWORD.finditer(v) if not _from_environment(m.group(1))]
     found += [_through_quotes(v, m.start(1), m.end(1))[0] for m in _URL_QUERY.finditer(v)]
-    found += [token for token, *_how in _cmd_tokens(v) if not token.startswith("$")]
+    found += [token for token, *_how in _cmd_tokens(v) if not _shell_variable(token)]
     return [x for x in dict.fromkeys(found) if not _skipped(x)]
+
+
+def _shell_variable(token: str) -> bool:
+    """Whether a command line's token is a shell variable (`$PW`), quoted too (`"$PW"`, `\\"$PW\\"`
+    in a block scalar, where a backslash is the shell's)."""
+    return token.lstrip("\\\"'").startswith("$")
 
 
 def _from_environment(password: str) -> bool:
