@@ -195,7 +195,7 @@ def _find(doc, d):
                 prev = before[-1]
                 if (_CMD_FLAG.search(prev) and (prev.endswith("=") or not v.lstrip().startswith("-"))
                         and not _asks_for_it(before, prev)):
-                    found_here.append((v.strip(), prev, before[0], True))
+                    found_here.append((v.strip(), prev, _program(before), True))
                 elif prev in ("-a", "--pass") and _runs(before, _REDIS_CLIENTS):
                     found_here.append((v.strip(), "--password", _client(before, _REDIS_CLIENTS), True))
                 elif v.startswith("-p") and len(v.strip()) > 2 and _runs(before, _MYSQL_CLIENTS):
@@ -229,7 +229,7 @@ def _cmd_tokens(v: str) -> list[tuple[str, str, str, bool]]:
         words = _command_before(v, m.start())
         if not _asks_for_it(words, m.group(0)):
             token, clear = _through_quotes(v, m.start(1), m.end(1), quote_may_close=bool(quote))
-            found.append((token, m.group(0), words[0] if words else "", clear))
+            found.append((token, m.group(0), _program(words), clear))
     for m in _SHORT_PASSWORD.finditer(v):
         option, quote, token = m.groups()
         if quote and v[m.end():m.end() + 1] != quote:
@@ -295,6 +295,24 @@ def _runs(words: list[str], programs: frozenset) -> bool:
     if not names:
         return False
     return names[0] in programs or names[0] in _RUNNERS and any(n in programs for n in names[1:])
+
+
+# Commands that run the next one, with their options that take a value (`sudo -u postgres`): the
+# secret of `sh -c "./sync --token X"` is named after `sync`, not `sh`.
+_WRAPPERS = {"sh": (), "bash": (), "zsh": (), "dash": (), "env": ("-u", "-C"), "exec": ("-a",), "nohup": (),
+             "time": ("-f", "-o"), "command": (), "nice": ("-n",), "sudo": ("-u", "-g", "-C", "-D", "-h", "-p", "-U")}
+
+
+def _program(words: list[str]) -> str:
+    """The program of a command line past the wrappers that run it (`sudo -u app env X=1 ./sync`
+    runs `./sync`); the first word where that is unclear."""
+    i = 0
+    while i < len(words) and words[i].rsplit("/", 1)[-1] in _WRAPPERS:
+        takes_value = _WRAPPERS[words[i].rsplit("/", 1)[-1]]
+        i += 1
+        while i < len(words) and (words[i].startswith("-") or "=" in words[i]):
+            i += 2 if words[i] in takes_value else 1
+    return words[i] if i < len(words) else words[0] if words else ""
 
 
 def _client(words: list[str], programs: frozenset) -> str:
