@@ -143,16 +143,41 @@ def mask_problems(problems, secrets_for) -> None:
     words and numbers too (a secret `7` made a row number `****`, which is no JSON). `secrets_for`
     gives the literals to mask in a file's problems."""
     forms: dict[str, set[str]] = {}  # file → the literals as the file may write them
+    literals: dict[str, list[str]] = {}
     for p in problems:
         if p.file not in forms:
-            forms[p.file] = {form for literal in secrets_for(p.file) for form in _written_forms(literal)}
+            literals[p.file] = [literal.strip() for literal in secrets_for(p.file) if literal.strip()]
+            forms[p.file] = {form for literal in literals[p.file] for form in _written_forms(literal)}
         secrets = forms[p.file]
         if not secrets:
             continue
         p.message, p.hint = mask(p.message, secrets), mask(p.hint, secrets)
         if p.fix is not None:
             p.fix.message = mask(p.fix.message, secrets)
-            p.fix.located = [(*where, mask(text, secrets)) for *where, text in getattr(p.fix, "located", [])]
+            p.fix.located = [(*where, _masked_content(text, secrets, literals[p.file]))
+                             for *where, text in getattr(p.fix, "located", [])]
+
+
+def _masked_content(text: str, forms: set[str], literals) -> str:
+    """A fix's new text masked: its secrets as written, and the whole text when it still holds one
+    in an escape that no written form finds (`ab\\x63123`, a later secret the fix kept as it was)."""
+    shown = mask(text, forms)
+    if "\\" in shown:
+        decoded = _unescaped(shown)
+        if any(decoded.count(literal) > shown.count(literal) for literal in literals):
+            return MASK
+    return shown
+
+
+def _unescaped(text: str) -> str:
+    """The text with the escapes of a double-quoted YAML scalar read (`\\x63`, `\\u0049`, `\\/`), as
+    far as Python's own escapes, which they mostly are, read them."""
+    import codecs
+
+    try:
+        return codecs.decode(text.replace("\\/", "/").encode("latin-1", "backslashreplace"), "unicode_escape")
+    except (UnicodeDecodeError, ValueError):
+        return text
 
 
 def _continues(text: str, end: int) -> bool:

@@ -97,6 +97,26 @@ def test_a_second_secret_of_a_string_is_masked_before_it_is_reported(tmp_path, p
     assert "QWE987rty" not in r.out + r.err and "abc123xyz" not in r.out + r.err
 
 
+ESCAPED_LATER = r"""tools:
+  sync:
+    run:
+      - tool: polytope/container
+        args:
+          image: alpine
+          cmd: "curl 'https://x.example/?api_key=QWE987rty' && ./sync --token ab\x63123xyz"
+"""
+
+
+def test_a_fix_keeping_a_later_secret_escaped_shows_no_content(tmp_path, polyfix):
+    # The first fix rewrites the string and keeps the second secret as written, `ab\x63123xyz`:
+    # json showed it in the fix's content, where no written form of `abc123xyz` finds it.
+    write(tmp_path / "polytope.yml", ESCAPED_LATER)
+    r = polyfix(tmp_path, "--output-format", "json", "--unsafe-fixes")
+    edits = [e for p in json.loads(r.out) if p["fix"] for e in p["fix"]["edits"]]
+    assert edits and all(e["content"] == "****" for e in edits), edits
+    assert "123xyz" not in r.out + r.err and "QWE987rty" not in r.out + r.err
+
+
 MYSQL_PASSWORD = """\
 modules:
   - id: check
