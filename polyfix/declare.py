@@ -125,6 +125,8 @@ def _above_comments(text: str, ls: int) -> int:
 def name_text(name: str) -> str:
     """A param or input name as YAML text: as it is, unless YAML would read that as something other
     than the name (`No` is false, `1.5` a number, `null` nothing): then double-quoted."""
+    if name.isascii() and _plain_name(name) and name not in _BOOL_NULL_WORDS:
+        return name  # read back as itself, without the loader's patterns (0.1-0.3 ms to compile)
     import yaml
 
     try:
@@ -170,6 +172,11 @@ def yaml_scalar(v) -> str:
     if _plain_name(s) and s.lower() not in ("true", "false", "null", "yes", "no", "on", "off", "y", "n"):
         return s
     return double_quoted(s)
+
+
+# The plain words PyYAML's safe loader reads as a boolean or null (YAML 1.1's, less `y` and `n`).
+_BOOL_NULL_WORDS = frozenset("yes Yes YES no No NO true True TRUE false False FALSE on On ON off Off OFF "
+                             "null Null NULL".split())
 
 
 def _plain_name(s: str) -> bool:

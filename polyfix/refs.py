@@ -1,29 +1,84 @@
 """The reference syntaxes of Polytope scalars (docs/polytope.md, "References")."""
 from __future__ import annotations
 
-from .pattern import LETTERS_DIGITS, mask_aware
+from .pattern import LETTERS_DIGITS
 
-# A whole scalar or an interpolation that is a reference: `pt.param x`, `"#pt-param x"`, `{pt.input x}`.
-# One pattern for every kind of reference, the rules telling the kinds apart by the word: each
-# pattern costs 0.1 ms to compile, once a process, more than a short file's references take to find.
-_NAME = r"[A-Za-z0-9_.\-{MASK}]+"  # placeholder mask characters may be part of a name
-WHOLE_REF = mask_aware(rf"\s*(#pt-[A-Za-z]+|pt\.[A-Za-z]+)\s+({_NAME})\s*", needs=("pt.", "#pt-"))
-INTERP_REF = mask_aware(rf"\{{\s*(pt\.[A-Za-z]+)\s+({_NAME})\s*\}}", needs=("pt.",))
 PARAM_WORDS = ("pt.param", "#pt-param", "pt.input")
 VALUE_WORDS = ("pt.value", "#pt-value")
 # Every reference or interpolation holds one of these; `{pt.` (any interpolation) is looked for apart.
 _REFERENCE_WORDS = ("#pt-", "pt.param", "pt.value", "pt.secret", "pt.input")
 CODE_PREFIXES = ("#pt-js", "#pt-clj", "pt.js", "pt.clj", "#pt-py")
 NAME_CHARS = frozenset(LETTERS_DIGITS + "_.-")
+_ASCII_LETTERS = frozenset(c for c in LETTERS_DIGITS if c.isalpha())
+
+
+def whole_ref(s: str) -> tuple[str, str] | None:
+    """(word, name) when the whole string is one reference, `pt.param x` or `"#pt-value x"`, spaces
+    around it allowed: what the pattern `\\s*(#pt-[A-Za-z]+|pt\\.[A-Za-z]+)\\s+(NAME)\\s*` matches whole,
+    written out (compiling it cost 0.2-0.3 ms, a tenth of a short file's whole check). A name may
+    hold the placeholder mask's characters (document.py)."""
+    if "pt" not in s:
+        return None
+    text = s.strip()
+    letters_at = 4 if text.startswith("#pt-") else 3 if text.startswith("pt.") else 0
+    word_end = _letters_end(text, letters_at)
+    name_at = _spaces_end(text, word_end)
+    name_end = _name_end(text, name_at)
+    if not letters_at or word_end == letters_at or name_at == word_end or name_end == name_at or name_end < len(text):
+        return None
+    return text[:word_end], text[name_at:]
+
+
+def interpolations(s: str) -> list[tuple[str, str]]:
+    """(word, name) of each interpolation `{pt.value x}` in a string, in order: what the pattern
+    `\\{\\s*(pt\\.[A-Za-z]+)\\s+(NAME)\\s*\\}` finds, written out as whole_ref is."""
+    return [(word, name) for _start, _end, word, name in interpolation_spans(s)]
+
+
+def interpolation_spans(s: str) -> list[tuple[int, int, str, str]]:
+    """(start, end, word, name) of each interpolation in a string, as `interpolations` finds them."""
+    found: list[tuple[int, int, str, str]] = []
+    at = s.find("{") if "pt." in s else -1
+    while at != -1:
+        word_at = _spaces_end(s, at + 1)
+        if s.startswith("pt.", word_at):
+            word_end = _letters_end(s, word_at + 3)
+            name_at = _spaces_end(s, word_end)
+            name_end = _name_end(s, name_at)
+            close = _spaces_end(s, name_end)
+            if word_end > word_at + 3 and name_at > word_end and name_end > name_at and s[close:close + 1] == "}":
+                found.append((at, close + 1, s[word_at:word_end], s[name_at:name_end]))
+                at = s.find("{", close + 1)
+                continue
+        at = s.find("{", at + 1)
+    return found
+
+
+def _letters_end(s: str, at: int) -> int:
+    while at < len(s) and s[at] in _ASCII_LETTERS:
+        at += 1
+    return at
+
+
+def _spaces_end(s: str, at: int) -> int:
+    while at < len(s) and s[at].isspace():  # what `\\s` matches in a pattern on text
+        at += 1
+    return at
+
+
+def _name_end(s: str, at: int) -> int:
+    while at < len(s) and (s[at] in NAME_CHARS or "\ue000" <= s[at] <= "\uefff"):
+        at += 1
+    return at
 
 
 def param_ref(s) -> str | None:
     """The param id a whole-scalar reference names, or None."""
     if not isinstance(s, str):
         return None
-    m = WHOLE_REF.fullmatch(s)
+    ref = whole_ref(s)
     # A plain name only: a placeholder (masked while parsing) inside it is no param polyfix can follow.
-    return m.group(2) if m and m.group(1) in PARAM_WORDS and m.group(2).isascii() else None
+    return ref[1] if ref and ref[0] in PARAM_WORDS and ref[1].isascii() else None
 
 
 def is_code(s) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 
 from .document import entries, get, items, value
-from .refs import INTERP_REF, WHOLE_REF, is_code
+from .refs import interpolations, is_code, whole_ref
 
 
 def references(doc, path: tuple, skip_keys=()):
@@ -40,14 +40,14 @@ def _references(doc):
         text = n.value
         if is_code(text):
             continue
-        whole = WHOLE_REF.fullmatch(text)
+        whole = whole_ref(text)
         if whole:
-            yield n, p, whole.group(1), whole.group(2), True
+            yield n, p, whole[0], whole[1], True
             continue
         # Every occurrence, a name repeated in one string too: the gate counts them, and a fix that
         # adds a second live reference to an undeclared name must count as adding a problem.
-        for m in INTERP_REF.finditer(text):
-            yield n, p, m.group(1), m.group(2), False
+        for word, name in interpolations(text):
+            yield n, p, word, name, False
 
 
 def nearest(name: str, candidates) -> str | None:

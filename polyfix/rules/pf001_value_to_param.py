@@ -76,7 +76,7 @@ from ..edits import Edit
 from ..pattern import mask_aware
 from ..problem import SAFE, UNSAFE, Fix, at_node
 from ..project import Definition, Project
-from ..refs import INTERP_REF, NAME_CHARS, VALUE_WORDS, WHOLE_REF, is_code, word_spans
+from ..refs import NAME_CHARS, VALUE_WORDS, interpolations, is_code, whole_ref, word_spans
 from .pf005_hardcoded_secret import secret_setting
 
 CODE = "PF001"
@@ -136,12 +136,12 @@ def _walk(node, path, key, parent, refs, code_reads):
             return
         if node.style in ("|", ">"):
             return  # a block of text (a script, a config file): not a reference
-        whole = WHOLE_REF.fullmatch(text)  # any reference: this rule's are those to values
-        if whole and whole.group(1) in VALUE_WORDS:
+        whole = whole_ref(text)  # any reference: this rule's are those to values
+        if whole and whole[0] in VALUE_WORDS:
             slot_int = key in _INT_KEYS or (key == "value" and _env_port(parent))
-            refs.append(_Ref(node, path, [whole.group(2)], whole.group(1), slot_int))
+            refs.append(_Ref(node, path, [whole[1]], whole[0], slot_int))
         else:
-            names = [m.group(2) for m in INTERP_REF.finditer(text) if m.group(1) == "pt.value"]
+            names = [name for word, name in interpolations(text) if word == "pt.value"]
             if names:
                 refs.append(_Ref(node, path, names, None, False))
 

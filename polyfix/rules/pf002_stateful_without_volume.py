@@ -57,7 +57,6 @@ from .. import builtins
 from ..document import entries, get, has_merged_keys, is_map, is_scalar, is_seq, is_shared, items, text_value, walk, written_in
 from ..edits import (Edit, add_entry, add_list_item, content_end, indent_width, insert_after, item_prefix,
                      list_item_layout)
-from ..pattern import on_first_use
 from ..problem import Fix, at_node
 from ..project import UNRESOLVED, Env, Project
 
@@ -73,8 +72,8 @@ IMAGE_DATA_PATHS = {
     "clickhouse/clickhouse-server": "/var/lib/clickhouse", "rabbitmq": "/var/lib/rabbitmq",
 }
 # Words that mark a stateful image whose data path polyfix does not know (reported only).
-_STATEFUL_WORDS = on_first_use(r"postgres|mysql|maria|mongo|redis|valkey|redpanda|kafka|couchbase|minio|"
-                              r"elastic|opensearch|clickhouse|rabbitmq|cassandra|neo4j|influx|timescale")
+_STATEFUL_WORDS = ("postgres", "mysql", "maria", "mongo", "redis", "valkey", "redpanda", "kafka", "couchbase", "minio",
+                   "elastic", "opensearch", "clickhouse", "rabbitmq", "cassandra", "neo4j", "influx", "timescale")
 
 
 def check(project: Project, files) -> list:
@@ -320,7 +319,7 @@ def _check_container(project: Project, call):
         if mpath and data_path and _covers(mpath, data_path):
             covered.append(m)
     if data_path is None:
-        if _STATEFUL_WORDS.search(repo) and not any(
+        if any(word in repo for word in _STATEFUL_WORDS) and not any(
                 text_value(get(get(m, "source"), "type")) == "volume" for m in (items(mounts) if is_seq(mounts) else [])):
             yield at_node(CODE, NAME, f"`polytope/container` runs `{image}`, which looks like it keeps data, with no "
                           f"volume mounted: mount one with `scope: project` on its data folder",
@@ -357,7 +356,8 @@ def _check_container(project: Project, call):
 def _image_repo(image: str) -> str:
     """`public.ecr.aws/docker/library/postgres:16` → `postgres`; `valkey/valkey:8` → `valkey/valkey`."""
     name = image.split("@", 1)[0]
-    name = re.sub(r":[^/]*$", "", name)
+    tag_at = name.find(":", name.rfind("/") + 1)  # the tag: after the last `/` (a registry may have a port)
+    name = name[:tag_at] if tag_at != -1 else name
     parts = name.split("/")
     if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
         parts = parts[1:]

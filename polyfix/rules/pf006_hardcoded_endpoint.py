@@ -84,10 +84,10 @@ import re
 from ..declare import declaration, declared, hash_style, prefers_inputs, use_inputs, whole_reference
 from ..document import entries, get, is_map, is_scalar, is_shared, items, text_value, value
 from ..edits import Edit
-from ..pattern import LETTERS, LETTERS_DIGITS, has_mask_chars, kebab, on_first_use
+from ..pattern import LETTERS, LETTERS_DIGITS, LOWER_DIGITS, has_mask_chars, kebab, on_first_use
 from ..problem import SAFE, Fix, at_node
 from ..project import Project
-from ..refs import has_reference, is_code, param_ref
+from ..refs import has_reference, interpolation_spans, is_code, param_ref
 
 CODE = "PF006"
 NAME = "hardcoded-endpoint"
@@ -98,7 +98,13 @@ _LOCAL = {"localhost", "127.0.0.1", "0.0.0.0", "host.docker.internal", "[::1]"}
 # A password or key in a URL (PF005's to report).
 _SECRET_IN_URL = on_first_use(r"://[^/\s@]*:[^@\s/]+@|[?&](?:api[_-]?key|apikey|access[_-]?token|token|secret|password|key)=",
                               re.I, needs=("@", "="))
-_PLAIN_ID = on_first_use(r"[a-z0-9][a-z0-9_-]*")
+_ID_FIRST = frozenset(LOWER_DIGITS)
+_ID_REST = frozenset(LOWER_DIGITS + "_-")
+
+
+def _plain_id(s: str) -> bool:
+    """What the pattern `[a-z0-9][a-z0-9_-]*` matches whole."""
+    return bool(s) and s[0] in _ID_FIRST and all(c in _ID_REST for c in s)
 
 
 class _Endpoint:
@@ -249,12 +255,12 @@ def _exposed_ports(doc, d) -> list:
         service = _at(doc.root, path[:-3])
         sid = text_value(get(service, "id"))
         ports = [p for p in items(get(service, "ports")) if is_map(p) and get(p, "expose-as") is not None]
-        if sid and _PLAIN_ID.fullmatch(sid):
+        if sid and _plain_id(sid):
             if len(ports) == 1:
                 param = f"{sid}-host-port"
             else:  # several published ports: each param says which one it is
                 label = text_value(get(parent, "label"))
-                which = label if label and _PLAIN_ID.fullmatch(label) else str(value(get(parent, "port")))
+                which = label if label and _plain_id(label) else str(value(get(parent, "port")))
                 param = f"{sid}-{kebab(which)}-host-port"
             hint = ""
         else:
@@ -362,13 +368,17 @@ def _front_end_references(project: Project, file: str, files, doc, d, ids: set, 
     return out
 
 
-_INTERPOLATED = on_first_use(r"\{\s*(?:pt\.param|pt\.input)\s+([A-Za-z0-9_.-]+)\s*\}")
+def _interpolated(raw: str) -> list[tuple[int, int, str]]:
+    """(start, end, name) of each `{pt.param x}` / `{pt.input x}` with a plain name (no placeholder)."""
+    return [(start, end, name) for start, end, word, name in interpolation_spans(raw)
+            if word in ("pt.param", "pt.input") and name.isascii()]
 
 
 def _with_defaults(d, raw: str) -> tuple:
     """(the string with each `{pt.param x}` / `{pt.input x}` replaced by x's literal default, what
     that is) or (None, "") when there is none, or some reference has no literal default."""
-    names = _INTERPOLATED.findall(raw)
+    found = _interpolated(raw)
+    names = [name for _start, _end, name in found]
     if not names:
         return None, ""
     defaults = {}
@@ -377,7 +387,11 @@ def _with_defaults(d, raw: str) -> tuple:
         if not isinstance(v, (str, int)) or isinstance(v, bool) or has_reference(str(v)):
             return None, ""
         defaults[n] = str(v)
-    filled = _INTERPOLATED.sub(lambda m: defaults[m.group(1)], raw)
+    pieces, done = [], 0
+    for start, end, name in found:
+        pieces += [raw[done:start], defaults[name]]
+        done = end
+    filled = "".join(pieces) + raw[done:]
     listed = ", ".join(f"`{n}`" for n in dict.fromkeys(names))
     return filled, f"`{raw}` with the {'defaults' if len(defaults) > 1 else 'default'} of {listed}"
 

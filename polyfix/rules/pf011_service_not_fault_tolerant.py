@@ -68,7 +68,20 @@ CODE = "PF011"
 NAME = "service-not-fault-tolerant"
 _SKIP_DIRS = {".venv", "venv", "env", ".env", "node_modules", "site-packages", "vendor", "vendored",
               "third_party", "__pypackages__", ".git", ".tox", "build", "dist"}
-_PYTHON = on_first_use(r"python(\d+(\.\d+)?)?$")
+def _is_python(prog: str) -> bool:
+    """`python`, `python3`, `python3.12`: what the pattern `python(\\d+(\\.\\d+)?)?$` matches at the
+    start of a word, without compiling it (a run's every command line asks)."""
+    rest = prog[6:].removesuffix("\n") if prog.startswith("python") else None
+    if rest is None:
+        return False
+    major, dot, minor = rest.partition(".")
+    return not rest or major.isdecimal() and (not dot or minor.isdecimal())
+
+
+def _assignment(word: str) -> bool:
+    """`NAME=value` before a command: what the pattern `^\\w+=` matches."""
+    at = word.find("=")
+    return at > 0 and all(c.isalnum() or c == "_" for c in word[:at])
 _SERVERS = {"uvicorn", "gunicorn", "hypercorn"}
 _RUNNERS = {"uv", "poetry", "pipenv", "pdm", "hatch"}  # `uv run uvicorn …` runs what follows
 _MAX_FILES = 500
@@ -177,7 +190,7 @@ def _entries(project: Project, base: str, text: str, depth: int) -> list[str]:
         return []
     out = []
     for words in _commands(text):
-        while words and (re.match(r"^\w+=", words[0]) or words[0] in ("exec", "env", "nohup")):
+        while words and (_assignment(words[0]) or words[0] in ("exec", "env", "nohup")):
             words = words[1:]
         if len(words) > 1 and words[0] in _RUNNERS and words[1] == "run":
             words = list(itertools.dropwhile(lambda w: w.startswith("-"), words[2:]))
@@ -186,7 +199,7 @@ def _entries(project: Project, base: str, text: str, depth: int) -> list[str]:
         prog = posixpath.basename(words[0])
         if prog in ("sh", "bash") and "-c" in words[1:-1]:
             out += _entries(project, base, words[words.index("-c") + 1], depth + 1)
-        elif _PYTHON.match(prog):
+        elif _is_python(prog):
             out += _python_args(project, base, words[1:])
         elif prog in _SERVERS:
             out += _server_app(project, base, words[1:])
