@@ -209,7 +209,7 @@ _STR, _NULL, _BOOL, _INT_TAG, _FLOAT, _MAP, _SEQ = (_CORE + t for t in ("str", "
 # without compiling its patterns (about 1.4 ms a run). A test compares these with the resolver.
 _WORD_TAGS = {**dict.fromkeys("yes Yes YES no No NO true True TRUE false False FALSE on On ON off Off OFF".split(),
                               _BOOL),
-              **dict.fromkeys("~ null Null NULL".split(), _NULL)}
+              **dict.fromkeys("~ null Null NULL".split(), _NULL), "": _NULL}
 
 
 # Every character some number or timestamp of the resolver's (YAML 1.1) may hold: a plain scalar that
@@ -564,7 +564,15 @@ def get(node, key: str):
     return None
 
 
-_INT = on_first_use(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
+def _int_text(v: str) -> bool:
+    """YAML 1.2 core's int: what the pattern `[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+` matches whole."""
+    if v.startswith(("0o", "0x")):
+        return len(v) > 2 and set(v[2:]) <= (_OCTAL if v[1] == "o" else _HEX)
+    digits = v[1:] if v.startswith(("-", "+")) else v
+    return bool(digits) and set(digits) <= _DIGITS_10
+
+
+_DIGITS_10, _OCTAL, _HEX = frozenset("0123456789"), frozenset("01234567"), frozenset("0123456789abcdefABCDEF")
 
 
 def value(node) -> object:
@@ -581,7 +589,7 @@ def value(node) -> object:
         return v.lower() == "true"
     if v in ("", "~", "null", "Null", "NULL"):
         return None
-    if (v.isdigit() and v.isascii()) or (v[0] in "+-0123456789" and _INT.fullmatch(v)):  # _INT: compiled on use
+    if _int_text(v):
         return int(v, 0) if v.startswith(("0o", "0x")) else int(v)
     return v
 

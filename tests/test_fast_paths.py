@@ -508,11 +508,12 @@ def test_pf005_rules_out_only_values_that_are_no_placeholder(text):
 @settings(max_examples=1000, deadline=None)
 @given(st.one_of(st.text(max_size=10), st.text(alphabet="0123456789+-_xo", max_size=8)))
 def test_the_decimal_and_int_shortcuts_agree_with_their_patterns(text):
-    from polyfix.document import _DECIMAL, _INT, _is_decimal
+    import re
+
+    from polyfix.document import _DECIMAL, _int_text, _is_decimal
 
     assert _is_decimal(text) == bool(_DECIMAL.fullmatch(text)), text
-    if text.isdigit() and text.isascii():
-        assert _INT.fullmatch(text), text
+    assert _int_text(text) == bool(re.fullmatch(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+", text)), text
 
 
 @settings(max_examples=1000, deadline=None)
@@ -788,7 +789,7 @@ def test_a_names_yaml_text_reads_back_as_the_name(name):
     assert name_text(name) == (name if plain else double_quoted(name)), name
 
 
-_WORDISH = st.lists(st.sampled_from(list("python3.12=_aZ09-/:@ \n{}") + ["pt.param", "pt.input", "pt.value", "python",
+_WORDISH = st.lists(st.sampled_from(list("python3.12=_aZ09-/:@ \n{}'`\"+xo7fF") + ["pt.param", "pt.input", "pt.value", "python",
                                                                           "\u0663", "é", "\ue001", "\t"]),
                     max_size=16).map("".join)
 
@@ -811,3 +812,23 @@ def test_rules_string_tests_answer_as_their_old_patterns(text):
     assert [(s, e) for s, e, _n in pf006._interpolated(text)] == [m.span() for m in re.finditer(interpolated, text)]
     image = text.split("@", 1)[0]
     assert pf002._image_repo(text) == pf002._image_repo(re.sub(r":[^/]*$", "", image)), text
+    from polyfix import document
+    from polyfix.rules import pf004_script_not_executable as pf004
+    from polyfix.rules import pf005_hardcoded_secret as pf005
+
+    for t in (text, text.replace(" ", "")):
+        key = re.fullmatch(r"(?=.*[0-9])(?=.*[A-Za-z])[A-Za-z0-9+/=_.\-]{16,}", t)
+        assert pf005._keylike(t) == bool(key), t
+        assert document._int_text(t) == bool(re.fullmatch(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+", t)), t
+        quoted = re.search(r"""["'`]([^"'`]+)["'`]""", t)
+        assert pf004._first_quoted(t) == (quoted.group(1) if quoted else ""), t
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet="aZq09+/=_.-é \n", min_size=14, max_size=20))
+def test_a_keylike_value_is_what_its_old_pattern_matched(text):
+    import re
+
+    from polyfix.rules.pf005_hardcoded_secret import _keylike
+
+    assert _keylike(text) == bool(re.fullmatch(r"(?=.*[0-9])(?=.*[A-Za-z])[A-Za-z0-9+/=_.\-]{16,}", text)), text

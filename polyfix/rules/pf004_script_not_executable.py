@@ -59,7 +59,23 @@ CODE = "PF004"
 NAME = "script-not-executable"
 _GLOB_OR_VARIABLE = frozenset("{}$*?[]")  # a word holding one is no one script's path
 _CHMOD_WORD = on_first_use(r"\bchmod\b", needs=("chmod",))
-_JS_STRING = on_first_use(r"""["'`]([^"'`]+)["'`]""")
+def _first_quoted(text: str) -> str:
+    """The first non-empty string in quotes (`"…"`, `'…'` or backquotes, any of them closing it) in a
+    code string; "" when there is none: what the pattern `["'`]([^"'`]+)["'`]` finds first."""
+    at = next((i for i, c in enumerate(text) if c in _QUOTES), -1)
+    while at != -1:
+        end = at + 1
+        while end < len(text) and text[end] not in _QUOTES:
+            end += 1
+        if end == len(text):
+            return ""
+        if end > at + 1:
+            return text[at + 1:end]
+        at = end  # two quotes together: the second may open one
+    return ""
+
+
+_QUOTES = "\"'`"
 
 
 def check(project: Project, files) -> list:
@@ -230,8 +246,7 @@ def _script_word(node) -> str | None:
         if not text or (is_code(text) and not is_js(text)):
             return None
         if is_js(text):
-            m = _JS_STRING.search(text)
-            text = m.group(1) if m else ""
+            text = _first_quoted(text)
         parts = text.split()
         word = parts[0].strip("\"'") if parts else None
     if not word or "/" not in word or word.startswith(("/", "~")) or not _GLOB_OR_VARIABLE.isdisjoint(word):

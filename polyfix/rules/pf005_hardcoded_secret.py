@@ -72,7 +72,14 @@ _SECRET_WORDS = ("PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "APIKEY"
 _NOT_SECRET_END = {"ENDPOINT", "URL", "URI", "HOST", "HOSTNAME", "PORT", "PATH", "FILE", "DIR", "TYPE", "METHOD",
                    "NAME", "ID", "USER", "USERNAME", "EXPIRY", "EXPIRES", "TTL", "LIFETIME", "LENGTH", "HEADER",
                    "ALGORITHM", "ALG", "ENABLED", "REQUIRED", "PREFIX", "FIELD", "COOKIE", "ISSUER", "AUDIENCE"}
-_KEYLIKE = on_first_use(r"(?=.*[0-9])(?=.*[A-Za-z])[A-Za-z0-9+/=_.\-]{16,}")
+_KEY_CHARS = frozenset(LETTERS_DIGITS + "+/=_.-")
+
+
+def _keylike(v: str) -> bool:
+    """Long enough for a key, in a key's characters, with letters and digits: what the pattern
+    `(?=.*[0-9])(?=.*[A-Za-z])[A-Za-z0-9+/=_.\\-]{16,}` matches whole."""
+    return (len(v) >= 16 and _KEY_CHARS.issuperset(v) and any(c in "0123456789" for c in v)
+            and any(c.isalpha() for c in v))
 _PLACEHOLDER = on_first_use(r"\.\.\.|…|x{3,}|\*{3,}|<[^<>]+>|^\s*(?:change[-_ ]?me|replace[-_ ]?me|todo|tbd|placeholder|"
                             r"dummy|example|none|null|your[-_ ].*|your[A-Z].*|insert[-_ ].*)\s*$", re.I)
 # A reference with a mistyped prefix (`pt.sceret api-token`, `#pt-secrets x`): PF025's to fix, no secret.
@@ -362,7 +369,7 @@ def secret_setting(label: str, v: str) -> bool:
 
 def _secret_name(label: str, v: str) -> bool:
     kind = _label_kind(label)
-    return kind is True or (kind == "key" and bool(_KEYLIKE.fullmatch(v.strip())))
+    return kind is True or (kind == "key" and _keylike(v.strip()))
 
 
 @functools.lru_cache(maxsize=4096)  # labels repeat (PORT, NAME, HOST …): each is read once
