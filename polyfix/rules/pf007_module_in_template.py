@@ -153,7 +153,7 @@ def _share_fix(doc, moves: list) -> None:
     prefix, col, _step = layout
     lines, edits, deletes, sets, datas = [], [], [], [], []
     for _problem, plan in moves:
-        lines += [f"{prefix}id: {plan['name']}", f"{' ' * col}module: {plan['ref']}"]
+        lines += [f"{prefix}id: {plan['name']}{plan['id_comment']}", f"{' ' * col}module: {plan['ref']}"]
         lines += [" " * col + line if line else "" for line in plan["args"]]
         edits += plan["edits"]
         deletes += plan["deletes"]
@@ -213,8 +213,19 @@ def _plan(project: Project, doc, run, i: int, step, ref_node, args, names: set):
         if None in edits:
             return None, "polyfix does not rewrite this layout"
     data = {"id": name, "module": ref, "args": _data_at(doc.data, path + ("args",))}
+    # The comment ending a dropped `id:` line (`- id: db  # the database`) goes with the id, to the
+    # new module's: deleting the entry would lose it.
+    comment = _line_comment(text, ident) if drop_id else ""
     return {"name": name, "ref": text[ref_node.start_mark.index:ref_node.end_mark.index], "args": moved,
-            "edits": edits, "deletes": deletes, "sets": sets, "data": data}, ""
+            "edits": edits, "deletes": deletes, "sets": sets, "data": data,
+            "id_comment": f"  {comment}" if comment else ""}, ""
+
+
+def _line_comment(text: str, node) -> str:
+    """The comment after a block entry's value on its line (`id: db  # the database`), or ""."""
+    line_end = text.find("\n", node.end_mark.index)
+    rest = text[node.end_mark.index:len(text) if line_end < 0 else line_end].strip()
+    return rest if rest.startswith("#") else ""
 
 
 def _args_text(text: str, step, args) -> tuple[int, int, list | None]:
