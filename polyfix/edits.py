@@ -120,26 +120,67 @@ def _delete_lines(text: str, ls: int, stop: int) -> Edit:
     return Edit(ls, stop)
 
 
-def _delete_block(text: str, start: int, end: int, next_start: int | None) -> Edit | None:
-    """Delete a block element spanning [start, end): whole lines when it starts its line, else
-    (it follows a `- ` indicator) up to the next element, which moves up behind the indicator."""
+def _delete_block(text: str, start: int, end: int, next_start: int | None, keep_comment: bool = True,
+                  nodes=()) -> Edit | None:
+    """Delete a block element spanning [start, end) (its nodes `nodes`): whole lines when it starts
+    its line, else (it follows a `- ` indicator) up to the next element, which moves up behind the
+    indicator. Its comments stay, each on a line of its own where it was (see _kept_comments),
+    unless `keep_comment` is False (the caller moves them elsewhere)."""
     ls = _line_start(text, start)
     prefix = text[ls:start]
     stop = _after_line(text, end)
     if stop is None:
         return None
+    kept = _kept_comments(text, start, stop, nodes) if keep_comment else []
+    indent = prefix[:len(prefix) - len(prefix.lstrip())]
+    eol = eol_of(text)
+    lines = "".join(indent + c + eol for c in kept)
     if not prefix.strip():
-        return _delete_lines(text, ls, stop)
+        if not kept:
+            return _delete_lines(text, ls, stop)
+        return Edit(ls, stop, lines if text[stop - 1:stop] == "\n" else lines[:-len(eol)])
     if not re.fullmatch(r"[ \t]*(-[ \t]+)+", prefix) or next_start is None:
         return None
     between = text[stop:next_start]
     if between.strip():  # a comment line in between would end up behind the indicator
         return None
-    return Edit(start, next_start)
+    return Edit(ls, next_start, lines + prefix) if kept else Edit(start, next_start)
 
 
-def delete_entry(text: str, mapping, i: int) -> Edit | None:
-    """Delete the i-th key/value pair of a mapping node."""
+def _kept_comments(text: str, start: int, stop: int, nodes) -> list[str]:
+    """The comments of an element polyfix deletes, on the lines [start, stop): a user's words are
+    never lost. A `#` counts outside the element's scalars only (a `#` in a string or a script is
+    no comment). A suppression (`# noqa`, `# polyfix: ignore[…]`) goes with its line: alone on a
+    line it would suppress the next one."""
+    spans = []
+    stack = [n for n in nodes if n is not None]
+    while stack:
+        node = stack.pop()
+        if node.id == "scalar":
+            spans.append((node.start_mark.index, node.end_mark.index))
+        elif node.id == "mapping":
+            stack.extend(x for pair in node.value for x in pair)
+        else:
+            stack.extend(node.value)
+    kept = []
+    at = text.find("#", start, stop)
+    while at != -1:
+        line_end = text.find("\n", at, stop)
+        line_end = stop if line_end == -1 else line_end
+        in_scalar = any(a <= at < b for a, b in spans)
+        if not in_scalar and (at == 0 or text[at - 1] in " \t\n"):
+            comment = text[at:line_end].rstrip()
+            if "polyfix:" not in comment and "noqa" not in comment.lower():
+                kept.append(comment)
+            at = text.find("#", line_end, stop)
+        else:
+            at = text.find("#", at + 1, stop)
+    return kept
+
+
+def delete_entry(text: str, mapping, i: int, keep_comment: bool = True) -> Edit | None:
+    """Delete the i-th key/value pair of a mapping node (a block entry's comment as _delete_block
+    keeps it)."""
     pairs = mapping.value
     if mapping.flow_style:
         return _delete_flow(text, [k.start_mark.index for k, _ in pairs],
@@ -148,11 +189,12 @@ def delete_entry(text: str, mapping, i: int) -> Edit | None:
     nxt = pairs[i + 1][0].start_mark.index if i + 1 < len(pairs) else None
     if nxt is None and len(pairs) == 1:
         return None  # the mapping would become empty: the caller deletes its parent instead
-    return _delete_block(text, key.start_mark.index, _entry_end(key, val), nxt)
+    return _delete_block(text, key.start_mark.index, _entry_end(key, val), nxt, keep_comment, (key, val))
 
 
 def delete_item(text: str, sequence, i: int) -> Edit | None:
-    """Delete the i-th item of a sequence node (never the last one: the caller deletes the key)."""
+    """Delete the i-th item of a sequence node (never the last one: the caller deletes the key); a
+    block item's comments stay, as _delete_block keeps them."""
     elems = sequence.value
     if len(elems) < 2:
         return None
@@ -166,7 +208,14 @@ def delete_item(text: str, sequence, i: int) -> Edit | None:
     if not re.fullmatch(r"[ \t]*-[ \t]+|[ \t]*-(?=\n)", prefix):
         return None
     stop = _after_line(text, content_end(item))
-    return _delete_lines(text, ls, stop) if stop is not None else None
+    if stop is None:
+        return None
+    kept = _kept_comments(text, start, stop, (item,))
+    if not kept:
+        return _delete_lines(text, ls, stop)
+    eol, indent = eol_of(text), prefix[:len(prefix) - len(prefix.lstrip())]
+    lines = "".join(indent + c + eol for c in kept)
+    return Edit(ls, stop, lines if text[stop - 1:stop] == "\n" else lines[:-len(eol)])
 
 
 @functools.lru_cache(maxsize=64)  # asked for every line a fix adds: each text is searched once

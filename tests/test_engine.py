@@ -21,16 +21,29 @@ def _delete_key(text: str, key: str, *path) -> str:
 
 @pytest.mark.parametrize("text, key, path, expected", [
     ("a: 1\nb: 2\nc: 3\n", "b", (), "a: 1\nc: 3\n"),
-    ("a: 1\nb:\n  x: 1\n  # inside\n  y: 2\n# above c\nc: 3\n", "b", (), "a: 1\n# above c\nc: 3\n"),
+    ("a: 1\nb:\n  x: 1\n  # inside\n  y: 2\n# above c\nc: 3\n", "b", (), "a: 1\n# inside\n# above c\nc: 3\n"),
     ("{a: 1, b: 2, c: 3}\n", "b", (), "{a: 1, c: 3}\n"),
     ("{ a: 1, b: 2 }\n", "b", (), "{ a: 1 }\n"),
     ("- b: 1\n  c: 2\n", "b", (0,), "- c: 2\n"),
-    ("- b: 1  # gone with its line\n  c: 2\n", "b", (0,), "- c: 2\n"),
+    # The comment ending a one-line entry's line is the user's: it stays, on a line of its own.
+    ("- b: 1  # kept above the item\n  c: 2\n", "b", (0,), "# kept above the item\n- c: 2\n"),
+    ("  - b: 1  # kept\r\n    c: 2\r\n", "b", (0,), "  # kept\r\n  - c: 2\r\n"),
     ("- b: 1\n  # a comment would move behind the dash\n  c: 2\n", "b", (0,), None),
     ("a: 1\nb: |\n  text\n\n  more\nc: 3\n", "b", (), "a: 1\nc: 3\n"),
     ("a: 1\nb: 2", "b", (), "a: 1"),
     ("a: 1\r\nb: 2", "b", (), "a: 1"),
-    ("a: 1\nb: 2 # c\n", "b", (), "a: 1\n"),
+    ("a: 1\nb: 2 # c\n", "b", (), "a: 1\n# c\n"),
+    ("a: 1\r\nb: 2 # c\r\nd: 4\r\n", "b", (), "a: 1\r\n# c\r\nd: 4\r\n"),
+    ("a: 1\nb: 2 # c", "b", (), "a: 1\n# c"),
+    # A suppression goes with its line: alone on a line of its own it would suppress the next.
+    ("a: 1\nb: 2  # noqa: PF003\nc: 3\n", "b", (), "a: 1\nc: 3\n"),
+    ("- b: 1  # polyfix: ignore[PF008]\n  c: 2\n", "b", (0,), "- c: 2\n"),
+    ("a: 1\nb: # a list\n  - x  # y\n  # z\nc: 3\n", "b", (), "a: 1\n# a list\n# y\n  # z\nc: 3\n"),
+    ("- b:  # b\n    - x  # y\n  c: 2\n", "b", (0,), "# b\n# y\n- c: 2\n"),
+    # A `#` in a scalar is no comment: a script, a quoted string, a plain scalar going on.
+    ("a: 1\nb: |\n  # a script line\n  x\nc: 3\n", "b", (), "a: 1\nc: 3\n"),
+    ("a: 1\nb: 'x # y'\nc: 3\n", "b", (), "a: 1\nc: 3\n"),
+    ("a: 1\nb: x\n  y#z\nc: 3\n", "b", (), "a: 1\nc: 3\n"),
 ])
 def test_delete_entry(text, key, path, expected):
     assert _delete_key(text, key, *path) == expected
@@ -42,6 +55,10 @@ def test_delete_entry(text, key, path, expected):
     ("[a, b, c]\n", 0, "[b, c]\n"),
     ("- {step: a}\n- {step: b}\n", 0, "- {step: b}\n"),
     ("- a\n", 0, None),  # an emptied list means something else: the caller removes the key
+    ("  - a\n  - b  # kept\n  - c\n", 1, "  - a\n  # kept\n  - c\n"),
+    ("- a\n- b  # kept", 1, "- a\n# kept"),
+    ("- a\r\n- step: b  # kept\r\n  x: '#1'\r\n", 1, "- a\r\n# kept\r\n"),
+    ("- a\n- b  # noqa: PF003\n- c\n", 1, "- a\n- c\n"),
 ])
 def test_delete_item(text, index, expected):
     doc = parse(text)

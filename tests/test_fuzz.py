@@ -38,9 +38,11 @@ SEEDS = _seeds()
 # rules edit: a quoted number (PF024), a reference prefix (PF025), a params mapping (PF010), a
 # suppression comment (PF100), the scope of a volume (PF002), a service's host port (PF006), a tool
 # step's `tool:` (PF007 runs the new tool by name; PF008 removing the id above it moves it behind the dash),
+# a command line's secret (`--api-key X`, MySQL's `-pX`, redis-cli's `-a X`),
 # also where the step is a flow mapping (`- { id:` ending its line).
 FIXABLE = re.compile(r"pt\.value|#pt-value|run-when|after|step:|chmod|^\s*$|^\s*-?\s*\{?\s*(id|module|tool):( |$)"
-                     r"|(?i:password|secret|token|_key\b)|://|localhost|value: |_(URL|URI|ENDPOINT|ORIGIN|HOST|HOSTNAME|PORT)\b"
+                     r"|(?i:password|secret|token|_key\b|api-?key)|mysql|mariadb|redis-cli|valkey-cli|keydb-cli"
+                     r"|://|localhost|value: |_(URL|URI|ENDPOINT|ORIGIN|HOST|HOSTNAME|PORT)\b"
                      r"|pt\.|#pt-|\"[0-9]+\"|'[0-9]+'|expose-as: [0-9]|params|args|type:|default|scope|polytope/|polyfix:|noqa|module|- \S+\s*(#.*)?$")
 FRAGMENTS = [": ", "- ", "[", "]", "{", "}", ", ", "&a ", "*a", "&b [*b]", "\n", "\r\n", "\r", "  ", "    ",
              "# c", "'", '"', "|\n", ">-\n", "!!str ", "!!map ", "? ", "---\n", "...\n", "%YAML 1.3\n",

@@ -59,7 +59,9 @@ def projects(draw):
                 else:
                     s1, s2 = f"{body}run-when:", f"{body}{ind}after: m{target}{comment}"
                     lines.append((s1, None if removed else s1))
-                    lines.append((s2, None if removed else s2))
+                    # A removed entry's comment stays, on a line of its own at the entry's column.
+                    gone = f"{body}{comment.strip()}" if comment.strip() else None
+                    lines.append((s2, gone if removed else s2))
     keep("modules:")
     for i, kind in enumerate(kinds):
         keep(f"{dash}- id: m{i}")

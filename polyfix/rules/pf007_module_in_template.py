@@ -205,10 +205,10 @@ def _plan(project: Project, doc, run, i: int, step, ref_node, args, names: set):
         edits, deletes, sets = [Edit(step.start_mark.index, content_end(step), name)], [], [(path, name)]
     else:
         edits = [Edit(ref_node.start_mark.index, ref_node.end_mark.index, name),
-                 delete_entry(text, step, keys.index("args"))]
+                 delete_entry(text, step, keys.index("args"), keep_comment=False)]  # it moves with them
         deletes, sets = [path + ("args",)], [(path + ("module",), name)]
         if drop_id:
-            edits.append(delete_entry(text, step, keys.index("id")))
+            edits.append(delete_entry(text, step, keys.index("id"), keep_comment=False))  # see id_comment
             deletes.append(path + ("id",))
         if None in edits:
             return None, "polyfix does not rewrite this layout"
@@ -283,7 +283,7 @@ def _plan_tool(project: Project, doc, run, i: int, step, ref_node, args, names: 
         # A tool of an include polyfix cannot read (`repo: gh:...`) may have the same name.
         return None, f"an include polyfix cannot read could define a tool named `{name}`: move it by hand"
     edits = [Edit(ref_node.start_mark.index, ref_node.end_mark.index, name),
-             delete_entry(text, step, keys.index("args"))]
+             delete_entry(text, step, keys.index("args"), keep_comment=False)]  # it moves with them
     if None in edits:
         return None, "polyfix does not rewrite this layout"
     path = run.owner.path + ("run", i)

@@ -71,7 +71,7 @@ def _fix(doc, d, key, params):
         return (Fix("Remove the empty `params:`", edits=[edit], deletes=[path + ("params",)]), "") if edit else (None, "")
     insert = _insert(text, args, params)
     i = next(i for i, (k, _v) in enumerate(entries(d.node)) if k is key)
-    delete = delete_entry(text, d.node, i)
+    delete = delete_entry(text, d.node, i, keep_comment=False)  # each entry's comment moves with it
     if insert is None or delete is None:
         return None, "move the values into `args:` by hand"
     removed = text[delete.start:delete.end]
