@@ -61,6 +61,14 @@ class Document:
             return self.memo["scalars"].get(path, [])
         return [s for s in self.memo["scalars"][()] if s[1][:len(path)] == path]
 
+    def shared_spans(self) -> list[tuple[int, int]]:
+        """(start, end of content) of each node that more than one place of the document holds: an
+        anchored node (`&x`) some alias (`*x`, `<<: *x`) reuses. An edit inside one changes every
+        place, which no fix's proof can tell from what it meant to change."""
+        if "shared" not in self.memo:
+            self.memo["shared"] = _shared_spans(self.root) if "*" in self.text else []
+        return self.memo["shared"]
+
     def unmask(self, text: str) -> str:
         """The text with every placeholder token replaced by the placeholder it stood for."""
         if not self.placeholders:
@@ -523,6 +531,25 @@ def is_seq(node) -> bool:
 
 def is_scalar(node) -> bool:
     return getattr(node, "id", None) == "scalar"
+
+
+def _shared_spans(root) -> list[tuple[int, int]]:
+    from .edits import content_end  # edits imports this module
+
+    seen: set[int] = set()
+    shared: dict[int, object] = {}
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            shared[id(node)] = node
+            continue  # an alias: its node was gone through where it is anchored
+        seen.add(id(node))
+        if node.id == "mapping":
+            stack.extend(x for pair in node.value for x in pair)
+        elif node.id == "sequence":
+            stack.extend(node.value)
+    return sorted((n.start_mark.index, content_end(n)) for n in shared.values())
 
 
 def is_shared(text: str, node) -> bool:

@@ -491,6 +491,12 @@ def _check(project: Project, files: list[str], options: Options, crashes: list[t
             p.fix, p.hint = None, ("not fixed: a line of the file ends in a lone CR, which polyfix does not edit: "
                                    "end its lines in LF or CRLF")
             p.message += f" ({p.hint})"
+    for p in problems:
+        doc = project.docs.get(p.fix_target) if p.fix and p.fix.edits and p.fix.python is None else None
+        if doc is not None and _in_shared_node(p.fix.edits, doc.shared_spans()):
+            p.fix, p.hint = None, ("not fixed: the change would land inside a YAML anchor that an alias or merge key "
+                                   "reuses elsewhere, and change that place too: fix it by hand")
+            p.message += f" ({p.hint})"
     if options.keep_secrets:
         for p in problems:
             if p.secret and p.fix:
@@ -520,6 +526,16 @@ def _once_each(problems: list[Problem]) -> list[Problem]:
             seen.add(key)
             out.append(p)
     return out
+
+
+def _in_shared_node(edits, spans: list[tuple[int, int]]) -> bool:
+    """Whether an edit changes text inside a node that several places share (Document.shared_spans):
+    it overlaps the node, or inserts strictly inside it."""
+    for e in edits:
+        for start, end in spans:
+            if (e.start < end and start < e.end) or start < e.start < end:
+                return True
+    return False
 
 
 def _lone_cr(text: str) -> bool:
