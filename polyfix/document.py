@@ -66,7 +66,8 @@ class Document:
         anchored node (`&x`) some alias (`*x`, `<<: *x`) reuses. An edit inside one changes every
         place, which no fix's proof can tell from what it meant to change."""
         if "shared" not in self.memo:
-            self.memo["shared"] = _shared_spans(self.root) if "*" in self.text else []
+            # Without an anchor (`&`) and an alias (`*`) no node is shared: most files skip the walk.
+            self.memo["shared"] = _shared_spans(self.root) if "&" in self.text and "*" in self.text else []
         return self.memo["shared"]
 
     def unmask(self, text: str) -> str:
@@ -593,13 +594,18 @@ def get(node, key: str):
 
 def _int_text(v: str) -> bool:
     """YAML 1.2 core's int: what the pattern `[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+` matches whole."""
+    if v.isdigit():  # the common case first: value() asks of every plain scalar
+        return v.isascii()
+    first = v[:1]
+    if not first or first not in "+-0":
+        return False
     if v.startswith(("0o", "0x")):
         return len(v) > 2 and set(v[2:]) <= (_OCTAL if v[1] == "o" else _HEX)
-    digits = v[1:] if v.startswith(("-", "+")) else v
-    return bool(digits) and set(digits) <= _DIGITS_10
+    digits = v[1:] if first != "0" else v
+    return digits.isdigit() and digits.isascii()
 
 
-_DIGITS_10, _OCTAL, _HEX = frozenset("0123456789"), frozenset("01234567"), frozenset("0123456789abcdefABCDEF")
+_OCTAL, _HEX = frozenset("01234567"), frozenset("0123456789abcdefABCDEF")
 
 
 def value(node) -> object:
