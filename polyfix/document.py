@@ -61,13 +61,13 @@ class Document:
             return self.memo["scalars"].get(path, [])
         return [s for s in self.memo["scalars"][()] if s[1][:len(path)] == path]
 
-    def shared_spans(self) -> list[tuple[int, int]]:
-        """(start, end of content) of each node that more than one place of the document holds: an
+    def shared_spans(self) -> list[tuple[int, int, int]]:
+        """(start, end of content, end of that line) of each node that more than one place of the document holds: an
         anchored node (`&x`) some alias (`*x`, `<<: *x`) reuses. An edit inside one changes every
         place, which no fix's proof can tell from what it meant to change."""
         if "shared" not in self.memo:
             # Without an anchor (`&`) and an alias (`*`) no node is shared: most files skip the walk.
-            self.memo["shared"] = _shared_spans(self.root) if "&" in self.text and "*" in self.text else []
+            self.memo["shared"] = _shared_spans(self.text, self.root) if "&" in self.text and "*" in self.text else []
         return self.memo["shared"]
 
     def unmask(self, text: str) -> str:
@@ -534,7 +534,7 @@ def is_scalar(node) -> bool:
     return getattr(node, "id", None) == "scalar"
 
 
-def _shared_spans(root) -> list[tuple[int, int]]:
+def _shared_spans(text: str, root) -> list[tuple[int, int, int]]:
     from .edits import content_end  # edits imports this module
 
     seen: set[int] = set()
@@ -550,7 +550,12 @@ def _shared_spans(root) -> list[tuple[int, int]]:
             stack.extend(x for pair in node.value for x in pair)
         elif node.id == "sequence":
             stack.extend(node.value)
-    return sorted((n.start_mark.index, content_end(n)) for n in shared.values())
+    out = []
+    for n in shared.values():
+        end = content_end(n)
+        line_end = text.find("\n", end)
+        out.append((n.start_mark.index, end, len(text) if line_end < 0 else line_end + 1))
+    return sorted(out)
 
 
 def is_shared(text: str, node) -> bool:

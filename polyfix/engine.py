@@ -530,10 +530,11 @@ def _once_each(problems: list[Problem]) -> list[Problem]:
 
 def _in_shared_node(edits, spans: list[tuple[int, int]]) -> bool:
     """Whether an edit changes text inside a node that several places share (Document.shared_spans):
-    it overlaps the node, or inserts strictly inside it."""
+    it overlaps the node, or inserts inside it or on the line after its last one (where a new last
+    entry of a block mapping or list goes: it would be the shared node's)."""
     for e in edits:
-        for start, end in spans:
-            if (e.start < end and start < e.end) or start < e.start < end:
+        for start, end, line_after in spans:
+            if (e.start < end and start < e.end) or (e.start == e.end and start < e.start <= line_after):
                 return True
     return False
 

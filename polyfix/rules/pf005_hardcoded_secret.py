@@ -205,9 +205,9 @@ def _find(doc, d):
                 if (_CMD_FLAG.search(prev) and (prev.endswith("=") or not v.lstrip().startswith("-"))
                         and not _asks_for_it(before, prev)):
                     found_here.append((v.strip(), prev, _program(before), True))
-                elif prev in ("-a", "--pass") and _runs(before, _REDIS_CLIENTS):
+                elif prev in ("-a", "--pass") and _client(before, _REDIS_CLIENTS):
                     found_here.append((v.strip(), "--password", _client(before, _REDIS_CLIENTS), True))
-                elif v.startswith("-p") and len(v.strip()) > 2 and _runs(before, _MYSQL_CLIENTS):
+                elif v.startswith("-p") and len(v.strip()) > 2 and _client(before, _MYSQL_CLIENTS):
                     found_here.append((v.strip()[2:], "--password", _client(before, _MYSQL_CLIENTS), True))
             for token, flag_text, program, clear in found_here:
                 if _skipped(token) or _shell_variable(token):
@@ -250,7 +250,7 @@ def _cmd_tokens(v: str) -> list[tuple[str, str, str, bool]]:
         else:
             clients = _MYSQL_CLIENTS
         words = _command_before(v, m.start())
-        if _runs(words, clients) and not token.startswith("-"):
+        if _client(words, clients) and not token.startswith("-"):
             token, clear = _through_quotes(v, m.start(3), m.end(3), quote_may_close=bool(quote))
             found.append((token, "--password", _client(words, clients), clear))
     return found
@@ -326,10 +326,27 @@ def _program(words: list[str]) -> str:
     return words[i] if i < len(words) else words[0] if words else ""
 
 
+def _runs_a_string(option: str) -> bool:
+    """A shell's `-c` (`-lc`, `-ec`): the next word is the command it runs, not the option's value."""
+    return option.startswith("-") and not option.startswith("--") and option.endswith("c") and option[1:].isalpha()
+
+
 def _client(words: list[str], programs: frozenset) -> str:
-    """The first of `words` that is one of `programs` (the client a wrapper such as `sh -c` runs), by
-    which the secret it takes is named."""
-    return next(w for w in words if w.rsplit("/", 1)[-1] in programs)
+    """The client of `programs` a command runs, by which the secret it takes is named; "" when it runs
+    none. It is the command's program, or a word after a command that runs another (`sh -c`, `docker
+    exec db`) that is no option's value (`docker run --name mysql` names a container) and no
+    relative path (`svc/mysql` is a Kubernetes service)."""
+    if not words:
+        return ""
+    if words[0].rsplit("/", 1)[-1] in programs:
+        return words[0]
+    if words[0].rsplit("/", 1)[-1] not in _RUNNERS:
+        return ""
+    for before, word in zip(words, words[1:]):
+        name = word.rsplit("/", 1)[-1] if word.startswith("/") else word
+        if name in programs and (before == "--" or not before.startswith("-") or _runs_a_string(before)):
+            return word
+    return ""
 
 
 def _literals_in(v: str) -> list[str]:
