@@ -62,9 +62,9 @@ class Document:
         return [s for s in self.memo["scalars"][()] if s[1][:len(path)] == path]
 
     def shared_spans(self) -> list[tuple[int, int, int]]:
-        """(start, end of content, end of that line) of each node that more than one place of the document holds: an
-        anchored node (`&x`) some alias (`*x`, `<<: *x`) reuses. An edit inside one changes every
-        place, which no fix's proof can tell from what it meant to change."""
+        """(start, end of content, end of that line) of each node that more than one place of the
+        document holds: an anchored node (`&x`) some alias (`*x`, `<<: *x`) reuses. An edit inside
+        one changes every place, which no fix's proof can tell from what it meant to change."""
         if "shared" not in self.memo:
             # Without an anchor (`&`) and an alias (`*`) no node is shared: most files skip the walk.
             self.memo["shared"] = _shared_spans(self.text, self.root) if "&" in self.text and "*" in self.text else []
@@ -532,6 +532,22 @@ def is_seq(node) -> bool:
 
 def is_scalar(node) -> bool:
     return getattr(node, "id", None) == "scalar"
+
+
+def scalar_spans(nodes) -> list[tuple[int, int]]:
+    """(start, end) of every scalar node below `nodes` (None among them is skipped), sorted: where a
+    `#` is text, not a comment."""
+    spans = []
+    stack = [n for n in nodes if n is not None]
+    while stack:
+        node = stack.pop()
+        if node.id == "scalar":
+            spans.append((node.start_mark.index, node.end_mark.index))
+        elif node.id == "mapping":
+            stack.extend(x for pair in node.value for x in pair)
+        else:
+            stack.extend(node.value)
+    return sorted(spans)
 
 
 def _shared_spans(text: str, root) -> list[tuple[int, int, int]]:

@@ -11,7 +11,7 @@ import re
 from .pattern import on_first_use
 from .record import record
 
-from .document import get, is_map, is_scalar, is_seq
+from .document import get, is_map, is_scalar, is_seq, scalar_spans
 
 
 @record(frozen=True, order=True)
@@ -112,9 +112,13 @@ def _delete_flow(text: str, starts: list[int], ends: list[int], i: int) -> Edit 
     return Edit(ends[i - 1], ends[i])
 
 
-def _delete_lines(text: str, ls: int, stop: int) -> Edit:
-    """Delete whole lines [ls, stop); at the end of a file without a final newline the line break
-    before them goes instead, so the file still ends without one."""
+def _delete_lines(text: str, ls: int, stop: int, prefix: str = "", kept: list[str] = ()) -> Edit:
+    """Delete whole lines [ls, stop), leaving the comments `kept` on lines of their own, indented
+    as `prefix` (what starts the first line); at the end of a file without a final newline the line
+    break before them goes instead, so the file still ends without one."""
+    if kept:
+        lines = _comment_lines(text, prefix, kept)
+        return Edit(ls, stop, lines if text[stop - 1:stop] == "\n" else lines[:-len(eol_of(text))])
     if stop == len(text) and not text.endswith("\n") and ls > 0:
         ls -= 2 if text[ls - 2:ls] == "\r\n" else 1
     return Edit(ls, stop)
@@ -132,19 +136,22 @@ def _delete_block(text: str, start: int, end: int, next_start: int | None, keep_
     if stop is None:
         return None
     kept = _kept_comments(text, start, stop, nodes) if keep_comment else []
-    indent = prefix[:len(prefix) - len(prefix.lstrip())]
-    eol = eol_of(text)
-    lines = "".join(indent + c + eol for c in kept)
     if not prefix.strip():
-        if not kept:
-            return _delete_lines(text, ls, stop)
-        return Edit(ls, stop, lines if text[stop - 1:stop] == "\n" else lines[:-len(eol)])
+        return _delete_lines(text, ls, stop, prefix, kept)
     if not re.fullmatch(r"[ \t]*(-[ \t]+)+", prefix) or next_start is None:
         return None
     between = text[stop:next_start]
     if between.strip():  # a comment line in between would end up behind the indicator
         return None
-    return Edit(ls, next_start, lines + prefix) if kept else Edit(start, next_start)
+    if not kept:
+        return Edit(start, next_start)
+    return Edit(ls, next_start, _comment_lines(text, prefix, kept) + prefix)  # the next element keeps the dash
+
+
+def _comment_lines(text: str, prefix: str, comments: list[str]) -> str:
+    """Comments as whole lines, indented as `prefix` is, with the file's line endings."""
+    indent = prefix[:len(prefix) - len(prefix.lstrip())]
+    return "".join(indent + c + eol_of(text) for c in comments)
 
 
 def _kept_comments(text: str, start: int, stop: int, nodes) -> list[str]:
@@ -152,16 +159,7 @@ def _kept_comments(text: str, start: int, stop: int, nodes) -> list[str]:
     never lost. A `#` counts outside the element's scalars only (a `#` in a string or a script is
     no comment). A suppression (`# noqa`, `# polyfix: ignore[…]`) goes with its line: alone on a
     line it would suppress the next one."""
-    spans = []
-    stack = [n for n in nodes if n is not None]
-    while stack:
-        node = stack.pop()
-        if node.id == "scalar":
-            spans.append((node.start_mark.index, node.end_mark.index))
-        elif node.id == "mapping":
-            stack.extend(x for pair in node.value for x in pair)
-        else:
-            stack.extend(node.value)
+    spans = scalar_spans(nodes)
     kept = []
     at = text.find("#", start, stop)
     while at != -1:
@@ -210,12 +208,7 @@ def delete_item(text: str, sequence, i: int) -> Edit | None:
     stop = _after_line(text, content_end(item))
     if stop is None:
         return None
-    kept = _kept_comments(text, start, stop, (item,))
-    if not kept:
-        return _delete_lines(text, ls, stop)
-    eol, indent = eol_of(text), prefix[:len(prefix) - len(prefix.lstrip())]
-    lines = "".join(indent + c + eol for c in kept)
-    return Edit(ls, stop, lines if text[stop - 1:stop] == "\n" else lines[:-len(eol)])
+    return _delete_lines(text, ls, stop, prefix, _kept_comments(text, start, stop, (item,)))
 
 
 @functools.lru_cache(maxsize=64)  # asked for every line a fix adds: each text is searched once

@@ -528,7 +528,7 @@ def _once_each(problems: list[Problem]) -> list[Problem]:
     return out
 
 
-def _in_shared_node(edits, spans: list[tuple[int, int]]) -> bool:
+def _in_shared_node(edits, spans: list[tuple[int, int, int]]) -> bool:
     """Whether an edit changes text inside a node that several places share (Document.shared_spans):
     it overlaps the node, or inserts inside it or on the line after its last one (where a new last
     entry of a block mapping or list goes: it would be the shared node's)."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from .record import new, record
 
+from .document import scalar_spans
 from .edits import Edit
 from .problem import SAFE, Fix, Problem
 
@@ -39,18 +40,7 @@ class Directive:
 def comments(text: str, root) -> list[tuple[int, int]]:
     """(start, end) of every comment: a `#` at a line start or after white space, outside every
     scalar node's span."""
-    spans = []
-    stack = [root] if root is not None else []
-    while stack:
-        node = stack.pop()
-        if node.id == "scalar":
-            spans.append((node.start_mark.index, node.end_mark.index))
-        elif node.id == "mapping":
-            for k, v in node.value:
-                stack.extend((k, v))
-        else:
-            stack.extend(node.value)
-    spans.sort()
+    spans = scalar_spans((root,))
     out = []
     for m in re.finditer(r"(?:(?<=\s)|^)#[^\n]*", text, re.M):
         i = m.start()

@@ -301,7 +301,8 @@ def _asks_for_it(words: list[str], flag: str) -> bool:
 
 def _runs(words: list[str], programs: frozenset) -> bool:
     """Whether the command whose words are `words` runs one of `programs`: as its program, or under
-    a command that runs another (`sudo -u postgres psql`, `docker exec db mysql`)."""
+    a command that runs another (`sudo -u postgres psql`, `docker exec db mysql`). Looser than
+    _client on purpose: here a client means no secret, and a missed one would report a database name."""
     names = [w.rsplit("/", 1)[-1] for w in words]
     if not names:
         return False
