@@ -56,6 +56,50 @@ def clash(x: Edit, y: Edit) -> bool:
             or y.start == y.end == x.end > x.start or x.start == x.end == y.end > y.start)
 
 
+def joinable_inserts(x: Edit, y: Edit) -> bool:
+    """Whether two edits only insert, at one place, block sequence items at one indentation, or block
+    mapping entries at one indentation with keys of their own (two fixes declaring params at the
+    end of one `params:` list, or inputs at the end of one `inputs:` mapping). Applied together they
+    add both to that list or mapping, as two passes would; a trial of the fixes can then hold both
+    (engine._Gate)."""
+    if not x.start == x.end == y.start == y.end:
+        return False
+    a, b = _block_of(x.text), _block_of(y.text)
+    return a is not None and b is not None and a[:2] == b[:2] and not a[2] & b[2]
+
+
+def _block_of(text: str) -> tuple[str, int, frozenset] | None:
+    """("item", indentation, no keys) for a text made of whole block sequence items, ("entry",
+    indentation, keys) for one made of whole block mapping entries with plain keys; each line ends
+    in a line break, and each line below an item or entry is indented more and not blank. None for
+    any other text."""
+    if not text.endswith("\n"):
+        return None
+    lines = text[:-1].split("\n")
+    indent = len(lines[0]) - len(lines[0].lstrip(" "))
+    kind = "item" if lines[0].startswith("- ", indent) else "entry"
+    keys = set()
+    for i, line in enumerate(lines):
+        at = len(line) - len(line.lstrip(" "))
+        if i and at > indent and line.strip():
+            continue
+        if at != indent:
+            return None
+        if kind == "item":
+            if not line.startswith("- ", at):
+                return None
+            continue
+        key, colon, rest = line[at:].partition(":")
+        if not (colon and _plain_key(key) and (not rest or rest.startswith(" "))):
+            return None
+        keys.add(key)
+    return kind, indent, frozenset(keys)
+
+
+def _plain_key(key: str) -> bool:
+    return bool(key) and key[0] not in "-?#&*!|>'\"%@`{[" and all(c.isalnum() or c in "-_." for c in key)
+
+
 def overlaps(a: list[Edit], b: list[Edit]) -> bool:
     return any(clash(x, y) for x in a for y in b)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from polyfix import engine
-from polyfix.document import ParseError, get, items, mask, parse
+from polyfix.document import ParseError, get, items, mask, parse, text_value
 from polyfix.edits import Edit, apply_edits, delete_entry, delete_item
 from polyfix.problem import Fix, Problem
 
@@ -202,6 +202,74 @@ def test_gate_ends_and_rejects_fixes_that_leave_no_yaml():
     gate.judge([broken, also_broken, fine], docs)
     assert broken.fix is None and also_broken.fix is None and fine.fix is not None
     assert broken.hint == "not fixed: with this fix, the file would not be YAML"
+
+
+def _insert_fix(doc, before: str, text: str, path, value) -> Problem:
+    """A hand-made problem whose fix inserts `text` just before the one occurrence of `before`."""
+    at = doc.text.index(before)
+    return Problem("PF999", "test", f"adds {text.strip()}", "/p/polytope.yml", 1, 1, 1, 1,
+                   Fix("test", edits=[Edit(at, at, text)], sets=[(path, value)]))
+
+
+def test_gate_tries_items_added_at_one_place_in_one_trial():
+    """Two fixes adding params at the end of one `params:` list clash (they insert at one offset),
+    but a trial can hold both: one parse and one validation of the file instead of one each."""
+    doc = parse(GATED)
+    docs, gate = _gate(doc)
+    params = ("tools", "api", "params")
+    size = _insert_fix(doc, "    run:\n      - tool: polytope/python", "      - { id: size, type: [default, int, 1] }\n",
+                       params + (1,), {"id": "size", "type": ["default", "int", 1]})
+    zone = _insert_fix(doc, "    run:\n      - tool: polytope/python", "      - { id: zone, type: [default, str, a] }\n",
+                       params + (1,), {"id": "zone", "type": ["default", "str", "a"]})
+    gate.judge([size, zone], docs)
+    assert size.fix is not None and zone.fix is not None
+    assert len(gate.trial_docs) == 1, "both items in one trial"
+    tried = next(iter(gate.trial_docs.values()))
+    assert [text_value(get(p, "id")) for p in items(get(get(get(tried.root, "tools"), "api"), "params"))] == \
+        ["region", "size", "zone"]
+
+
+def test_gate_tries_joinable_inserts_and_still_rejects_the_one_that_breaks_the_run():
+    doc = parse(GATED)
+    docs, gate = _gate(doc)
+    at = "    run:\n      - tool: polytope/python"
+    size = _insert_fix(doc, at, "      - { id: size, type: [default, int, 1] }\n", ("tools", "api", "params", 1),
+                       {"id": "size", "type": ["default", "int", 1]})
+    zone = _insert_fix(doc, at, "      - { id: zone, type: str }\n", ("tools", "api", "params", 1),
+                       {"id": "zone", "type": "str"})  # no default: `stack` passes no zone
+    gate.judge([size, zone], docs)
+    assert size.fix is not None
+    assert zone.fix is None and zone.hint == ("not fixed: with this fix, tool `stack` runs tool `api` without "
+                                              "`zone`, a param with no default: the run fails")
+
+
+@pytest.mark.parametrize(("x", "y", "together"), [
+    (Edit(5, 5, "  - a\n"), Edit(5, 5, "  - b: 1\n    c: 2\n"), True),  # items of one list
+    (Edit(5, 5, "- a\n"), Edit(5, 5, "- b\n"), True),
+    (Edit(5, 5, "  - a\n"), Edit(5, 5, "    - b\n"), False),  # a nested list's item
+    (Edit(5, 5, "  - a\n"), Edit(6, 6, "  - b\n"), False),  # two places
+    (Edit(5, 5, "  - a\n"), Edit(5, 7, "  - b\n"), False),  # a replacement
+    (Edit(5, 5, "  - a\n"), Edit(5, 5, "  params:\n    - b\n"), False),  # a key: it could be there twice
+    (Edit(5, 5, "  - a\n"), Edit(5, 5, "  - b\n  c: 1\n"), False),  # ends the list, then a key
+    (Edit(5, 5, "  - a\n"), Edit(5, 5, "  - b"), False),  # no line break: the next line joins it
+    (Edit(5, 5, "  - a\n"), Edit(5, 5, "  - b\n\n"), False),  # a blank line
+    (Edit(5, 5, "  - a\n"), Edit(5, 5, "  # b\n"), False),  # a comment
+    (Edit(5, 5, "  - a\n"), Edit(5, 5, ""), False),
+    (Edit(5, 5, "  a:\n    type: str\n"), Edit(5, 5, "  b: 1\n  c:\n    d: 2\n"), True),  # entries of one mapping
+    (Edit(5, 5, "  a: 1\n"), Edit(5, 5, "  a: 2\n"), False),  # one key twice
+    (Edit(5, 5, "  a: 1\n  b: 2\n"), Edit(5, 5, "  c: 1\n  b: 3\n"), False),
+    (Edit(5, 5, "  a: 1\n"), Edit(5, 5, "  - b\n"), False),  # an entry and an item
+    (Edit(5, 5, "  a: 1\n"), Edit(5, 5, "    b: 1\n"), False),  # a nested mapping's entry
+    (Edit(5, 5, "  a: 1\n"), Edit(5, 5, "  params:\n  - id: b\n"), False),  # a list at its key's indentation
+    (Edit(5, 5, "  a: 1\n"), Edit(5, 5, '  "b": 1\n'), False),  # quoted keys: not compared
+    (Edit(5, 5, "  a: 1\n"), Edit(5, 5, "  b:c\n"), False),  # a scalar, not an entry
+    (Edit(5, 5, "  a: 1\n"), Edit(5, 5, "  ? b\n  : 1\n"), False),
+])
+def test_joinable_inserts(x, y, together):
+    from polyfix.edits import joinable_inserts
+
+    assert joinable_inserts(x, y) is together
+    assert joinable_inserts(y, x) is together
 
 
 def test_gate_ignores_problems_that_were_there_before():

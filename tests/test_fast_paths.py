@@ -7,7 +7,7 @@ import os
 from pathlib import Path, PurePosixPath
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import CORPUS, GOLDEN
@@ -832,3 +832,82 @@ def test_a_keylike_value_is_what_its_old_pattern_matched(text):
     from polyfix.rules.pf005_hardcoded_secret import _keylike
 
     assert _keylike(text) == bool(re.fullmatch(r"(?=.*[0-9])(?=.*[A-Za-z])[A-Za-z0-9+/=_.\-]{16,}", text)), text
+
+
+_JOIN_BASE = "top:\n  list:\n  - p\n  map:\n    k: 1\n  end: 0\nlast:\n- 1\n"
+
+
+@st.composite
+def _join_text(draw, indent, item):
+    """Mostly whole items or entries at `indent` (keys from a few, so two texts share some), with
+    lines below them; sometimes a line the gate must not join (a comment, a blank, a complex key)."""
+    lines = []
+    for _ in range(draw(st.integers(1, 2))):
+        head = draw(st.sampled_from(["a", "b: 1", "{id: q}", "- i"]) if item else
+                    st.sampled_from(["c: 2", "d:", "k: 3", "end: 1", "list: x", "j: [1, 2]"]))
+        lines.append(" " * indent + ("- " if item else "") + head)
+        if head.endswith(":") or draw(st.integers(0, 3)) == 0:
+            lines.append(" " * (indent + draw(st.sampled_from([2, 4]))) + draw(st.sampled_from(["m: 1", "- n"])))
+    if draw(st.integers(0, 5)) == 0:
+        lines.insert(draw(st.integers(0, len(lines))), " " * draw(st.sampled_from([0, indent, indent + 2])) +
+                     draw(st.sampled_from(["# note", "", "? e", "f:g", "'h': 1", "-", "- a", "c: 9"])))
+    return "".join(line + "\n" for line in lines)
+
+
+_JOIN_TEXTS = st.tuples(st.sampled_from([0, 2, 4]), st.booleans(), st.sampled_from([0, 2, 4]), st.booleans(),
+                        st.booleans()).flatmap(  # mostly two texts of one shape
+    lambda s: st.tuples(_join_text(s[0], s[1]), _join_text(*(s[:2] if s[4] else s[2:4]))))
+
+
+def _keys_and_leaves(data, out=None):
+    from collections import Counter
+
+    out = Counter() if out is None else out
+    if isinstance(data, dict):
+        for k, v in data.items():
+            out[repr(k)] += 1
+            _keys_and_leaves(v, out)
+    elif isinstance(data, list):
+        for v in data:
+            _keys_and_leaves(v, out)
+    else:
+        out[repr(data)] += 1
+    return out
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(_JOIN_TEXTS, st.sampled_from(["  map:", "  end:", "last:", "- 1\n"]))
+@example(("  - a\n", "  - b: 1\n    m: 1\n"), "  map:")  # items of top.list
+@example(("    c: 2\n", "    d:\n      - n\n"), "  end:")  # entries of top.map
+@example(("c: 2\n", "d:\n  m: 1\n"), "- 1\n")  # top-level entries at the end
+def test_inserts_the_gate_joins_add_both_as_two_passes_would(texts, before):
+    """Two insertions the gate tries in one text (edits.joinable_inserts), each of which alone adds
+    to the file just what it holds (the fixes the gate tries are such: applying one proves it), are
+    YAML together in either order and add both: no key written twice, nothing landing in another
+    node or continuing another's scalar."""
+    import textwrap
+
+    import yaml
+    from hypothesis import assume
+
+    from polyfix.edits import Edit, joinable_inserts
+
+    x, y = texts
+    at = _JOIN_BASE.index(before) + (len(before) if before == "- 1\n" else 0)
+    assume(joinable_inserts(Edit(at, at, x), Edit(at, at, y)))
+
+    def load(text):
+        return yaml.load(text, Loader=yaml.CSafeLoader)
+
+    base = _keys_and_leaves(load(_JOIN_BASE))
+    own = {}
+    for text in (x, y):
+        try:
+            own[text] = _keys_and_leaves(load(textwrap.dedent(text)))
+            alone = _keys_and_leaves(load(_JOIN_BASE[:at] + text + _JOIN_BASE[at:]))
+        except yaml.YAMLError:
+            assume(False)
+        assume(alone == base + own[text])
+    for first, second in ((x, y), (y, x)):
+        both = load(_JOIN_BASE[:at] + first + second + _JOIN_BASE[at:])
+        assert _keys_and_leaves(both) == base + own[x] + own[y], (first, second)
