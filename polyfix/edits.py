@@ -57,11 +57,13 @@ def clash(x: Edit, y: Edit) -> bool:
 
 
 def joinable_inserts(x: Edit, y: Edit) -> bool:
-    """Whether two edits only insert, at one place, block sequence items at one indentation, or block
-    mapping entries at one indentation with keys of their own (two fixes declaring params at the
-    end of one `params:` list, or inputs at the end of one `inputs:` mapping). Applied together they
-    add both to that list or mapping, as two passes would; a trial of the fixes can then hold both
-    (engine._Gate)."""
+    """Whether two edits only insert, at one place, block sequence items with ids of their own at
+    one indentation, or block mapping entries with keys of their own at one indentation (two fixes
+    declaring two params at the end of one `params:` list, or two inputs at the end of one `inputs:`
+    mapping). Applied together they add both to that list or mapping, as two passes would; a trial
+    of the fixes can then hold both (engine._Gate). Two fixes declaring one name are not joined: the
+    name written twice, a reader takes one of the two, and a trial could pass a fix whose own
+    declaration breaks the run."""
     if not x.start == x.end == y.start == y.end:
         return False
     a, b = _block_of(x.text), _block_of(y.text)
@@ -69,16 +71,16 @@ def joinable_inserts(x: Edit, y: Edit) -> bool:
 
 
 def _block_of(text: str) -> tuple[str, int, frozenset] | None:
-    """("item", indentation, no keys) for a text made of whole block sequence items, ("entry",
-    indentation, keys) for one made of whole block mapping entries with plain keys; each line ends
-    in a line break, and each line below an item or entry is indented more and not blank. None for
-    any other text."""
+    """("item", indentation, ids) for a text made of whole block sequence items, each naming its id
+    on its first line (`- id: x`, `- { id: x, … }`); ("entry", indentation, keys) for one made of whole
+    block mapping entries with plain keys. Each line ends in a line break, and each line below an
+    item or entry is indented more and not blank. None for any other text."""
     if not text.endswith("\n"):
         return None
     lines = text[:-1].split("\n")
     indent = len(lines[0]) - len(lines[0].lstrip(" "))
     kind = "item" if lines[0].startswith("- ", indent) else "entry"
-    keys = set()
+    names = set()
     for i, line in enumerate(lines):
         at = len(line) - len(line.lstrip(" "))
         if i and at > indent and line.strip():
@@ -86,14 +88,31 @@ def _block_of(text: str) -> tuple[str, int, frozenset] | None:
         if at != indent:
             return None
         if kind == "item":
-            if not line.startswith("- ", at):
-                return None
-            continue
-        key, colon, rest = line[at:].partition(":")
-        if not (colon and _plain_key(key) and (not rest or rest.startswith(" "))):
+            name = _item_id(line[at + 2:]) if line.startswith("- ", at) else None
+        else:
+            key, colon, rest = line[at:].partition(":")
+            name = key if colon and _plain_key(key) and (not rest or rest.startswith(" ")) else None
+        if name is None or name in names:
             return None
-        keys.add(key)
-    return kind, indent, frozenset(keys)
+        names.add(name)
+    return kind, indent, frozenset(names)
+
+
+def _item_id(item: str) -> str | None:
+    """The plain id an item's first line gives (`id: x`, `{ id: x, … }`), or None."""
+    if item.startswith("{"):
+        item = item[1:].lstrip(" ")
+        if not item.startswith("id:"):
+            return None
+        value = item[3:].split(",", 1)[0].split("}", 1)[0]
+    elif item.startswith("id:"):
+        value = item[3:]
+        if " #" in value:
+            value = value.split(" #", 1)[0]
+    else:
+        return None
+    value = value.strip(" ")
+    return value if _plain_key(value) else None
 
 
 def _plain_key(key: str) -> bool:

@@ -244,21 +244,26 @@ def test_gate_tries_joinable_inserts_and_still_rejects_the_one_that_breaks_the_r
 
 
 @pytest.mark.parametrize(("x", "y", "together"), [
-    (Edit(5, 5, "  - a\n"), Edit(5, 5, "  - b: 1\n    c: 2\n"), True),  # items of one list
-    (Edit(5, 5, "- a\n"), Edit(5, 5, "- b\n"), True),
-    (Edit(5, 5, "  - a\n"), Edit(5, 5, "    - b\n"), False),  # a nested list's item
-    (Edit(5, 5, "  - a\n"), Edit(6, 6, "  - b\n"), False),  # two places
-    (Edit(5, 5, "  - a\n"), Edit(5, 7, "  - b\n"), False),  # a replacement
-    (Edit(5, 5, "  - a\n"), Edit(5, 5, "  params:\n    - b\n"), False),  # a key: it could be there twice
-    (Edit(5, 5, "  - a\n"), Edit(5, 5, "  - b\n  c: 1\n"), False),  # ends the list, then a key
-    (Edit(5, 5, "  - a\n"), Edit(5, 5, "  - b"), False),  # no line break: the next line joins it
-    (Edit(5, 5, "  - a\n"), Edit(5, 5, "  - b\n\n"), False),  # a blank line
-    (Edit(5, 5, "  - a\n"), Edit(5, 5, "  # b\n"), False),  # a comment
-    (Edit(5, 5, "  - a\n"), Edit(5, 5, ""), False),
+    (Edit(5, 5, "  - id: a\n"), Edit(5, 5, "  - id: b\n    type: str\n"), True),  # items of one list
+    (Edit(5, 5, "- { id: a, type: str }\n"), Edit(5, 5, "- {id: b}\n- id: c  # note\n"), True),
+    (Edit(5, 5, "  - id: a\n"), Edit(5, 5, "  - id: a\n    type: str\n"), False),  # one id twice
+    (Edit(5, 5, "  - id: a\n  - id: b\n"), Edit(5, 5, "  - { id: b }\n"), False),
+    (Edit(5, 5, "  - id: a\n"), Edit(5, 5, "  - b\n"), False),  # an item without its id
+    (Edit(5, 5, "  - id: a\n"), Edit(5, 5, "  - name: b\n    id: c\n"), False),  # its id not first
+    (Edit(5, 5, "  - id: a\n"), Edit(5, 5, '  - id: "b"\n'), False),  # quoted ids: not compared
+    (Edit(5, 5, "  - id: a\n"), Edit(5, 5, "    - id: b\n"), False),  # a nested list's item
+    (Edit(5, 5, "  - id: a\n"), Edit(6, 6, "  - id: b\n"), False),  # two places
+    (Edit(5, 5, "  - id: a\n"), Edit(5, 7, "  - id: b\n"), False),  # a replacement
+    (Edit(5, 5, "  - id: a\n"), Edit(5, 5, "  params:\n    - id: b\n"), False),  # a key: it could be there twice
+    (Edit(5, 5, "  - id: a\n"), Edit(5, 5, "  - id: b\n  c: 1\n"), False),  # ends the list, then a key
+    (Edit(5, 5, "  - id: a\n"), Edit(5, 5, "  - id: b"), False),  # no line break: the next line joins it
+    (Edit(5, 5, "  - id: a\n"), Edit(5, 5, "  - id: b\n\n"), False),  # a blank line
+    (Edit(5, 5, "  - id: a\n"), Edit(5, 5, "  # b\n"), False),  # a comment
+    (Edit(5, 5, "  - id: a\n"), Edit(5, 5, ""), False),
     (Edit(5, 5, "  a:\n    type: str\n"), Edit(5, 5, "  b: 1\n  c:\n    d: 2\n"), True),  # entries of one mapping
     (Edit(5, 5, "  a: 1\n"), Edit(5, 5, "  a: 2\n"), False),  # one key twice
     (Edit(5, 5, "  a: 1\n  b: 2\n"), Edit(5, 5, "  c: 1\n  b: 3\n"), False),
-    (Edit(5, 5, "  a: 1\n"), Edit(5, 5, "  - b\n"), False),  # an entry and an item
+    (Edit(5, 5, "  a: 1\n"), Edit(5, 5, "  - id: b\n"), False),  # an entry and an item
     (Edit(5, 5, "  a: 1\n"), Edit(5, 5, "    b: 1\n"), False),  # a nested mapping's entry
     (Edit(5, 5, "  a: 1\n"), Edit(5, 5, "  params:\n  - id: b\n"), False),  # a list at its key's indentation
     (Edit(5, 5, "  a: 1\n"), Edit(5, 5, '  "b": 1\n'), False),  # quoted keys: not compared

@@ -843,7 +843,7 @@ def _join_text(draw, indent, item):
     lines below them; sometimes a line the gate must not join (a comment, a blank, a complex key)."""
     lines = []
     for _ in range(draw(st.integers(1, 2))):
-        head = draw(st.sampled_from(["a", "b: 1", "{id: q}", "- i"]) if item else
+        head = draw(st.sampled_from(["id: a", "id: b", "{id: q}", "{ id: r, type: str }", "a", "- i"]) if item else
                     st.sampled_from(["c: 2", "d:", "k: 3", "end: 1", "list: x", "j: [1, 2]"]))
         lines.append(" " * indent + ("- " if item else "") + head)
         if head.endswith(":") or draw(st.integers(0, 3)) == 0:
@@ -857,6 +857,17 @@ def _join_text(draw, indent, item):
 _JOIN_TEXTS = st.tuples(st.sampled_from([0, 2, 4]), st.booleans(), st.sampled_from([0, 2, 4]), st.booleans(),
                         st.booleans()).flatmap(  # mostly two texts of one shape
     lambda s: st.tuples(_join_text(s[0], s[1]), _join_text(*(s[:2] if s[4] else s[2:4]))))
+
+
+def _lists_in(data):
+    """Every item of every list in some YAML data."""
+    if isinstance(data, dict):
+        for v in data.values():
+            yield from _lists_in(v)
+    elif isinstance(data, list):
+        for v in data:
+            yield v
+            yield from _lists_in(v)
 
 
 def _keys_and_leaves(data, out=None):
@@ -877,14 +888,14 @@ def _keys_and_leaves(data, out=None):
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(_JOIN_TEXTS, st.sampled_from(["  map:", "  end:", "last:", "- 1\n"]))
-@example(("  - a\n", "  - b: 1\n    m: 1\n"), "  map:")  # items of top.list
+@example(("  - id: a\n", "  - {id: b}\n    m: 1\n"), "  map:")  # items of top.list
 @example(("    c: 2\n", "    d:\n      - n\n"), "  end:")  # entries of top.map
 @example(("c: 2\n", "d:\n  m: 1\n"), "- 1\n")  # top-level entries at the end
 def test_inserts_the_gate_joins_add_both_as_two_passes_would(texts, before):
     """Two insertions the gate tries in one text (edits.joinable_inserts), each of which alone adds
     to the file just what it holds (the fixes the gate tries are such: applying one proves it), are
-    YAML together in either order and add both: no key written twice, nothing landing in another
-    node or continuing another's scalar."""
+    YAML together in either order and add both: no key or item id written twice, nothing landing in
+    another node or continuing another's scalar."""
     import textwrap
 
     import yaml
@@ -911,3 +922,5 @@ def test_inserts_the_gate_joins_add_both_as_two_passes_would(texts, before):
     for first, second in ((x, y), (y, x)):
         both = load(_JOIN_BASE[:at] + first + second + _JOIN_BASE[at:])
         assert _keys_and_leaves(both) == base + own[x] + own[y], (first, second)
+        ids = [item["id"] for item in _lists_in(both) if isinstance(item, dict) and "id" in item]
+        assert len(ids) == len(set(ids)), (first, second)  # a reader would take one of the two
