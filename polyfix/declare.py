@@ -10,11 +10,8 @@ import functools
 
 from .document import entries, get, is_map, is_seq, is_shared, items, text_value, written_in
 from .edits import Edit, eol_of, indent_width, insert_after, item_prefix, seq_offset
-from .pattern import LETTERS, LETTERS_DIGITS
+from .pattern import plain_name, plain_word
 from .project import Definition
-
-_PLAIN_FIRST = LETTERS + "_"
-_PLAIN_REST = LETTERS_DIGITS + "_./-"
 
 
 @functools.lru_cache(maxsize=64)  # asked for every fix in a file: its text is counted once
@@ -125,7 +122,7 @@ def _above_comments(text: str, ls: int) -> int:
 def name_text(name: str) -> str:
     """A param or input name as YAML text: as it is, unless YAML would read that as something other
     than the name (`No` is false, `1.5` a number, `null` nothing): then double-quoted."""
-    if name.isascii() and _plain_name(name) and name not in _BOOL_NULL_WORDS:
+    if plain_word(name):
         return name  # read back as itself, without the loader's patterns (0.1-0.3 ms to compile)
     import yaml
 
@@ -169,28 +166,9 @@ def yaml_scalar(v) -> str:
     if isinstance(v, int):
         return str(v)
     s = str(v)
-    if _plain_name(s) and s.lower() not in ("true", "false", "null", "yes", "no", "on", "off", "y", "n"):
+    if plain_name(s) and s.lower() not in ("true", "false", "null", "yes", "no", "on", "off", "y", "n"):
         return s
     return double_quoted(s)
-
-
-# The plain words PyYAML's safe loader reads as a boolean or null (YAML 1.1's, less `y` and `n`).
-_BOOL_NULL_WORDS = frozenset("yes Yes YES no No NO true True TRUE false False FALSE on On ON off Off OFF "
-                             "null Null NULL".split())
-
-
-def _plain_name(s: str) -> bool:
-    """A letter or `_`, then letters, digits and `_./-`, placeholder mask characters anywhere: what
-    the pattern `[A-Za-z_M][A-Za-z0-9_./\\-M]*` (M the mask's range) matches, without compiling it."""
-    if not s:
-        return False
-    if s.isascii():
-        return s[0] in _PLAIN_FIRST and not s.lstrip(_PLAIN_REST)
-    return _in(s[0], _PLAIN_FIRST) and all(_in(c, _PLAIN_REST) for c in s)
-
-
-def _in(c: str, chars: str) -> bool:
-    return c in chars or "\ue000" <= c <= "\uefff"
 
 
 def declared(d: Definition) -> set[str]:

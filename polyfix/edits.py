@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from .pattern import on_first_use
+from .pattern import on_first_use, plain_word
 from .record import record
 
 from .document import get, is_map, is_scalar, is_seq, scalar_spans
@@ -91,7 +91,7 @@ def _block_of(text: str) -> tuple[str, int, frozenset] | None:
             name = _item_id(line[at + 2:]) if line.startswith("- ", at) else None
         else:
             key, colon, rest = line[at:].partition(":")
-            name = key if colon and _plain_key(key) and (not rest or rest.startswith(" ")) else None
+            name = key if colon and plain_word(key) and (not rest or rest.startswith(" ")) else None
         if name is None or name in names:
             return None
         names.add(name)
@@ -112,11 +112,7 @@ def _item_id(item: str) -> str | None:
     else:
         return None
     value = value.strip(" ")
-    return value if _plain_key(value) else None
-
-
-def _plain_key(key: str) -> bool:
-    return bool(key) and key[0] not in "-?#&*!|>'\"%@`{[" and all(c.isalnum() or c in "-_." for c in key)
+    return value if plain_word(value) else None
 
 
 def overlaps(a: list[Edit], b: list[Edit]) -> bool:

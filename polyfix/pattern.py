@@ -124,6 +124,33 @@ def has_mask_chars(text: str) -> bool:
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"  # ASCII only, as `[A-Za-z]`
 LOWER_DIGITS = "abcdefghijklmnopqrstuvwxyz0123456789"
 LETTERS_DIGITS = LETTERS + "0123456789"
+_PLAIN_FIRST = LETTERS + "_"
+_PLAIN_REST = LETTERS_DIGITS + "_./-"
+
+
+def plain_name(s: str) -> bool:
+    """A letter or `_`, then letters, digits and `_./-`, placeholder mask characters anywhere: what
+    the pattern `[A-Za-z_M][A-Za-z0-9_./\\-M]*` (M the mask's range) matches, without compiling it."""
+    if not s:
+        return False
+    if s.isascii():
+        return s[0] in _PLAIN_FIRST and not s.lstrip(_PLAIN_REST)
+    return _in(s[0], _PLAIN_FIRST) and all(_in(c, _PLAIN_REST) for c in s)
+
+
+def _in(c: str, chars: str) -> bool:
+    return c in chars or "\ue000" <= c <= "\uefff"
+
+
+# The plain words PyYAML's safe loader reads as a boolean or null (YAML 1.1's, less `y` and `n`).
+_BOOL_NULL_WORDS = frozenset("yes Yes YES no No NO true True TRUE false False FALSE on On ON off Off OFF "
+                             "null Null NULL".split())
+
+
+def plain_word(s: str) -> bool:
+    """Whether YAML reads `s`, written plain, back as that string, known without a loader: a plain
+    name in ASCII that is no boolean or null word. Names it cannot vouch for may still be plain."""
+    return s.isascii() and plain_name(s) and s not in _BOOL_NULL_WORDS
 
 
 def runs(text: str, keep: str) -> list[str]:

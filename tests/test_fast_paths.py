@@ -685,7 +685,7 @@ def test_names_made_from_labels_are_those_their_patterns_made(label):
 def test_plain_names_are_what_the_plain_pattern_matched(text):
     import re
 
-    from polyfix.declare import _plain_name
+    from polyfix.pattern import plain_name as _plain_name
     from polyfix.pattern import MASK_CHARS
 
     assert _plain_name(text) == bool(re.fullmatch(rf"[A-Za-z_{MASK_CHARS}][A-Za-z0-9_./\-{MASK_CHARS}]*", text)), text
