@@ -18,8 +18,9 @@ with os.wait4. Scenarios:
    start-up (the time of a run on an empty folder), and its spread across the sizes (flat within 20%
    is the goal); then single files of about 100, 1,000 and 10,000 lines: time
    per line, with the Python code their services run (which PF011 reads) and again without it; and
-   without it, the machine instructions per line (valgrind's callgrind, when installed; not with
-   --quick), which the machine's load does not move.
+   without it, the time per line again in one process that checks each file many times (no start-up,
+   nothing done once a process) with each file's count of problems, and the machine instructions per
+   line (valgrind's callgrind, when installed; not with --quick), which the machine's load does not move.
 4. Peak memory for each of the above, and its spread across the sizes of scenario 3.
 
 CORPUS is copied to a temporary folder first; nothing is written outside it but the results file.
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
 import platform
 import shutil
@@ -423,8 +425,10 @@ def generated_repo(s: Setup, rep: Report, sizes: list[int], lines: list[int], ba
             + spreads + ".")
         rep()
 
+    no_code = [path for _folder, path in folders.values()]
+    in_one_process(s, rep, no_code, actual_lines, empty)
     if not s.quick:  # minutes under valgrind: not for a smoke run
-        instructions_per_line(s, rep, [path for _folder, path in folders.values()], actual_lines, empty)
+        instructions_per_line(s, rep, no_code, actual_lines, empty)
     for folder, _path in folders.values():
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -434,6 +438,73 @@ def generated_repo(s: Setup, rep: Report, sizes: list[int], lines: list[int], ba
         + ", ".join(f"{n} files {m:.0f} MB" for n, m in zip(sizes, mem))
         + f"; spread {spread_pct(mem):.0f}% ({'flat' if spread_pct(mem) <= 20 else 'not flat'} in the number "
           f"of files, goal: within 20%).")
+    rep()
+
+
+# Runs polyfix's command in one process: each folder once unmeasured, then `rounds` rounds over
+# them all (the order reversed every other round); writes each folder's times as JSON.
+_IN_ONE_PROCESS = """
+import json, os, sys, time
+from polyfix.cli import main
+out, rounds, folders = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+def once(folder):
+    os.chdir(folder)
+    start = time.perf_counter()
+    try:
+        main(["."], standalone_mode=False)
+    except SystemExit:
+        pass
+    return time.perf_counter() - start
+times = {f: [] for f in folders}
+for f in folders:
+    once(f)
+for i in range(rounds):
+    for f in folders if i % 2 == 0 else folders[::-1]:
+        times[f].append(once(f))
+with open(out, "w") as fh:
+    json.dump(times, fh)
+"""
+
+
+def in_one_process(s: Setup, rep: Report, files: list[Path], lines: list[int], empty: Path) -> None:
+    """The single files without their Python code again, each checked many times in one process after
+    a first run: no start-up and nothing a process does once (its first run of each function, the
+    memory it asks the system for). What remains per line beside the lines' own work is what every
+    check of a file costs, and what a file's problems cost (their fixes, judged and written out)."""
+    progress("one file of each size, in one process")
+    counts = []
+    for path in files:
+        listed = subprocess.run([s.polyfix, "--output-format", "json", path.name], cwd=path.parent,
+                                stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        try:
+            counts.append(len(json.loads(listed.stdout)))
+        except ValueError:
+            counts.append(None)
+    out = s.tmp / "in-one-process.json"
+    folders = [str(empty)] + [str(path.parent) for path in files]
+    rounds = s.reps(3 if s.quick else 31)
+    done = subprocess.run([interpreter_of(s.polyfix), "-c", _IN_ONE_PROCESS, str(out), str(rounds), *folders],
+                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if done.returncode != 0 or not out.exists():
+        rep(f"In one process: not measured ({(done.stderr.strip().splitlines() or ['no output'])[-1]}).")
+        rep()
+        return
+    times = json.loads(out.read_text())
+    base = statistics.median(times[str(empty)])
+    rows, net = [], []
+    for path, n, count in zip(files, lines, counts):
+        median = statistics.median(times[str(path.parent)])
+        net.append((median - base) / n)
+        rows.append([str(n), str(rounds), f"{1e3 * median:.1f}", f"{1e6 * net[-1]:.0f}",
+                     "?" if count is None else str(count), "?" if count is None else f"{100 * count / n:.1f}"])
+    rep(f"### In one process, one file of {lines[0]} to {lines[-1]} lines, without its Python services' code")
+    rep()
+    rep(f"polyfix's command called in one Python process, each file (and the empty folder: {1e3 * base:.2f} ms, "
+        "which net times subtract) once unmeasured, then in every round; medians. What a process does once "
+        "(start-up, its first run of each function) is left out; what every check of a file costs is not.")
+    rep()
+    rep.table(["lines", "rounds", "ms, median", "net µs/line", "problems", "problems per 100 lines"], rows)
+    rep(f"Net time per line in one process from {lines[0]} to {lines[-1]} lines: spread {spread_pct(net):.0f}%.")
     rep()
 
 

@@ -91,6 +91,11 @@ def test_bench_quick_runs_end_to_end(tmp_path):
     assert "**Warning**" not in text  # every run exited 0 or 1
     for label in ("with its Python services' code", "without that code"):  # linear growth: cost per added line
         assert re.search(rf"Cost per added line, {re.escape(label)}: \d+ → \d+ lines: polyfix -?\d+ µs", text)
+    # In one process: each size a row with its time and its problems (polyfix found some in each file).
+    section = text.split("### In one process", 1)[1].split("\n### ", 1)[0]
+    rows = re.findall(r"^\| (\d+) \| \d+ \| [\d.]+ \| -?\d+ \| (\d+) \| [\d.]+ \|$", section, re.M)
+    assert len(rows) == 2 and all(int(problems) > 0 for _lines, problems in rows), section
+    assert re.search(r"Net time per line in one process from \d+ to \d+ lines: spread \d+%", section)
 
 
 def test_timed_runs_read_bytecode_compiled_once(tmp_path):
