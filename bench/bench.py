@@ -219,6 +219,10 @@ def pair_row(p: Runs, y: Runs) -> list[str]:
             f"{p.max_rss_mb:.0f}", f"{y.max_rss_mb:.0f}"]
 
 
+# The single files' series (section 3), as their headings name them.
+WITH_CODE, WITHOUT_CODE = "with its Python services' code", "without that code"
+COPIES = "copies of one project, without code"
+
 PAIR_HEAD = ["polyfix s, median (min–max)", "yamllint s, median (min–max)", "ratio", "polyfix MB", "yamllint MB"]
 
 
@@ -349,9 +353,14 @@ def generated_repo(s: Setup, rep: Report, sizes: list[int], lines: list[int], ba
         f"{sizes[0]} to {sizes[-1]} files: spread {spread_pct(ratios):.0f}%.")
     rep()
 
-    # Each file twice: with the Python its services run (PF011 reads it, with libcst), then with
-    # that code removed (polyfix's YAML work alone; yamllint reads the same file both times).
-    series = {"with its Python services' code": ([], [], [], []), "without that code": ([], [], [], [])}
+    # Three series of single files. The generated ones (generate.generate_lines) with the Python
+    # their services run (PF011 reads it, with libcst), then with that code removed (polyfix's YAML
+    # work alone; yamllint reads the same file both times). Those change make-up with their size: the
+    # smallest is two stores and a service, with about twice the problems per line of the others. So
+    # the third series is copies of one project of about the smallest size (generate.generate_repeated):
+    # one make-up at every size, whose time per line shows how the work grows with the lines alone.
+    with_code, without_code, copies = WITH_CODE, WITHOUT_CODE, COPIES
+    series = {label: ([], [], [], []) for label in (with_code, without_code, copies)}
     # The start-up these files' net times subtract is measured in the same rounds, alternating with
     # them: a run of 50 ms moves by several ms with the machine between minutes, as much as a
     # 128-line file's lines cost. And every size runs in every round, as in the generated
@@ -361,18 +370,23 @@ def generated_repo(s: Setup, rep: Report, sizes: list[int], lines: list[int], ba
     empty = s.tmp / "empty-beside"
     empty.mkdir(exist_ok=True)
     medians: dict[str, list[tuple[int, float, float]]] = {label: [] for label in series}  # (lines, polyfix, yamllint)
-    folders, actual_lines = {}, []
+    files: dict[str, dict[int, tuple[Path, Path]]] = {"generated": {}, "copies": {}}
     for n in lines:
         folder = s.tmp / f"lines-{n}"
-        folders[n] = (folder, generate.generate_lines(folder, n, s.seed))
-        actual_lines.append(count_lines([folders[n][1]]))
+        files["generated"][n] = (folder, generate.generate_lines(folder, n, s.seed))
+        folder = s.tmp / f"copies-{n}"
+        files["copies"][n] = (folder, generate.generate_repeated(folder, n, s.seed, unit=min(lines)))
+        shutil.rmtree(folder / "code", ignore_errors=True)
+    actual = {kind: [count_lines([path]) for _folder, path in made.values()] for kind, made in files.items()}
     empties = {"polyfix, empty": [s.polyfix, str(empty)], "yamllint, empty": s.lint(str(empty))}
     for label, (rows, per_line, net_line, _mem) in series.items():
+        folders = files["copies" if label == copies else "generated"]
+        actual_lines = actual["copies" if label == copies else "generated"]
         # The smallest file's net time is two medians of about 40 ms apart by a few ms, and single
         # runs move by as much: in 7 rounds its net per line came out 22 µs on one run of this script
-        # and 57 µs on another. The series the goal is judged on runs 31 rounds (about a minute more).
-        reps = s.reps(2 if s.quick else 31 if label == "without that code" else 7)
-        if label == "without that code":
+        # and 57 µs on another. The series without code run 31 rounds (about a minute more each).
+        reps = s.reps(2 if s.quick else 7 if label == with_code else 31)
+        if label == without_code:
             for folder, _path in folders.values():
                 shutil.rmtree(folder / "code", ignore_errors=True)
         runs = {(n, tool): Runs() for n in lines for tool in ("polyfix", "yamllint")}
@@ -385,19 +399,20 @@ def generated_repo(s: Setup, rep: Report, sizes: list[int], lines: list[int], ba
             for n, tool, cmd, cwd in ordered if i % 2 == 0 else reversed(ordered):  # each goes first as often
                 run_once(cmd, cwd, runs[n, tool])
         p0, y0 = runs[None, "polyfix, empty"].median, runs[None, "yamllint, empty"].median
-        for n, actual in zip(lines, actual_lines):
+        for n, count in zip(lines, actual_lines):
             r = {"polyfix": runs[n, "polyfix"], "yamllint": runs[n, "yamllint"]}
-            warn_exits(rep, f"a file of {actual} lines, {label}", r)
+            warn_exits(rep, f"a file of {count} lines, {label}", r)
             p, y = r["polyfix"], r["yamllint"]
-            pl, pn = p.median / actual, (p.median - p0) / actual
-            medians[label].append((actual, p.median, y.median))
+            pl, pn = p.median / count, (p.median - p0) / count
+            medians[label].append((count, p.median, y.median))
             per_line.append(pl)
             net_line.append(pn)
-            rows.append([str(actual), str(reps)] + pair_row(p, y)[:3] +
+            rows.append([str(count), str(reps)] + pair_row(p, y)[:3] +
                         [f"{1e3 * p0:.0f}", f"{1e6 * pl:.0f}", f"{1e6 * pn:.0f}", f"{1e3 * y0:.0f}",
-                         f"{1e6 * y.median / actual:.0f}", f"{1e6 * (y.median - y0) / actual:.0f}",
+                         f"{1e6 * y.median / count:.0f}", f"{1e6 * (y.median - y0) / count:.0f}",
                          f"{p.max_rss_mb:.0f}", f"{y.max_rss_mb:.0f}"])
     for label, (rows, per_line, net_line, _mem) in series.items():
+        actual_lines = actual["copies" if label == copies else "generated"]
         rep(f"### One file of {actual_lines[0]} to {actual_lines[-1]} lines, {label}")
         rep()
         rep("Every size and a run on an empty folder (the start-up, which net times subtract) ran in every round.")
@@ -425,12 +440,14 @@ def generated_repo(s: Setup, rep: Report, sizes: list[int], lines: list[int], ba
             + spreads + ".")
         rep()
 
-    no_code = [path for _folder, path in folders.values()]
-    in_one_process(s, rep, no_code, actual_lines, empty)
-    if not s.quick:  # minutes under valgrind: not for a smoke run
-        instructions_per_line(s, rep, no_code, actual_lines, empty)
-    for folder, _path in folders.values():
-        shutil.rmtree(folder, ignore_errors=True)
+    for kind, label in (("generated", without_code), ("copies", copies)):
+        paths = [path for _folder, path in files[kind].values()]
+        in_one_process(s, rep, label, paths, actual[kind], empty)
+        if not s.quick:  # minutes under valgrind: not for a smoke run
+            instructions_per_line(s, rep, label, paths, actual[kind], empty)
+    for made in files.values():
+        for folder, _path in made.values():
+            shutil.rmtree(folder, ignore_errors=True)
 
     rep("## 4. Peak memory")
     rep()
@@ -466,12 +483,12 @@ with open(out, "w") as fh:
 """
 
 
-def in_one_process(s: Setup, rep: Report, files: list[Path], lines: list[int], empty: Path) -> None:
+def in_one_process(s: Setup, rep: Report, label: str, files: list[Path], lines: list[int], empty: Path) -> None:
     """The single files without their Python code again, each checked many times in one process after
     a first run: no start-up and nothing a process does once (its first run of each function, the
     memory it asks the system for). What remains per line beside the lines' own work is what every
     check of a file costs, and what a file's problems cost (their fixes, judged and written out)."""
-    progress("one file of each size, in one process")
+    progress(f"one file of each size, {label}, in one process")
     counts = []
     for path in files:
         listed = subprocess.run([s.polyfix, "--output-format", "json", path.name], cwd=path.parent,
@@ -480,7 +497,7 @@ def in_one_process(s: Setup, rep: Report, files: list[Path], lines: list[int], e
             counts.append(len(json.loads(listed.stdout)))
         except ValueError:
             counts.append(None)
-    out = s.tmp / "in-one-process.json"
+    out = s.tmp / ("in-one-process-" + "".join(c if c.isalnum() else "-" for c in label) + ".json")
     folders = [str(empty)] + [str(path.parent) for path in files]
     rounds = s.reps(3 if s.quick else 31)
     done = subprocess.run([interpreter_of(s.polyfix), "-c", _IN_ONE_PROCESS, str(out), str(rounds), *folders],
@@ -497,18 +514,19 @@ def in_one_process(s: Setup, rep: Report, files: list[Path], lines: list[int], e
         net.append((median - base) / n)
         rows.append([str(n), str(rounds), f"{1e3 * median:.1f}", f"{1e6 * net[-1]:.0f}",
                      "?" if count is None else str(count), "?" if count is None else f"{100 * count / n:.1f}"])
-    rep(f"### In one process, one file of {lines[0]} to {lines[-1]} lines, without its Python services' code")
+    rep(f"### In one process, one file of {lines[0]} to {lines[-1]} lines, {label}")
     rep()
     rep(f"polyfix's command called in one Python process, each file (and the empty folder: {1e3 * base:.2f} ms, "
         "which net times subtract) once unmeasured, then in every round; medians. What a process does once "
         "(start-up, its first run of each function) is left out; what every check of a file costs is not.")
     rep()
     rep.table(["lines", "rounds", "ms, median", "net µs/line", "problems", "problems per 100 lines"], rows)
-    rep(f"Net time per line in one process from {lines[0]} to {lines[-1]} lines: spread {spread_pct(net):.0f}%.")
+    rep(f"Net time per line in one process from {lines[0]} to {lines[-1]} lines, {label}: spread "
+        f"{spread_pct(net):.0f}%.")
     rep()
 
 
-def instructions_per_line(s: Setup, rep: Report, files: list[Path], lines: list[int], empty: Path) -> None:
+def instructions_per_line(s: Setup, rep: Report, label: str, files: list[Path], lines: list[int], empty: Path) -> None:
     """The single files without their Python code again, counted in machine instructions: a count
     does not move with the machine as a time does (the same run gives the same count within 0.2%),
     so it shows how the work grows with the lines however busy the machine is."""
@@ -516,7 +534,7 @@ def instructions_per_line(s: Setup, rep: Report, files: list[Path], lines: list[
         rep("Instructions per line: not counted (valgrind is not installed).")
         rep()
         return
-    progress("instructions per line, under valgrind")
+    progress(f"instructions per line, {label}, under valgrind")
     base = {"polyfix": instructions([s.polyfix, "."], empty), "yamllint": instructions(s.lint("."), empty)}
     net: dict[str, list[float]] = {"polyfix": [], "yamllint": []}
     rows = []
@@ -531,14 +549,14 @@ def instructions_per_line(s: Setup, rep: Report, files: list[Path], lines: list[
             net[tool].append((count - base[tool]) / n)
             row += [f"{count / 1e6:.1f}", f"{net[tool][-1] / 1e3:.0f}"]
         rows.append(row)
-    rep(f"### Instructions per line, one file of {lines[0]} to {lines[-1]} lines, without its Python services' code")
+    rep(f"### Instructions per line, one file of {lines[0]} to {lines[-1]} lines, {label}")
     rep()
     rep(f"Counted by valgrind (callgrind), every process of a run together, PYTHONHASHSEED=0. Net: minus a run "
         f"on an empty folder (polyfix {base['polyfix'] / 1e6:.1f} M, yamllint {base['yamllint'] / 1e6:.1f} M).")
     rep()
     rep.table(["lines", "polyfix M instructions", "polyfix net k/line", "yamllint M instructions",
                "yamllint net k/line"], rows)
-    rep(f"Net instructions per line from {lines[0]} to {lines[-1]} lines: polyfix's spread "
+    rep(f"Net instructions per line from {lines[0]} to {lines[-1]} lines, {label}: polyfix's spread "
         f"{spread_pct(net['polyfix']):.0f}%, yamllint's {spread_pct(net['yamllint']):.0f}%. A count leaves out "
         f"what a time holds besides the work (caches, memory the system hands out, the machine's other load).")
     rep()

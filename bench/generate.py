@@ -556,6 +556,44 @@ def generate_lines(out: Path | str, lines: int, seed: int = 0, legacy: bool = Fa
     return path
 
 
+def generate_repeated(out: Path | str, lines: int, seed: int = 0, unit: int = 100) -> Path:
+    """Write one polytope.yml of about `lines` lines made of copies of one project of about `unit`
+    lines (two stores, services, a stack tool running them), the same in every copy but for its names
+    (`-c1`, `-c2`, … on every copy's tools and hosts but the first). Every size has one make-up: the
+    same problems per line, the same share of stores and services, so its time per line shows how the
+    work grows with the lines alone."""
+    out = Path(out)
+
+    def copy(k: int, services: int) -> dict:
+        rng = random.Random(seed)  # the same choices in every copy
+        g = Gen(rng, False)
+        tag = f"-c{k}" if k else ""
+        stores = [(builtin, host + tag, port, prefix) for builtin, host, port, prefix in (STORES[0], STORES[2])]
+        specs = [g.store_spec(s, s[1]) for s in stores]
+        runs = [s[1] for s in stores]
+        for i in range(services):
+            kind = "python" if i % 3 else "node"
+            name = f"{rng.choice(PY_SERVICES if kind == 'python' else NODE_SERVICES)}-{i}{tag}"
+            new = g.service_specs(name, kind, stores, f"code/{name}", rng.randrange(0, 4))
+            _scripts(rng, out / "code" / name, kind, new, stores)
+            specs += new
+            runs.append(name)
+        tools = g.tools_doc(specs)["tools"]
+        stack = g.stack_doc(runs, set())["tools"]["stack"]
+        return {"stack" + tag: stack, **tools}
+
+    services = 1
+    while dump({"tools": copy(0, services)}, True).count("\n") < unit:
+        services += 1
+    per_copy = dump({"tools": copy(0, services)}, True).count("\n")
+    tools: dict = {}
+    for k in range(max(1, round(lines / per_copy))):
+        tools.update(copy(k, services))
+    path = out / "polytope.yml"
+    _write(path, dump({"tools": tools}, True, ["One large project file, of copies of one project."]))
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("out")

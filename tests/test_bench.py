@@ -66,6 +66,27 @@ def test_single_file_of_about_n_lines(tmp_path, legacy):
     assert_no_errors(run_polyfix(str(path)))
 
 
+def test_copies_of_one_project_have_one_make_up(tmp_path):
+    # A file of k copies holds k times the unit's lines (and its header: a comment, `tools:`) and k times its
+    # problems, each of the kind the unit has: the sizes differ in nothing but size.
+    def problems(path: Path) -> list[str]:
+        done = run_polyfix("--output-format", "concise", str(path))
+        assert_no_errors(done)
+        return [line.split(": ", 1)[1].split(" ", 1)[0] for line in done.stdout.splitlines() if PROBLEM.match(line)]
+
+    unit = generate.generate_repeated(tmp_path / "one", 100, seed=5)
+    unit_lines = len(unit.read_text().splitlines()) - 2
+    unit_codes = problems(unit)
+    assert 100 <= unit_lines <= 200 and unit_codes
+    many = generate.generate_repeated(tmp_path / "many", 6 * unit_lines, seed=5)
+    assert len(many.read_text().splitlines()) - 2 == 6 * unit_lines
+    codes = problems(many)
+    assert sorted(codes) == sorted(unit_codes * 6)
+    assert generate.generate_repeated(tmp_path / "again", 6 * unit_lines, seed=5).read_bytes() == many.read_bytes()
+    doc = yaml.safe_load(many.read_text())
+    assert len(doc["tools"]) == 6 * len(yaml.safe_load(unit.read_text())["tools"])  # no name twice
+
+
 def test_polyfix_runs_on_generated_repository(tmp_path):
     generate.generate(tmp_path, 150, seed=11)
     done = run_polyfix(str(tmp_path))
@@ -91,11 +112,18 @@ def test_bench_quick_runs_end_to_end(tmp_path):
     assert "**Warning**" not in text  # every run exited 0 or 1
     for label in ("with its Python services' code", "without that code"):  # linear growth: cost per added line
         assert re.search(rf"Cost per added line, {re.escape(label)}: \d+ → \d+ lines: polyfix -?\d+ µs", text)
+    # The copies of one project: the same make-up at every size, as the problems per line show.
+    assert re.search(r"Cost per added line, copies of one project, without code: \d+ → \d+ lines: polyfix -?\d+ µs", text)
     # In one process: each size a row with its time and its problems (polyfix found some in each file).
-    section = text.split("### In one process", 1)[1].split("\n### ", 1)[0]
-    rows = re.findall(r"^\| (\d+) \| \d+ \| [\d.]+ \| -?\d+ \| (\d+) \| [\d.]+ \|$", section, re.M)
-    assert len(rows) == 2 and all(int(problems) > 0 for _lines, problems in rows), section
-    assert re.search(r"Net time per line in one process from \d+ to \d+ lines: spread \d+%", section)
+    for label in ("without that code", "copies of one project, without code"):
+        section = re.search(rf"### In one process, one file of \d+ to \d+ lines, {re.escape(label)}\n(.*?)(?=\n## |\n### |\Z)",
+                            text, re.S).group(1)
+        rows = re.findall(r"^\| (\d+) \| \d+ \| [\d.]+ \| -?\d+ \| (\d+) \| ([\d.]+) \|$", section, re.M)
+        assert len(rows) == 2 and all(int(problems) > 0 for _lines, problems, _density in rows), section
+        assert re.search(rf"Net time per line in one process from \d+ to \d+ lines, {re.escape(label)}: spread \d+%",
+                         section)
+        if label.startswith("copies"):
+            assert rows[0][2] == rows[1][2], section  # problems per 100 lines
 
 
 def test_timed_runs_read_bytecode_compiled_once(tmp_path):
