@@ -522,6 +522,17 @@ def generate(out: Path | str, files: int, seed: int = 0) -> list[Path]:
     return written
 
 
+def _add_service(g: Gen, out: Path, i: int, tag: str, stores: list[tuple], specs: list, runs: list) -> None:
+    """The i-th service of a single file (every third a node app), its specs added to `specs`, its
+    name to `runs` (the stack runs it) and its scripts and code written under `out`/code."""
+    kind = "python" if i % 3 else "node"
+    name = f"{g.rng.choice(PY_SERVICES if kind == 'python' else NODE_SERVICES)}-{i}{tag}"
+    new = g.service_specs(name, kind, stores, f"code/{name}", g.rng.randrange(0, 4))
+    _scripts(g.rng, out / "code" / name, kind, new, stores)
+    specs += new
+    runs.append(name)
+
+
 def generate_lines(out: Path | str, lines: int, seed: int = 0, legacy: bool = False) -> Path:
     """Write one polytope.yml of about `lines` lines (services, helpers and stores) under `out`."""
     rng = random.Random(seed)
@@ -543,12 +554,7 @@ def generate_lines(out: Path | str, lines: int, seed: int = 0, legacy: bool = Fa
 
     body = text()
     while body.count("\n") < lines:
-        kind = "python" if i % 3 else "node"
-        name = f"{rng.choice(PY_SERVICES if kind == 'python' else NODE_SERVICES)}-{i}"
-        new = g.service_specs(name, kind, stores, f"code/{name}", rng.randrange(0, 4))
-        _scripts(rng, out / "code" / name, kind, new, stores)
-        specs += new
-        runs.append(name)
+        _add_service(g, out, i, "", stores, specs, runs)
         body = text()
         i += 1
     path = out / "polytope.yml"
@@ -572,12 +578,7 @@ def generate_repeated(out: Path | str, lines: int, seed: int = 0, unit: int = 10
         specs = [g.store_spec(s, s[1]) for s in stores]
         runs = [s[1] for s in stores]
         for i in range(services):
-            kind = "python" if i % 3 else "node"
-            name = f"{rng.choice(PY_SERVICES if kind == 'python' else NODE_SERVICES)}-{i}{tag}"
-            new = g.service_specs(name, kind, stores, f"code/{name}", rng.randrange(0, 4))
-            _scripts(rng, out / "code" / name, kind, new, stores)
-            specs += new
-            runs.append(name)
+            _add_service(g, out, i, tag, stores, specs, runs)
         tools = g.tools_doc(specs)["tools"]
         stack = g.stack_doc(runs, set())["tools"]["stack"]
         return {"stack" + tag: stack, **tools}
