@@ -81,21 +81,27 @@ def plain_arguments(argv: list[str]) -> dict | None:
     return arguments
 
 
+def _click_main() -> None:
+    """The click command. Ctrl-C while click loads ends it as it does later: `Aborted!`, exit 1."""
+    try:
+        from .command import main
+    except KeyboardInterrupt:
+        _echo("\nAborted!", err=True)
+        sys.exit(1)
+    main()
+
+
 def entry() -> None:
     """The `polyfix` command: a plain run without click's import (a third of a one-file run's time),
     anything else through the click command."""
     arguments = plain_arguments(sys.argv[1:])
     if arguments is None:
-        from .command import main
-
-        main()
+        _click_main()
         return
     try:
         run(**arguments)
     except UsageError:  # raised before anything is read or printed: click says it with the usage
-        from .command import main
-
-        main()
+        _click_main()
     except KeyboardInterrupt:
         _echo("\nAborted!", err=True)
         sys.exit(1)

@@ -385,3 +385,19 @@ def test_ctrl_c_while_polyfix_loads_ends_it_without_a_traceback(tmp_path):
         "sys.exit(main())\n")
     done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True)
     assert done.returncode == 1 and done.stderr == "\nAborted!\n" and done.stdout == "", done.stderr
+
+
+def test_ctrl_c_while_click_loads_ends_it_without_a_traceback(tmp_path):
+    # A run other than a plain one (here a machine format) loads click on its way: Ctrl-C then too.
+    script = (
+        "import sys\n"
+        "class Interrupt:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'click':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Interrupt())\n"
+        "from polyfix import main\n"
+        "sys.exit(main())\n")
+    for args in (["--output-format", "concise"], ["check", "--help"]):
+        done = subprocess.run([sys.executable, "-c", script, *args, str(tmp_path)], capture_output=True, text=True)
+        assert done.returncode == 1 and done.stderr == "\nAborted!\n" and done.stdout == "", (args, done.stderr)
