@@ -563,11 +563,14 @@ def generate_lines(out: Path | str, lines: int, seed: int = 0, legacy: bool = Fa
 
 
 def generate_repeated(out: Path | str, lines: int, seed: int = 0, unit: int = 100) -> Path:
-    """Write one polytope.yml of about `lines` lines made of copies of one project of about `unit`
-    lines (two stores, services, a stack tool running them), the same in every copy but for its names
-    (`-c1`, `-c2`, … on every copy's tools and hosts but the first). Every size has one make-up: the
-    same problems per line, the same share of stores and services, so its time per line shows how the
-    work grows with the lines alone."""
+    """Write one polytope.yml of about `lines` lines made of copies of one project of at least `unit`
+    lines (two stores, services, a stack tool running them; about 140 lines for 100), the same in every
+    copy but for its names: `-c1`, `-c2`, … on every copy's tools, ids and the hosts its services'
+    env names, but the first's. A store runs its built-in under the built-in's own hostname, which has
+    no suffix: copy k's services name `redpanda-ck`, where the built-in answers as `redpanda`. That
+    changes no finding (each copy has the unit's problems, tested), only what some fixes write. Every
+    size has one make-up: the same problems per line, the same share of stores and services, so its
+    time per line shows how the work grows with the lines alone."""
     out = Path(out)
 
     def copy(k: int, services: int) -> dict:
