@@ -17,15 +17,17 @@ with os.wait4. Scenarios:
    size in every round (the machine's drift then reaches all sizes alike): time per file, also net of
    start-up (the time of a run on an empty folder), and its spread across the sizes (flat within 20%
    is the goal); then single files of about 100, 1,000 and 10,000 lines: time
-   per line, with the Python code their services run (which PF011 reads) and again without it; and
-   without it, the time per line again in one process that checks each file many times (no start-up,
-   nothing done once a process) with each file's count of problems, and the machine instructions per
-   line (valgrind's callgrind, when installed; not with --quick), which the machine's load does not move.
+   per line, with the Python code their services run (which PF011 reads) and again without it, then
+   for copies of one project of the smallest size (one make-up at every size); for the two series
+   without code, the time per line again in one process that checks each file many times (no
+   start-up, nothing done once a process) with each file's count of problems, and the machine
+   instructions per line (valgrind's callgrind, when installed; not with --quick), which the
+   machine's load does not move.
 4. Peak memory for each of the above, and its spread across the sizes of scenario 3.
 
 CORPUS is copied to a temporary folder first; nothing is written outside it but the results file.
 `--quick` is a smoke run (few repeats, small sizes; what the test suite runs): its numbers mean little.
-The full run takes about 19 minutes on 2 cores when polyfix's time grows linearly with the files.
+The full run takes about 23 minutes on 2 cores when polyfix's time grows linearly with the files.
 Needs yamllint: `pip install '.[bench]'`. Plain standard library otherwise.
 """
 from __future__ import annotations
@@ -359,8 +361,7 @@ def generated_repo(s: Setup, rep: Report, sizes: list[int], lines: list[int], ba
     # smallest is two stores and a service, with about twice the problems per line of the others. So
     # the third series is copies of one project of about the smallest size (generate.generate_repeated):
     # one make-up at every size, whose time per line shows how the work grows with the lines alone.
-    with_code, without_code, copies = WITH_CODE, WITHOUT_CODE, COPIES
-    series = {label: ([], [], [], []) for label in (with_code, without_code, copies)}
+    series = {label: ([], [], [], []) for label in (WITH_CODE, WITHOUT_CODE, COPIES)}
     # The start-up these files' net times subtract is measured in the same rounds, alternating with
     # them: a run of 50 ms moves by several ms with the machine between minutes, as much as a
     # 128-line file's lines cost. And every size runs in every round, as in the generated
@@ -380,13 +381,13 @@ def generated_repo(s: Setup, rep: Report, sizes: list[int], lines: list[int], ba
     actual = {kind: [count_lines([path]) for _folder, path in made.values()] for kind, made in files.items()}
     empties = {"polyfix, empty": [s.polyfix, str(empty)], "yamllint, empty": s.lint(str(empty))}
     for label, (rows, per_line, net_line, _mem) in series.items():
-        folders = files["copies" if label == copies else "generated"]
-        actual_lines = actual["copies" if label == copies else "generated"]
+        folders = files["copies" if label == COPIES else "generated"]
+        actual_lines = actual["copies" if label == COPIES else "generated"]
         # The smallest file's net time is two medians of about 40 ms apart by a few ms, and single
         # runs move by as much: in 7 rounds its net per line came out 22 µs on one run of this script
         # and 57 µs on another. The series without code run 31 rounds (about a minute more each).
-        reps = s.reps(2 if s.quick else 7 if label == with_code else 31)
-        if label == without_code:
+        reps = s.reps(2 if s.quick else 7 if label == WITH_CODE else 31)
+        if label == WITHOUT_CODE:
             for folder, _path in folders.values():
                 shutil.rmtree(folder / "code", ignore_errors=True)
         runs = {(n, tool): Runs() for n in lines for tool in ("polyfix", "yamllint")}
@@ -412,7 +413,7 @@ def generated_repo(s: Setup, rep: Report, sizes: list[int], lines: list[int], ba
                          f"{1e6 * y.median / count:.0f}", f"{1e6 * (y.median - y0) / count:.0f}",
                          f"{p.max_rss_mb:.0f}", f"{y.max_rss_mb:.0f}"])
     for label, (rows, per_line, net_line, _mem) in series.items():
-        actual_lines = actual["copies" if label == copies else "generated"]
+        actual_lines = actual["copies" if label == COPIES else "generated"]
         rep(f"### One file of {actual_lines[0]} to {actual_lines[-1]} lines, {label}")
         rep()
         rep("Every size and a run on an empty folder (the start-up, which net times subtract) ran in every round.")
@@ -440,7 +441,7 @@ def generated_repo(s: Setup, rep: Report, sizes: list[int], lines: list[int], ba
             + spreads + ".")
         rep()
 
-    for kind, label in (("generated", without_code), ("copies", copies)):
+    for kind, label in (("generated", WITHOUT_CODE), ("copies", COPIES)):
         paths = [path for _folder, path in files[kind].values()]
         in_one_process(s, rep, label, paths, actual[kind], empty)
         if not s.quick:  # minutes under valgrind: not for a smoke run
