@@ -586,10 +586,11 @@ def generate_repeated(out: Path | str, lines: int, seed: int = 0, unit: int = 10
         stack = g.stack_doc(runs, set())["tools"]["stack"]
         return {"stack" + tag: stack, **tools}
 
-    services = 1
-    while dump({"tools": copy(0, services)}, True).count("\n") < unit:
+    services, unit_text = 0, ""
+    while unit_text.count("\n") < unit:
         services += 1
-    per_copy = dump({"tools": copy(0, services)}, True).count("\n")
+        unit_text = dump({"tools": copy(0, services)}, True)
+    per_copy = unit_text.count("\n")
     tools: dict = {}
     for k in range(max(1, round(lines / per_copy))):
         tools.update(copy(k, services))

@@ -81,13 +81,18 @@ def plain_arguments(argv: list[str]) -> dict | None:
     return arguments
 
 
+def _aborted() -> None:
+    """Ctrl-C: as click ends on it, `Aborted!` and exit 1 (it does not return)."""
+    _echo("\nAborted!", err=True)
+    sys.exit(1)
+
+
 def _click_main() -> None:
-    """The click command. Ctrl-C while click loads ends it as it does later: `Aborted!`, exit 1."""
+    """The click command; Ctrl-C while click loads ends it as it does later."""
     try:
         from .command import main
     except KeyboardInterrupt:
-        _echo("\nAborted!", err=True)
-        sys.exit(1)
+        _aborted()
     main()
 
 
@@ -103,8 +108,7 @@ def entry() -> None:
     except UsageError:  # raised before anything is read or printed: click says it with the usage
         _click_main()
     except KeyboardInterrupt:
-        _echo("\nAborted!", err=True)
-        sys.exit(1)
+        _aborted()
     except BrokenPipeError:  # `polyfix | head`: the reader left; as click does, quietly
         sys.stdout = None
         sys.exit(1)

@@ -230,7 +230,7 @@ def test_the_command_freezes_the_collectors_objects_only_as_its_process_exits(tm
 
 
 def test_the_command_loads_its_modules_without_the_collector(tmp_path):
-    """The collector went through polyfix's modules about 18 times as they loaded (2-3 ms of a one-file
+    """The collector went through polyfix's modules 12 to 18 times as they loaded (2-3 ms of a one-file
     run) and freed nothing: it is off until they are loaded, then as the caller had it."""
     write(tmp_path / "polytope.yml", SERVICE_AFTER)
     script = ("import gc, sys\n"
