@@ -526,6 +526,30 @@ def test_workers_start_before_the_tree_is_read_and_answer_as_this_process_would(
 @given(st.lists(st.text(alphabet=st.characters(codec=None, exclude_characters="\0") | st.just("\udc80"))))
 def test_paths_kept_compressed_give_back_what_was_put_in(paths):
     assert list(parts.Paths(paths)) == paths
+    many = [f"{i}/{path}" for i in range(max(1, parts.PACK_FROM // max(1, len("".join(paths)) + len(paths))) + 1)
+            for path in paths or ["x" * 40]]
+    assert list(parts.Paths(many)) == many
+
+
+def test_many_paths_are_kept_compressed_and_a_few_as_they_are():
+    many = [f"/work/project/services/service-{i}/bin/run-{i}.sh" for i in range(2000)]
+    packed = parts.Paths(many)._packed
+    assert isinstance(packed, bytes) and len(packed) < len("".join(many)) / 3
+    few = many[:20]
+    assert parts.Paths(few)._packed == "".join(path + "\0" for path in few)
+
+
+def test_a_one_file_run_sets_up_no_compression(polyfix, monkeypatch, tmp_path):
+    """zlib sets up about 256 KB of state for each call (0.1 ms, a fifth of a small file's own fixed
+    cost): a run on one file keeps what it asked the file system as it is."""
+    import zlib
+
+    compress, calls = zlib.compress, []
+    monkeypatch.setattr(zlib, "compress", lambda *args: calls.append(len(args[0])) or compress(*args))
+    (tmp_path / "polytope.yml").write_text("tools:\n  api:\n    info: The API\n    run:\n      - cmd: ./bin/run\n")
+    r = polyfix(tmp_path, "polytope.yml")
+    assert r.code in (0, 1) and "Traceback" not in r.err
+    assert calls == []
 
 
 def test_no_more_workers_than_parts_when_many_are_asked_for(polyfix, monkeypatch, tmp_path):
