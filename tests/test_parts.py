@@ -263,7 +263,7 @@ def _dies_in_a_worker(parent: int, dying: set[int]):
     def run_part(files):
         if os.getpid() != parent and int(files[0]) in dying:
             os.kill(os.getpid(), signal.SIGKILL)
-        return {f: f"checked by a process" for f in files}, {"/asked"}
+        return {f: "checked by a process" for f in files}, {"/asked"}
 
     return run_part
 
