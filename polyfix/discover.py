@@ -6,6 +6,7 @@ import os
 import stat
 from pathlib import Path
 
+from . import gitignore
 from .project import ScriptInfo, include_targets, within
 
 NAMES = ("polytope.yml", "polytope.yaml")
@@ -53,11 +54,10 @@ def find_files(folder: Path) -> list[str]:
     ignores = GitIgnores(top) if top else None
     found = []
     for dirpath, dirnames, filenames in os.walk(os.path.abspath(folder)):
-        here = Path(dirpath)
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS
-                             and not (ignores and ignores.ignored(here / d, is_dir=True)))
-        found.extend(posix(here / n) for n in filenames
-                     if n in NAMES and not (ignores and ignores.ignored(here / n, is_dir=False)))
+                             and not (ignores and ignores.ignored(os.path.join(dirpath, d), is_dir=True)))
+        found.extend(posix(os.path.join(dirpath, n)) for n in filenames
+                     if n in NAMES and not (ignores and ignores.ignored(os.path.join(dirpath, n), is_dir=False)))
     return sorted(found)
 
 
@@ -66,36 +66,31 @@ class GitIgnores:
     from the top down; the last pattern that matches decides (as in git). Files git tracks although
     a pattern ignores them are left out too: knowing them would mean reading git's index."""
 
-    def __init__(self, top: Path):
-        self.top = Path(os.path.abspath(top))
-        self._specs: dict[Path, object] = {}
+    def __init__(self, top):
+        self.top = os.path.abspath(top)
+        self._rules: dict[str, list] = {}
 
-    def _spec(self, folder: Path, name: str = ".gitignore"):
-        key = folder / name
-        if key not in self._specs:
-            import pathspec  # only when a folder inside a work tree is searched
-
+    def _rules_in(self, file: str) -> list:
+        if file not in self._rules:
             try:
-                lines = read_text(str(key)).splitlines() if key.is_file() else []
+                lines = read_text(file).splitlines() if os.path.isfile(file) else []
             except InputError:
                 lines = []
-            self._specs[key] = pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
-        return self._specs[key]
+            self._rules[file] = gitignore.parse(lines)
+        return self._rules[file]
 
-    def ignored(self, path: Path, is_dir: bool) -> bool:
-        decision = None
-        sources = [(self.top, self._spec(self.top / ".git" / "info", "exclude"))]
-        rel_parts = path.relative_to(self.top).parts
-        for i in range(len(rel_parts)):
-            folder = self.top.joinpath(*rel_parts[:i])
-            sources.append((folder, self._spec(folder)))
-        for folder, spec in sources:
-            if spec is None:
-                continue
-            rel = path.relative_to(folder).as_posix() + ("/" if is_dir else "")
-            include = spec.check_file(rel).include
-            if include is not None:
-                decision = include
+    def ignored(self, path: str, is_dir: bool) -> bool:
+        """`path`: absolute, inside the work tree, as os.walk gives it."""
+        rel = os.path.relpath(path, self.top).replace(os.sep, "/")
+        parts = rel.split("/")
+        decision = gitignore.decide(self._rules_in(os.path.join(self.top, ".git", "info", "exclude")), rel, is_dir)
+        folder = self.top
+        for i in range(len(parts)):  # the top's .gitignore, then each folder's down to the path's own
+            if i:
+                folder = os.path.join(folder, parts[i - 1])
+            here = gitignore.decide(self._rules_in(os.path.join(folder, ".gitignore")), "/".join(parts[i:]), is_dir)
+            if here is not None:
+                decision = here
         return bool(decision)
 
 
