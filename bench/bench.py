@@ -12,7 +12,8 @@ with os.wait4. Scenarios:
    5th to the 95th percentile of CORPUS, topped up with generated files when CORPUS has too few), each
    alone; the median ratio.
 2. A folder of projects, CORPUS (default: the repository's examples/, which is small: point it at your
-   own projects), in report mode and with `--dry-run`; then ten copies of it side by side.
+   own projects), in report mode and with `--dry-run`; the same inside a git work tree (a copy, with
+   a .gitignore: where users run it); then ten copies of it side by side.
 3. A generated repository (bench/generate.py, fixed seed) of 500, 1,000, 2,000 and 5,000 files, every
    size in every round (the machine's drift then reaches all sizes alike): time per file, also net of
    start-up (the time of a run on an empty folder), and its spread across the sizes (flat within 20%
@@ -290,8 +291,17 @@ def folders(s: Setup, rep: Report, corpus: Path, name: str) -> None:
     ten = s.tmp / "ten"
     for i in range(10):
         shutil.copytree(corpus, ten / f"copy-{i}", symlinks=True)
+    # Where users run it: inside a git work tree, whose ignore files the search reads (yamllint's
+    # default configuration reads none).
+    in_git = s.tmp / "in-git"
+    shutil.copytree(corpus, in_git, symlinks=True)
+    (in_git / ".gitignore").write_text("node_modules/\n__pycache__/\n*.log\n.env\n/build/\n")
+    git = shutil.which("git")
+    made = git is not None and subprocess.run([git, "init", "-q", str(in_git)], capture_output=True).returncode == 0
     rows = []
-    for label, folder in ((name, corpus), (f"10 × {name}", ten)):
+    for label, folder in ((name, corpus), (f"{name} in a git work tree", in_git), (f"10 × {name}", ten)):
+        if folder is in_git and not made:
+            continue
         files = polytope_files(folder)
         per = s.reps(2 if s.quick else 5)
         progress(f"folder: {label}")

@@ -110,6 +110,11 @@ def test_bench_quick_runs_end_to_end(tmp_path):
                 "| Date (UTC) |"):
         assert row in text
     assert "**Warning**" not in text  # every run exited 0 or 1
+    if shutil.which("git"):  # the folder again inside a git work tree, whose ignore files the search reads
+        folder_rows = re.findall(r"^\| (.+?) \| (report|--dry-run) \| (\d+) \| (\d+) \|", text, re.M)
+        by_label = {(label, mode): (files, lines) for label, mode, files, lines in folder_rows}
+        plain = [key for key in by_label if key[1] == "report" and "git" not in key[0] and "×" not in key[0]]
+        assert len(plain) == 1 and by_label[plain[0][0] + " in a git work tree", "report"] == by_label[plain[0]]
     for label in ("with its Python services' code", "without that code"):  # linear growth: cost per added line
         assert re.search(rf"Cost per added line, {re.escape(label)}: \d+ → \d+ lines: polyfix -?\d+ µs", text)
     # The copies of one project: the same make-up at every size, as the problems per line show.
