@@ -14,7 +14,6 @@ import stat
 import sys
 import zlib
 from collections.abc import Callable, MutableMapping
-from pathlib import Path
 
 from . import __version__, config, discover, engine, parts, report, settings
 from .rules import BY_CODE, BY_NAME, RULES
@@ -213,11 +212,11 @@ def run(paths, dry_run, write, unsafe_fixes, exit_non_zero_on_fix, select, ignor
             stdin_text = sys.stdin.read()
         except (OSError, ValueError) as e:
             _finish([f"{report.escape_text(stdin_filename)}: error: standard input could not be read ({e})"])
-        targets_by_root = {discover.project_root(Path(stdin_filename).resolve()): discover.Targets()}
+        targets_by_root = {discover.project_root(os.path.realpath(stdin_filename)): discover.Targets()}
         next(iter(targets_by_root.values())).append(discover.posix(stdin_filename))
         next(iter(targets_by_root.values())).explicit.add(discover.posix(stdin_filename))
     else:
-        targets_by_root = _targets([Path(p) for p in paths] or [Path(".")], errors)
+        targets_by_root = _targets([discover.as_given(p) for p in paths] or ["."], errors)
     formats = set()
     for root, targets in targets_by_root.items():
         for cfg, files in settings.by_config(root, targets, forced, isolated, errors):
@@ -447,14 +446,14 @@ def _targets(paths, errors: list[str]) -> dict[str, discover.Targets]:
     by_root: dict[str, discover.Targets] = {}
     for path in paths:
         try:
-            path.stat()
-        except OSError as e:  # Path.exists() answers False for these, and raises for the rest (a name too long)
+            os.stat(path)
+        except OSError as e:  # os.path.exists() would answer False for all of these (a name too long too)
             gone = e.errno in (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)
             errors.append(f"{path}: error: {'no such file or folder' if gone else (e.strerror or str(e)).lower()}")
             continue
         root = discover.project_root(path)
         targets = by_root.setdefault(root, discover.Targets())
-        if path.is_dir():
+        if os.path.isdir(path):
             files = discover.find_files(path)
             if not files:
                 _echo(f"warning: no polytope.yml or polytope.yaml under {path}", err=True)
@@ -707,9 +706,9 @@ def _check_root(root: str, targets: list[str], options, errors: list[str], stdin
         if r.before is AS_READ and not kept:
             r.before = texts[r.path]
             r.after = r.before if r.after is AS_READ else r.after
-    real_root = Path(os.path.realpath(root)).as_posix()
+    real_root = discover.real_posix(root)
     for r in results.values():
-        if r.before is None or within(Path(os.path.realpath(r.path)).as_posix(), real_root):
+        if r.before is None or within(discover.real_posix(r.path), real_root):
             continue
         fixes = [p for p in r.problems if p.fix and p.fix_target == r.path]
         if r.after != r.before or fixes:  # the same verdict in every mode: a report offers no fix --write refuses

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import stat
-from pathlib import Path
-
 from . import gitignore
-from .project import ScriptInfo, include_targets, within
+from .project import ScriptInfo, include_targets, pure, within
 
 NAMES = ("polytope.yml", "polytope.yaml")
 SKIP_DIRS = {".git", "node_modules"}
@@ -25,28 +23,52 @@ class InputError(Exception):
     """A path given on the command line that cannot be used."""
 
 
-def posix(path: Path | str) -> str:
-    return Path(os.path.abspath(path)).as_posix()
+# Paths are strings here, written with `/`: loading pathlib took 2 ms of every run's start-up.
+
+def posix(path) -> str:
+    """The absolute path, normalised, with `/` between its parts."""
+    return _slashes(os.path.abspath(path))
 
 
-def git_root(folder: Path) -> Path | None:
+def real_posix(path) -> str:
+    """The path with its links resolved (os.path.realpath), with `/` between its parts."""
+    return _slashes(os.path.realpath(path))
+
+
+def _slashes(path: str) -> str:
+    return path if os.sep == "/" else path.replace(os.sep, "/")
+
+
+def as_given(path: str) -> str:
+    """A path from the command line as it is shown and used: `./a/` is `a`, and nothing is `.`."""
+    if os.sep != "/":  # the system's own rules for its separators and drives
+        from pathlib import PurePath
+
+        return str(PurePath(path))
+    return pure(path)
+
+
+def git_root(folder) -> str | None:
     """The work tree holding a folder: the nearest folder above with a `.git` (a folder, or a file
     in worktrees and submodules). Looked up on disk: asking git costs a process per run."""
-    folder = Path(os.path.abspath(folder))
-    for candidate in (folder, *folder.parents):
-        if os.path.exists(os.path.join(candidate, ".git")):
-            return candidate
-    return None
+    folder = os.path.abspath(folder)
+    while True:
+        if os.path.exists(os.path.join(folder, ".git")):
+            return folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
 
 
-def project_root(path: Path) -> str:
+def project_root(path: str) -> str:
     """The git work-tree root when inside one, else the folder given (or the file's folder)."""
-    folder = path if path.is_dir() else path.parent
+    folder = path if os.path.isdir(path) else os.path.dirname(as_given(path)) or "."
     top = git_root(folder)
     return posix(top if top else folder)
 
 
-def find_files(folder: Path) -> list[str]:
+def find_files(folder: str) -> list[str]:
     """polytope.yml / polytope.yaml below a folder, leaving out what the work tree's `.gitignore`
     files (and `.git/info/exclude`) ignore. The patterns are read as text, never by running git: a
     scanned tree's git configuration (`core.fsmonitor`) could run commands."""
@@ -94,15 +116,17 @@ class GitIgnores:
         return bool(decision)
 
 
-def is_script(path: Path) -> bool:
+def is_script(path: str) -> bool:
     """A file named on the command line that is a script, not a polytope file: in a bin/ folder, or
     starting with `#!`."""
-    if path.suffix in (".yml", ".yaml"):
+    folder, name = os.path.split(as_given(path))
+    dot = name.rfind(".")
+    if 0 < dot < len(name) - 1 and name[dot:] in (".yml", ".yaml"):  # its suffix, as pathlib finds it
         return False
-    if path.parent.name == "bin":
+    if os.path.basename(folder) == "bin":
         return True
     try:
-        return _first_bytes(str(path), 2) == b"#!"
+        return _first_bytes(path, 2) == b"#!"
     except (OSError, InputError):
         return False
 
@@ -188,7 +212,7 @@ def context_files(target: str, root: str, seen: dict[str, list[str]] | None = No
     `seen` remembers each folder's files across the targets of a run (they share their folders)."""
     seen = {} if seen is None else seen
     out = []
-    folder = posix(Path(target).parent)
+    folder = posix(os.path.dirname(as_given(target)) or ".")
     while within(folder, root):
         if folder not in seen:
             seen[folder] = [f for f in (folder.rstrip("/") + "/" + n for n in NAMES) if os.path.isfile(f)]
@@ -233,7 +257,7 @@ def may_include(text: str) -> bool:
 
 def make_probe(root: str):
     """What PF004 asks of the file system: existence, mode, the first line, the bin/ siblings."""
-    real_root = Path(os.path.realpath(root)).as_posix()
+    real_root = real_posix(root)
     seen: dict[str, ScriptInfo] = {}
     real_folders: dict[str, str] = {}
 
@@ -242,7 +266,7 @@ def make_probe(root: str):
         folders, and resolving one looks at every folder above it."""
         folder, name = os.path.split(path)
         if os.sep != "/" or name in ("", ".", "..") or os.path.islink(path):
-            return Path(os.path.realpath(path)).as_posix()
+            return real_posix(path)
         if folder not in real_folders:
             real_folders[folder] = os.path.realpath(folder or os.curdir)
         return os.path.join(real_folders[folder], name)
@@ -286,12 +310,12 @@ def make_probe(root: str):
 def make_reader(root: str):
     """The text of a file inside the project (PF011 reads the Python a service runs), or None when
     it is missing, not UTF-8, or lies outside the project (itself or through a link)."""
-    real_root = Path(os.path.realpath(root)).as_posix()
+    real_root = real_posix(root)
     seen: dict[str, str | None] = {}
 
     def read(path: str) -> str | None:
         if path not in seen:
-            real = Path(os.path.realpath(path)).as_posix()
+            real = real_posix(path)
             try:
                 seen[path] = read_text(path) if within(real, real_root) and os.path.isfile(real) else None
             except InputError:
@@ -307,7 +331,7 @@ def record_mode_in_index(path: str, executable: bool) -> None:
     import subprocess
 
     folder = os.path.dirname(path)
-    if not git_root(Path(folder)):
+    if not git_root(folder):
         return
     # The tree's own configuration must run nothing: no file-system monitor, no hooks.
     git = ["git", "-C", folder, "-c", "core.fsmonitor=false", "-c", f"core.hooksPath={os.devnull}"]

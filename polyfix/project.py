@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import posixpath
 from .record import new, record
-from pathlib import PurePosixPath
 from collections.abc import Callable, Iterator
 
 from . import builtins
@@ -595,10 +594,30 @@ class ScriptInfo:
 
 
 def within(path: str, root: str) -> bool:
+    """Whether `path` is `root` or below it, by their parts as written (`..` is a part like any other),
+    as pathlib's PurePosixPath compares them. In strings: loading pathlib took 2 ms of every run."""
     if _plain(path) and _plain(root):  # most paths: a comparison of strings says the same, sooner
         return path == root or path.startswith(root + "/")
-    p, r = PurePosixPath(path), PurePosixPath(root)
-    return p == r or r in p.parents
+    p, r = pure(path), pure(root)
+    if p == r:
+        return True
+    if r == ".":  # every relative path is below the current folder
+        return not p.startswith("/")
+    return _root(p) == _root(r) and p.startswith(r if r.endswith("/") else r + "/")
+
+
+def pure(path: str) -> str:
+    """`path` as PurePosixPath writes it: no `.` part, repeated or trailing `/`, and `.` for nothing;
+    a leading `//` stays (POSIX leaves its meaning to the system), three or more are one."""
+    if _plain(path):
+        return path
+    parts = [part for part in path.split("/") if part and part != "."]
+    root = _root(path)
+    return root + "/".join(parts) if root or parts else "."
+
+
+def _root(path: str) -> str:
+    return "//" if path.startswith("//") and not path.startswith("///") else "/" if path.startswith("/") else ""
 
 
 def _plain(path: str) -> bool:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from pathlib import Path
 
 from . import config, discover, engine
 from .document import ParseError, parse
 from .problem import SAFE, UNSAFE
 
 
-def read_config(path: Path, errors: list[str], explicit: bool = False) -> config.Config | None:
+def read_config(path, errors: list[str], explicit: bool = False) -> config.Config | None:
+    """`path`: a string, or the pathlib path click gives for --config."""
     try:
-        cfg = config.parse_toml(discover.read_text(str(path)), discover.posix(path))
+        cfg = config.parse_toml(discover.read_text(os.fspath(path)), discover.posix(path))
     except (discover.InputError, config.ConfigError) as e:
         errors.append(f"{path}: error: {e}")
         return None
@@ -33,7 +33,7 @@ def _nearest_config(folder: str, errors: list[str], cache: dict) -> config.Confi
             candidate = os.path.join(folder, name)
             if os.path.isfile(candidate):
                 before = len(errors)
-                cfg = read_config(Path(candidate), errors)
+                cfg = read_config(candidate, errors)
                 if len(errors) > before:
                     found = None
                     break
@@ -89,7 +89,7 @@ def options(cfg: config.Config, root: str, cli_select, fix: bool, unsafe_fixes, 
         return None
     base = os.path.dirname(cfg.path) if cfg.path else root
     if values_file is None and cfg.values_file:
-        values_file = Path(base) / cfg.values_file
+        values_file = os.path.join(base, cfg.values_file)
     values = _values(values_file, root, errors)
     if values is None:
         return None
@@ -105,13 +105,17 @@ def options(cfg: config.Config, root: str, cli_select, fix: bool, unsafe_fixes, 
                           safety=safety, after_on_service=cfg.after_on_service)
 
 
-def _values(values_file: Path | None, root: str, errors: list[str]) -> dict | None:
-    """The values file's mapping ({} when there is none); None after an error."""
-    path = values_file or Path(root) / "config" / "values.yml"
-    if values_file is None and not path.is_file():
-        return {}
+def _values(values_file, root: str, errors: list[str]) -> dict | None:
+    """The values file's mapping ({} when there is none); None after an error. `values_file`: a
+    string, or the pathlib path click gives for --values."""
+    if values_file is None:
+        path = os.path.join(root, "config", "values.yml")
+        if not os.path.isfile(path):
+            return {}
+    else:
+        path = discover.as_given(os.fspath(values_file))
     try:
-        data = parse(discover.read_text(str(path))).data
+        data = parse(discover.read_text(path)).data
     except (discover.InputError, ParseError) as e:
         errors.append(f"{path}: error: {e}")
         return None

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from conftest import CORPUS, GOLDEN
 from polyfix import discover, document
 from polyfix.document import UNBUILT, ParseError, parse, parse_text
-from polyfix.project import within
+from polyfix.project import pure, within
 
 # Scalars and shapes whose data PyYAML builds in some other way than a plain string, or fails to
 # build: each must take the eager way and give what it gave before.
@@ -124,6 +124,22 @@ _PARTS = st.sampled_from(["", "/", "a", "b", "ab", ".", "..", "//", "a/", "/a", 
 def test_within_by_strings_is_within_by_paths(path, root):
     p, r = PurePosixPath(path), PurePosixPath(root)
     assert within(path, root) == (p == r or r in p.parents)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.one_of(_PARTS, st.sampled_from(["bin", "x.yml", ".yml", "a.yaml", "y.", "..yml"])),
+                max_size=6).map("".join))
+def test_paths_as_strings_are_what_pathlib_makes_of_them(path):
+    """A plain run does not load pathlib (2 ms): its strings must say what pathlib's objects said."""
+    assert pure(path) == str(PurePosixPath(path))
+    assert discover.posix(path) == Path(os.path.abspath(path)).as_posix()
+    if os.name == "posix":
+        shown = discover.as_given(path)
+        assert shown == str(Path(path))
+        # No such file here: a script by its name alone (a `.yml`/`.yaml` suffix, a bin/ folder).
+        assert discover.is_script(path) == (Path(path).suffix not in (".yml", ".yaml") and Path(path).parent.name == "bin")
+        folder = os.path.dirname(shown)  # the folder project_root and context_files start from
+        assert discover.posix(folder or ".") == Path(os.path.abspath(Path(path).parent)).as_posix()
 
 
 @pytest.mark.skipif(os.name != "posix", reason="symbolic links as POSIX makes them")
