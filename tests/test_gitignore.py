@@ -42,6 +42,13 @@ def ignored(lines: list[str], path: str, is_dir: bool = False) -> bool | None:
     (["a/**/b"], "a/xb", False, None),
     (["a**b"], "axyb", False, True),  # not a whole part: one `*`
     (["a**b"], "ax/yb", False, None),
+    # what git does and its documentation leaves out: `**` before a `/` runs on across folders, or
+    # takes nothing and the `/` with it
+    (["a**/b"], "ax/y/b", True, True),
+    (["a**/b"], "ab", True, True),
+    (["a**/b"], "axb", True, None),
+    (["x/a\\**/b"], "x/a*/b", True, True),  # an escaped star, then one star: no such run
+    (["x/a\\**/b"], "x/a/b", True, None),
     # negation, the last match deciding, escapes, comments, spaces
     (["*.yml", "!polytope.yml"], "polytope.yml", False, False),
     (["!polytope.yml", "*.yml"], "polytope.yml", False, True),
@@ -68,9 +75,10 @@ def test_what_gitignore_documents(lines, path, is_dir, expected):
     assert ignored(lines, path, is_dir) is expected
 
 
-_NAMES = ["a", "b", "ab"]
+_NAMES = ["a", "b", "ab", "a*", "[a]"]
 _SEGMENTS = ["a", "b", "ab", "*", "**", "?", "a*", "*b", "[ab]", "[!a]", "[a-b]", "polytope.yml", "*.yml",
-             "poly*", "\\a", "a?"]
+             "poly*", "\\a", "a?", "[a", "a\\", "\\*", "***", "[]a]", "[!]", "[[:alpha:]]", "[\\]]", "a**",
+             "\\[a]"]
 
 
 @st.composite
@@ -117,3 +125,18 @@ def test_the_walk_keeps_what_git_keeps(tree):
             with open(os.path.join(top, folder, name), "w") as f:
                 f.write("".join(line + "\n" for line in lines))
         assert set(find_files(top)) == _git_keeps(top), ignore_files
+
+
+def test_matching_takes_no_more_steps_than_the_lengths_allow(monkeypatch):
+    """Patterns were regular expressions, and `*a*a*a*a*a*a*a*a*b` backtracked for minutes on a long
+    name: a scanned repository chooses its ignore files. Each part's characters are now compared at
+    most (pattern length) × (name length) times, and parts likewise."""
+    steps = []
+    compare = gitignore._char_matches
+    monkeypatch.setattr(gitignore, "_char_matches", lambda token, c: steps.append(1) or compare(token, c))
+    pattern, name = "*a" * 8 + "*b", "a" * 255
+    assert ignored([pattern], name) is None
+    assert 0 < len(steps) <= len(pattern) * len(name)
+    deep = "/".join(["a"] * 200)
+    assert ignored(["**/a/**/a/**/a/**/a/**/b"], deep) is None
+    assert ignored(["**/a/**/a/**/a/**/a/**/a"], deep) is True
