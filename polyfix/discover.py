@@ -39,8 +39,10 @@ def _slashes(path: str) -> str:
     return path if os.sep == "/" else path.replace(os.sep, "/")
 
 
-def as_given(path: str) -> str:
-    """A path from the command line as it is shown and used: `./a/` is `a`, and nothing is `.`."""
+def as_given(path) -> str:
+    """A path from the command line as it is shown and used: `./a/` is `a`, and nothing is `.`
+    (`path`: a string, or a pathlib path as the language server has them)."""
+    path = os.fspath(path)
     if os.sep != "/":  # the system's own rules for its separators and drives
         from pathlib import PurePath
 
@@ -61,7 +63,7 @@ def git_root(folder) -> str | None:
         folder = parent
 
 
-def project_root(path: str) -> str:
+def project_root(path) -> str:
     """The git work-tree root when inside one, else the folder given (or the file's folder)."""
     folder = path if os.path.isdir(path) else os.path.dirname(as_given(path)) or "."
     top = git_root(folder)
@@ -116,7 +118,7 @@ class GitIgnores:
         return bool(decision)
 
 
-def is_script(path: str) -> bool:
+def is_script(path) -> bool:
     """A file named on the command line that is a script, not a polytope file: in a bin/ folder, or
     starting with `#!`."""
     folder, name = os.path.split(as_given(path))
