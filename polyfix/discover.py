@@ -76,12 +76,30 @@ def find_files(folder: str) -> list[str]:
     scanned tree's git configuration (`core.fsmonitor`) could run commands."""
     top = git_root(folder)
     ignores = GitIgnores(top) if top else None
+    start = os.path.abspath(folder)
+    if ignores and ignores.inside_ignored(start):  # `polyfix build/sub`, or run from there: git sees nothing
+        return []
     found = []
-    for dirpath, dirnames, filenames in os.walk(os.path.abspath(folder)):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS
-                             and not (ignores and ignores.ignored(os.path.join(dirpath, d), is_dir=True)))
-        found.extend(posix(os.path.join(dirpath, n)) for n in filenames
-                     if n in NAMES and not (ignores and ignores.ignored(os.path.join(dirpath, n), is_dir=False)))
+    folders = [start]  # a loop over a list, not os.walk: its calls nest a level per folder, and a
+    while folders:     # tree 1,000 folders deep ended it in a RecursionError
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as entries:
+                entries = list(entries)
+        except OSError:  # unreadable, or gone meanwhile: as os.walk, passed over
+            continue
+        for entry in entries:
+            path = os.path.join(folder, entry.name)
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:  # a link to a folder is not followed, as os.walk does not
+                if (entry.name not in SKIP_DIRS and not entry.is_symlink()
+                        and not (ignores and ignores.ignored(path, is_dir=True))):
+                    folders.append(path)
+            elif entry.name in NAMES and not (ignores and ignores.ignored(path, is_dir=False)):
+                found.append(posix(path))
     return sorted(found)
 
 
@@ -94,14 +112,24 @@ class GitIgnores:
         self.top = os.path.abspath(top)
         self._rules: dict[str, list] = {}
 
-    def _rules_in(self, file: str) -> list:
+    def _rules_in(self, file: str) -> gitignore.Rules:
         if file not in self._rules:
-            try:
-                lines = read_text(file).splitlines() if os.path.isfile(file) else []
-            except InputError:
-                lines = []
+            lines = []
+            if os.path.isfile(file) and not os.path.islink(file):  # git does not follow a linked one
+                try:
+                    lines = gitignore.lines_of(read_bytes(file))
+                except InputError:
+                    pass
             self._rules[file] = gitignore.parse(lines)
         return self._rules[file]
+
+    def inside_ignored(self, folder: str) -> bool:
+        """Whether a folder below the top, or one between them, is ignored: the walk never asks."""
+        rel = os.path.relpath(folder, self.top).replace(os.sep, "/")
+        if rel == "." or rel.startswith("../"):
+            return False
+        parts = rel.split("/")
+        return any(self.ignored(os.path.join(self.top, *parts[:i]), is_dir=True) for i in range(1, len(parts) + 1))
 
     def ignored(self, path: str, is_dir: bool) -> bool:
         """`path`: absolute, inside the work tree, as os.walk gives it."""
@@ -182,6 +210,15 @@ def size_of(path: str) -> int:
 def read_text(path: str, identities: dict | None = None) -> str:
     """A file's text, decoded as UTF-8 with line endings kept. Only regular files up to MAX_BYTES
     are read. `identities` (when given) records the file's identity() at the time of reading."""
+    data = read_bytes(path, identities)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"not UTF-8 text (byte {e.start})") from None
+
+
+def read_bytes(path: str, identities: dict | None = None) -> bytes:
+    """A regular file's bytes, up to MAX_BYTES (read_text's reading)."""
     fd = _open_regular(path)
     try:
         st = os.fstat(fd)
@@ -203,10 +240,7 @@ def read_text(path: str, identities: dict | None = None) -> str:
         os.close(fd)
     if identities is not None:
         identities[path] = identity(st)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise InputError(f"not UTF-8 text (byte {e.start})") from None
+    return data
 
 
 def context_files(target: str, root: str, seen: dict[str, list[str]] | None = None) -> list[str]:

@@ -2,19 +2,33 @@
 
 Loading a general library for this cost a run in a git work tree about 20 ms, half of a one-file
 run, to decide a few folders. The rules, from git's documentation:
-- a blank line, or one starting with `#`, is no pattern; trailing spaces are dropped unless
-  escaped (`\\ `); `!` in front re-includes what an earlier pattern left out; `\\` escapes a
-  character (`\\#`, `\\!`);
+- lines end at `\\n` (a `\\r` before it is dropped; a UTF-8 byte-order mark at the start too); a
+  blank line, or one starting with `#`, is no pattern; trailing spaces are dropped unless escaped
+  (`\\ `); `!` in front re-includes what an earlier pattern left out; `\\` escapes a character;
 - a pattern ending with `/` matches folders only;
 - a pattern with no other `/` matches a name at any depth below its file's folder; one with a `/`
   at its start or in its middle matches the path from that folder;
 - `*` is any run of characters but `/`, `?` one character but `/`, `[...]` one of a set (`!` or `^`
   after `[` inverts it; never `/`); `**/` at the start or between slashes is any number of folders,
-  and `/**` at the end everything inside; any other `**` is a `*`, but before a `/` (below).
+  and `/**` at the end everything inside; any other `**` is a `*`, with one exception (below).
 A folder a pattern leaves out is not walked into, so nothing inside it can be re-included: the
 walk asks about each folder before what it holds (discover.find_files).
+
+What git does besides (2.39; tests/test_gitignore.py holds polyfix to git on random trees): it
+compares the text before a pattern's first wildcard as it is, and matches the rest; a `**` that
+starts that rest and ends a part runs on across folders (`b**/y` matches b/x/y, `/deps**`
+deps/a/b), and before a `/` may also take nothing and the `/` with it (`b**/y` matches `by`). A
+set's reversed range (`[b-a]`) holds its first character; an unknown class (`[[:x:]]`) or a `[`
+without its `]` makes the pattern match nothing; `\\/` is a `/`.
+
+Matching is by parts, with no regular expression: a pattern like `*a*a*a*a*b` made a regex
+backtrack for minutes on a long name, and a scanned repository chooses its ignore files. Within a
+part, `*` is any run of characters; across parts, `**` is any run of parts. Both are matched by
+remembering only the last star, in steps no more than the product of the two lengths.
 """
 from __future__ import annotations
+
+import bisect
 
 _CLASSES = {"alnum": lambda c: c.isascii() and c.isalnum(), "alpha": lambda c: c.isascii() and c.isalpha(),
             "blank": lambda c: c in " \t", "cntrl": lambda c: c < " " or c == "\x7f",
@@ -22,45 +36,84 @@ _CLASSES = {"alnum": lambda c: c.isascii() and c.isalnum(), "alpha": lambda c: c
             "lower": lambda c: "a" <= c <= "z", "print": lambda c: " " <= c <= "~",
             "punct": lambda c: "!" <= c <= "~" and not c.isalnum(), "space": lambda c: c in " \t\n\r\f\v",
             "upper": lambda c: "A" <= c <= "Z", "xdigit": lambda c: c in "0123456789abcdefABCDEF"}
-_SPECIAL = frozenset("*?[\\")
+_SPECIAL = "*?[\\"
+
+
+class Rules:
+    """The patterns of one file. Most lines name a file or a folder: those are looked up by name,
+    and only the others are matched one by one (a file of 100,000 names took 40 s)."""
+
+    def __init__(self, rules: list[Rule]):
+        self.rules = rules
+        self.by_name: dict[tuple[bool, str], list[int]] = {}  # (name only, text) → the lines that say it
+        self.others = []  # indexes of the rules with a wildcard
+        for i, rule in enumerate(rules):
+            if rule.literal:
+                self.by_name.setdefault((rule.name_only, rule.text), []).append(i)
+            else:
+                self.others.append(i)
+
+    def decide(self, path: str, is_dir: bool) -> bool | None:
+        """True when the last pattern matching the path leaves it out, False when it re-includes it,
+        None when none matches. `path`: relative to the file's folder, `/` between its parts."""
+        best = -1
+        for key in ((True, path.rpartition("/")[2]), (False, path)):
+            for i in reversed(self.by_name.get(key, ())):
+                if i > best and (is_dir or not self.rules[i].folders_only):
+                    best = i
+                    break
+        for i in reversed(self.others):
+            if i <= best:
+                break
+            if self.rules[i].matches(path, is_dir):
+                best = i
+                break
+        return None if best < 0 else not self.rules[best].negated
 
 
 class Rule:
     """One pattern line: whether it re-includes, matches folders only, matches a name (no `/`)."""
 
-    __slots__ = ("negated", "folders_only", "name_only", "_text", "_parts")
+    __slots__ = ("text", "negated", "folders_only", "name_only", "literal", "_spellings")
 
     def __init__(self, text: str, negated: bool, folders_only: bool, name_only: bool):
-        self.negated, self.folders_only, self.name_only = negated, folders_only, name_only
-        self._text = text
-        self._parts = None
+        self.text, self.negated, self.folders_only, self.name_only = text, negated, folders_only, name_only
+        self.literal = not any(c in text for c in _SPECIAL)
+        self._spellings: list | None | bool = False  # False: not made yet
 
     def matches(self, path: str, is_dir: bool) -> bool:
-        """`path`: relative to the folder of the file the pattern is in, `/` between its parts."""
         if self.folders_only and not is_dir:
             return False
         subject = path.rpartition("/")[2] if self.name_only else path
-        text = self._text
-        if not _SPECIAL.intersection(text):  # most lines name a file or a folder: nothing to match by parts
+        text = self.text
+        if self.literal:
             return subject == text
-        if text[0] == "*" and "/" not in subject and not _SPECIAL.intersection(text[1:]):
+        if text[0] == "*" and "/" not in subject and not any(c in text[1:] for c in _SPECIAL):
             return subject.endswith(text[1:])  # `*.log`
-        if self._parts is None:
-            self._parts = _parts(text)
-        spellings = self._parts
-        if spellings is None:  # a pattern git's matcher gives up on: it matches nothing
+        if self._spellings is False:
+            self._spellings = _spellings_of(text)
+        if self._spellings is None:  # a pattern git's matcher gives up on: it matches nothing
             return False
         items = subject.split("/")
-        return any(_match(parts, items, _part_matches) for parts in spellings)
+        return any(_match(parts, items, _part_matches) for parts in self._spellings)
 
 
-def parse(lines: list[str]) -> list[Rule]:
+def lines_of(data: bytes) -> list[str]:
+    """An ignore file's lines, as git splits them. Bytes that are not UTF-8 stay as os.walk gives
+    such names (surrogate escapes), so a pattern still matches the name it was written for."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    text = data.decode("utf-8", "surrogateescape")
+    return [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
+
+
+def parse(lines: list[str]) -> Rules:
     rules = []
     for line in lines:
         if not line or line[0] == "#":
             continue
         line = _without_trailing_spaces(line)
-        negated = line[0] == "!" if line else False
+        negated = line[:1] == "!"
         if negated:
             line = line[1:]
         folders_only = line.endswith("/")
@@ -68,20 +121,31 @@ def parse(lines: list[str]) -> list[Rule]:
             line = line[:-1]
         if not line:
             continue
-        name_only = "/" not in line
-        if line[0] == "/":
+        anchored = line[0] == "/"
+        if anchored:
             line = line[1:]
-        rules.append(Rule(line, negated, folders_only, name_only))
-    return rules
+        line = _slashes_unescaped(line)
+        rules.append(Rule(line, negated, folders_only, not anchored and "/" not in line))
+    return Rules(rules)
 
 
-def decide(rules: list[Rule], path: str, is_dir: bool) -> bool | None:
-    """True when the last pattern matching the path leaves it out, False when it re-includes it,
-    None when none matches."""
-    for rule in reversed(rules):
-        if rule.matches(path, is_dir):
-            return not rule.negated
-    return None
+def _slashes_unescaped(line: str) -> str:
+    """`\\/` is a `/` to git's matcher: a separator like any other."""
+    if "\\/" not in line:
+        return line
+    out, i = [], 0
+    while i < len(line):
+        if line[i] == "\\" and i + 1 < len(line):
+            out.append("/" if line[i + 1] == "/" else line[i:i + 2])
+            i += 2
+        else:
+            out.append(line[i])
+            i += 1
+    return "".join(out)
+
+
+def decide(rules: Rules, path: str, is_dir: bool) -> bool | None:
+    return rules.decide(path, is_dir)
 
 
 def _without_trailing_spaces(line: str) -> str:
@@ -94,69 +158,120 @@ def _without_trailing_spaces(line: str) -> str:
     return line[:end]
 
 
-# Matching is by parts, with no regular expression: a pattern like `*a*a*a*a*b` made a regex
-# backtrack for minutes on a long name, and a scanned repository chooses its ignore files.
-# Within a part, `*` is any run of characters; across parts, `**` is any run of parts. Both are
-# matched by remembering only the last star: time grows with the product of the lengths, no faster.
 class _Token:
     """A wildcard, told apart from the same character escaped (`\\*`) by identity."""
 
     __slots__ = ()
 
 
-_STAR, _ANY = _Token(), _Token()  # in a part, besides one-character strings and sets (tuples)
+_STAR, _ANY = _Token(), _Token()  # in a part, besides one-character strings and sets (_Set)
 _STARS, _ONE_PART = _Token(), _Token()  # among parts, besides each part's tokens
 
 
-def _parts(pattern: str) -> list | None:
-    """The pattern's spellings (one, or more for `b**/y`), each its parts as lists of tokens, `**`
-    for any number of folders; None when git's matcher gives up on it (a `[` without its `]`, a
-    `\\` at the end)."""
-    spellings = []
-    for pieces in _spellings(pattern.split("/")):
-        out = []
-        for i, piece in enumerate(pieces):
+class _Set:
+    """`[...]`: its single characters, its ranges (merged, sorted), its named classes."""
+
+    __slots__ = ("inverted", "chars", "starts", "ends", "classes")
+
+    def __init__(self, inverted: bool, chars: set, ranges: list, classes: list):
+        self.inverted, self.chars, self.classes = inverted, frozenset(chars), tuple(classes)
+        merged: list[list[str]] = []
+        for low, high in sorted(ranges):
+            if merged and ord(low) <= ord(merged[-1][1]) + 1:
+                merged[-1][1] = max(merged[-1][1], high)
+            else:
+                merged.append([low, high])
+        self.starts, self.ends = [m[0] for m in merged], [m[1] for m in merged]
+
+    def holds(self, c: str) -> bool:
+        i = bisect.bisect_right(self.starts, c) - 1
+        found = c in self.chars or (i >= 0 and c <= self.ends[i]) or any(_CLASSES[n](c) for n in self.classes)
+        return found != self.inverted
+
+
+def _spellings_of(pattern: str) -> list | None:
+    """The pattern's spellings (one, or two for `b**/y`), each its parts as lists of tokens, `**`
+    for any number of parts; None when git's matcher gives up on it."""
+    pieces = _split(pattern)
+    if pieces is None:
+        return None
+    first = _first_wildcard(pattern)
+    spellings = [pieces]
+    # The part holding the first wildcard, when that wildcard is a `**` ending the part and
+    # following other characters: git runs it on across folders (and before a `/`, joins).
+    at, offset, crossing = 0, 0, False
+    for at, piece in enumerate(pieces):
+        if offset + len(piece) >= first:
+            start = first - offset
+            crossing = (start > 0 and piece[start:start + 2] == "**" and piece[start:].strip("*") == "")
+            break
+        offset += len(piece) + 1
+    if crossing and at < len(pieces) - 1:
+        stem = pieces[at][:first - offset]
+        spellings.append(pieces[:at] + [stem + pieces[at + 1]] + pieces[at + 2:])
+    out = []
+    for n, spelling in enumerate(spellings):
+        parts = []
+        for i, piece in enumerate(spelling):
             if len(piece) >= 2 and piece.strip("*") == "":
-                if i == len(pieces) - 1 and len(pieces) > 1:  # `/**` at the end: everything inside
-                    out += [_ONE_PART, _STARS]
-                else:
-                    out.append(_STARS)
+                parts += [_ONE_PART, _STARS] if i == len(spelling) - 1 and len(spelling) > 1 else [_STARS]
                 continue
             tokens = _tokens(piece)
             if tokens is None:
                 return None
-            out.append(tokens)
-            if i < len(pieces) - 1 and _two_stars_at_end(piece):  # `b**/y` matches b/x/y
-                out.append(_STARS)
-        spellings.append(out)
-    return spellings
+            parts.append(tokens)
+            if n == 0 and crossing and i == at:
+                parts.append(_STARS)
+        out.append(parts)
+    return out
 
 
-# git (2.39, tested against it) does what its documentation leaves out: `**` just before a `/` runs
-# on across folders whatever comes before it (`b**/y` matches b/x/y), or takes nothing and the `/`
-# with it (`b**/y` matches `by`). So such a pattern has two spellings: as written, and joined there.
-# A line with many of them keeps the first few joins: each doubles the spellings.
-_MOST_JOINS = 6
+def _first_wildcard(pattern: str) -> int:
+    return min((i for i in (pattern.find(c) for c in _SPECIAL) if i >= 0), default=len(pattern))
 
 
-def _spellings(pieces: list[str], start: int = 0, joins: int = 0) -> list[list[str]]:
-    for i in range(start, len(pieces) - 1):
-        piece = pieces[i]
-        if piece.strip("*") and _two_stars_at_end(piece) and joins < _MOST_JOINS:
-            stem = piece.rstrip("*") + ("*" if _escaped_star_at_end(piece.rstrip("*")) else "")
-            joined = pieces[:i] + [stem + pieces[i + 1]] + pieces[i + 2:]
-            return _spellings(pieces, i + 1, joins + 1) + _spellings(joined, i, joins + 1)
-    return [pieces]
+def _split(pattern: str) -> list[str] | None:
+    """The pattern's parts between slashes; a `/` inside a set does not split."""
+    pieces, current, i, n = [], [], 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "/":
+            pieces.append("".join(current))
+            current = []
+            i += 1
+        elif c == "\\" and i + 1 < n:
+            current.append(pattern[i:i + 2])
+            i += 2
+        elif c == "[":
+            end = _set_end(pattern, i)
+            if end is None:
+                return None
+            current.append(pattern[i:end])
+            i = end
+        else:
+            current.append(c)
+            i += 1
+    pieces.append("".join(current))
+    return pieces
 
 
-def _two_stars_at_end(piece: str) -> bool:
-    stars = len(piece) - len(piece.rstrip("*"))
-    return stars - _escaped_star_at_end(piece.rstrip("*")) >= 2
-
-
-def _escaped_star_at_end(before: str) -> bool:
-    """Whether the star after `before` is escaped (`\\*`): an odd run of backslashes ends it."""
-    return (len(before) - len(before.rstrip("\\"))) % 2 == 1
+def _set_end(pattern: str, start: int) -> int | None:
+    """Where the set `[...]` at `start` ends (after its `]`); None without one."""
+    i, n = start + 1, len(pattern)
+    if i < n and pattern[i] in "!^":
+        i += 1
+    if i < n and pattern[i] == "]":
+        i += 1
+    while i < n:
+        if pattern[i] == "\\":
+            i += 2
+        elif pattern.startswith("[:", i) and pattern.find(":]", i + 2) != -1:
+            i = pattern.find(":]", i + 2) + 2
+        elif pattern[i] == "]":
+            return i + 1
+        else:
+            i += 1
+    return None
 
 
 def _tokens(piece: str) -> tuple | None:
@@ -164,7 +279,7 @@ def _tokens(piece: str) -> tuple | None:
     while i < n:
         c = piece[i]
         if c == "\\":
-            if i + 1 == n:
+            if i + 1 == n:  # a `\` at the end: git's matcher gives up
                 return None
             tokens.append(piece[i + 1])
             i += 2
@@ -176,7 +291,7 @@ def _tokens(piece: str) -> tuple | None:
             tokens.append(_ANY)
             i += 1
         elif c == "[":
-            found = _bracket(piece, i)
+            found = _set(piece, i)
             if found is None:
                 return None
             members, i = found
@@ -187,24 +302,25 @@ def _tokens(piece: str) -> tuple | None:
     return tuple(tokens)
 
 
-def _bracket(piece: str, start: int) -> tuple[tuple, int] | None:
-    """The set `[...]` at `start` as (inverted, characters, ranges), and where the part goes on."""
+def _set(piece: str, start: int) -> tuple[_Set, int] | None:
+    """The set `[...]` at `start`, and where the part goes on after it; None for one git gives up on."""
     i, n = start + 1, len(piece)
     inverted = i < n and piece[i] in "!^"
     if inverted:
         i += 1
-    chars, ranges, first = [], [], True
+    chars, ranges, classes, first = set(), [], [], True
     while i < n:
         c = piece[i]
         if c == "]" and not first:
-            return (inverted, "".join(chars), tuple(ranges)), i + 1
+            return _Set(inverted, chars, ranges, classes), i + 1
         first = False
-        if c == "[" and piece.startswith("[:", i):
+        if piece.startswith("[:", i) and piece.find(":]", i + 2) != -1:
             end = piece.find(":]", i + 2)
-            if end != -1 and piece[i + 2:end] in _CLASSES:
-                ranges.append(piece[i + 2:end])
-                i = end + 2
-                continue
+            if piece[i + 2:end] not in _CLASSES:
+                return None
+            classes.append(piece[i + 2:end])
+            i = end + 2
+            continue
         if c == "\\":
             if i + 1 == n:
                 return None
@@ -219,23 +335,20 @@ def _bracket(piece: str, start: int) -> tuple[tuple, int] | None:
                     return None
                 high = piece[i]
                 i += 1
-            ranges.append((c, high))
+            if c <= high:
+                ranges.append((c, high))
+            else:  # reversed: git's set then holds its first character
+                chars.add(c)
             continue
-        chars.append(c)
+        chars.add(c)
     return None
-
-
-def _in_set(members: tuple, c: str) -> bool:
-    inverted, chars, ranges = members
-    found = c in chars or any(_CLASSES[r](c) if isinstance(r, str) else r[0] <= c <= r[1] for r in ranges)
-    return found != inverted
 
 
 def _char_matches(token, c: str) -> bool:
     if token is _ANY:
         return True
-    if isinstance(token, tuple):
-        return _in_set(token, c)
+    if token.__class__ is _Set:
+        return token.holds(c) and c != "/"
     return token == c
 
 

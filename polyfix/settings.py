@@ -27,8 +27,9 @@ def _nearest_config(folder: str, errors: list[str], cache: dict) -> config.Confi
     file is broken (the error is recorded, and its files are not checked). Plain os.path: every
     run looks in each folder up to the root, and pathlib's objects cost a run 0.1-0.2 ms more."""
     folder = os.path.realpath(folder)
-    if folder not in cache:
-        found: config.Config | None = config.Config()
+    below = []  # folders with no configuration of their own, nearest first: they get the one above
+    while folder not in cache:
+        found: config.Config | None | bool = False  # False: none here, look above
         for name in config.CONFIG_FILES:
             candidate = os.path.join(folder, name)
             if os.path.isfile(candidate):
@@ -40,11 +41,14 @@ def _nearest_config(folder: str, errors: list[str], cache: dict) -> config.Confi
                 if cfg is not None:
                     found = cfg
                     break
-        else:
-            parent = os.path.dirname(folder)
-            if parent != folder:
-                found = _nearest_config(parent, errors, cache)
-        cache[folder] = found
+        parent = os.path.dirname(folder)
+        if found is False and parent != folder:  # a loop, not a call per folder: paths can be thousands deep
+            below.append(folder)
+            folder = parent
+            continue
+        cache[folder] = config.Config() if found is False else found
+    for f in below:
+        cache[f] = cache[folder]
     return cache[folder]
 
 

@@ -70,6 +70,18 @@ def ignored(lines: list[str], path: str, is_dir: bool = False) -> bool | None:
     (["trailing\\"], "trailing\\", False, None),
     (["/"], "anything", True, None),
     (["   "], "x", False, None),
+    # git's matcher compares the text before the first wildcard as it is: only a `**` that starts
+    # the rest runs on across folders (below: not the first wildcard)
+    (["**/build**/out"], "src/build/tmp/out", True, None),
+    (["**/build**/out"], "src/buildout", True, None),
+    (["?/a**/b"], "x/a/c/b", True, None),
+    (["/deps**"], "deps/a/b", False, True),
+    (["[b-a]"], "b", True, True),  # a reversed range: its first character
+    (["[b-a]"], "a", True, None),
+    (["x/[a/b]"], "x/a", True, True),  # a `/` in a set does not split the pattern
+    (["[[:bogus:]]"], "b", True, None),  # an unknown class: nothing
+    (["x/a\\/*"], "x/a/c", True, True),  # `\/` is a `/`
+    (["\\/keep"], "keep", True, None),
 ])
 def test_what_gitignore_documents(lines, path, is_dir, expected):
     assert ignored(lines, path, is_dir) is expected
@@ -78,7 +90,7 @@ def test_what_gitignore_documents(lines, path, is_dir, expected):
 _NAMES = ["a", "b", "ab", "a*", "[a]"]
 _SEGMENTS = ["a", "b", "ab", "*", "**", "?", "a*", "*b", "[ab]", "[!a]", "[a-b]", "polytope.yml", "*.yml",
              "poly*", "\\a", "a?", "[a", "a\\", "\\*", "***", "[]a]", "[!]", "[[:alpha:]]", "[\\]]", "a**",
-             "\\[a]"]
+             "\\[a]", "[b-a]", "[[:bogus:]]", "b**", "?**", "a\\/b", "[a/b]"]
 
 
 @st.composite
@@ -96,22 +108,23 @@ def trees(draw) -> tuple[list[str], dict[str, list[str]]]:
     exclude = draw(st.lists(patterns(), max_size=2))
     if exclude:
         ignore_files[".git/info"] = exclude
-    return folders, ignore_files
+    return folders, ignore_files, draw(st.sampled_from(["", "", *folders]))
 
 
-def _git_keeps(top: str) -> set[str]:
-    """The untracked files git does not ignore, as `git status` finds them (no one's global ignores)."""
-    env = dict(os.environ, HOME=top, XDG_CONFIG_HOME=top, GIT_CONFIG_NOSYSTEM="1")
-    out = subprocess.run(["git", "-C", top, "-c", "core.fsmonitor=false", "ls-files", "--others", "--exclude-standard",
-                          "-z"], capture_output=True, text=True, env=env, check=True).stdout
-    return {f"{top}/{path}" for path in out.split("\0") if path.rsplit("/", 1)[-1] == "polytope.yml"}
+def _git_keeps(folder: str) -> set[str]:
+    """The untracked files below a folder that git does not ignore (no one's global ignores)."""
+    env = dict(os.environ, HOME=folder, XDG_CONFIG_HOME=folder, GIT_CONFIG_NOSYSTEM="1")
+    out = subprocess.run(["git", "-C", folder, "-c", "core.fsmonitor=false", "ls-files", "--others",
+                          "--exclude-standard", "-z"], capture_output=True, text=True, env=env, check=True).stdout
+    return {os.path.normpath(f"{folder}/{path}") for path in out.split("\0") if path.rsplit("/", 1)[-1] == "polytope.yml"}
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 @settings(max_examples=300, deadline=None)
 @given(trees())
 def test_the_walk_keeps_what_git_keeps(tree):
-    folders, ignore_files = tree
+    """From the top, or from a folder below it (`polyfix sub`, or run there), maybe an ignored one."""
+    folders, ignore_files, start = tree
     with tempfile.TemporaryDirectory() as tmp:
         top = os.path.realpath(tmp) + "/work"
         subprocess.run(["git", "init", "-q", top], check=True, env=dict(os.environ, GIT_CONFIG_NOSYSTEM="1"))
@@ -124,7 +137,8 @@ def test_the_walk_keeps_what_git_keeps(tree):
             name = "exclude" if folder == ".git/info" else ".gitignore"
             with open(os.path.join(top, folder, name), "w") as f:
                 f.write("".join(line + "\n" for line in lines))
-        assert set(find_files(top)) == _git_keeps(top), ignore_files
+        here = os.path.join(top, start) if start else top
+        assert set(find_files(here)) == _git_keeps(here), (ignore_files, start)
 
 
 def test_matching_takes_no_more_steps_than_the_lengths_allow(monkeypatch):
@@ -140,3 +154,55 @@ def test_matching_takes_no_more_steps_than_the_lengths_allow(monkeypatch):
     deep = "/".join(["a"] * 200)
     assert ignored(["**/a/**/a/**/a/**/a/**/b"], deep) is None
     assert ignored(["**/a/**/a/**/a/**/a/**/a"], deep) is True
+
+
+def test_an_ignore_file_is_split_as_git_splits_it():
+    data = b"\xef\xbb\xbfa\r\nb\r\r\n# caf\xe9 (Latin-1, in a comment)\nc\x0bd\n\x85e\nlast"
+    assert gitignore.lines_of(data) == ["a", "b\r", "# caf\udce9 (Latin-1, in a comment)", "c\x0bd", "\udc85e", "last"]
+    rules = gitignore.parse(gitignore.lines_of(data))
+    assert [rules.decide(name, False) for name in ("a", "b", "c\x0bd", "last", "x")] == [True, None, True, True, None]
+
+
+def test_sets_with_many_ranges_are_merged_and_names_looked_up():
+    """A 3 MB line of `b-b` ranges took 18 s against one long name; a file of 100,000 names 40 s."""
+    rules = gitignore.parse(["*[" + "b-b" * 100_000 + "]x"])
+    assert rules.decide("a" * 254 + "bx", False) is True and rules.decide("a" * 255, False) is None
+    sets = [token for parts in rules.rules[0]._spellings for part in parts for token in part
+            if isinstance(token, gitignore._Set)]
+    assert [(s.starts, s.ends) for s in sets] == [(["b"], ["b"])]
+    names = gitignore.parse([f"file{i}.txt" for i in range(100_000)] + ["!file7.txt"])
+    assert names.others == [] and names.decide("file99999.txt", False) is True
+    assert names.decide("file7.txt", False) is False and names.decide("file100000.txt", False) is None
+
+
+def test_a_folder_inside_an_ignored_one_is_not_searched(tmp_path):
+    """`polyfix build/sub`, or run from there: git sees nothing there, and neither does the search."""
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".gitignore").write_text("build/\n")
+    (tmp_path / "build" / "sub").mkdir(parents=True)
+    (tmp_path / "build" / "sub" / "polytope.yml").write_text("tools: {}\n")
+    (tmp_path / "kept").mkdir()
+    (tmp_path / "kept" / "polytope.yml").write_text("tools: {}\n")
+    assert find_files(str(tmp_path / "build" / "sub")) == []
+    assert find_files(str(tmp_path / "build")) == []
+    assert find_files(str(tmp_path)) == [(tmp_path / "kept" / "polytope.yml").as_posix()]
+
+
+def test_a_linked_ignore_file_is_not_read(tmp_path):
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "elsewhere").write_text("kept/\n")
+    (tmp_path / ".gitignore").symlink_to(tmp_path / "elsewhere")
+    (tmp_path / "kept").mkdir()
+    (tmp_path / "kept" / "polytope.yml").write_text("tools: {}\n")
+    assert find_files(str(tmp_path)) == [(tmp_path / "kept" / "polytope.yml").as_posix()]
+
+
+def test_a_tree_a_thousand_folders_deep_is_searched(tmp_path):
+    """os.walk nests a call per folder: 1,100 deep ended the search in a RecursionError."""
+    deep = str(tmp_path)
+    for _ in range(1100):  # os.makedirs nests a call per folder too
+        deep = os.path.join(deep, "a")
+        os.mkdir(deep)
+    with open(os.path.join(deep, "polytope.yml"), "w") as f:
+        f.write("tools: {}\n")
+    assert find_files(str(tmp_path)) == [os.path.join(deep, "polytope.yml")]
