@@ -34,7 +34,7 @@ _CLASSES = {"alnum": lambda c: c.isascii() and c.isalnum(), "alpha": lambda c: c
             "blank": lambda c: c in " \t", "cntrl": lambda c: c < " " or c == "\x7f",
             "digit": lambda c: "0" <= c <= "9", "graph": lambda c: "!" <= c <= "~",
             "lower": lambda c: "a" <= c <= "z", "print": lambda c: " " <= c <= "~",
-            "punct": lambda c: "!" <= c <= "~" and not c.isalnum(), "space": lambda c: c in " \t\n\r\f\v",
+            "punct": lambda c: "!" <= c <= "~" and not c.isalnum(), "space": lambda c: c in " \t\n\r",
             "upper": lambda c: "A" <= c <= "Z", "xdigit": lambda c: c in "0123456789abcdefABCDEF"}
 _SPECIAL = "*?[\\"
 
@@ -190,40 +190,39 @@ class _Set:
 
 
 def _spellings_of(pattern: str) -> list | None:
-    """The pattern's spellings (one, or two for `b**/y`), each its parts as lists of tokens, `**`
+    """The pattern's spellings (one, or more for `b**/y`), each its parts as lists of tokens, `**`
     for any number of parts; None when git's matcher gives up on it."""
-    pieces = _split(pattern)
-    if pieces is None:
-        return None
-    first = _first_wildcard(pattern)
-    spellings = [pieces]
-    # The part holding the first wildcard, when that wildcard is a `**` ending the part and
-    # following other characters: git runs it on across folders (and before a `/`, joins).
-    at, offset, crossing = 0, 0, False
-    for at, piece in enumerate(pieces):
-        if offset + len(piece) >= first:
-            start = first - offset
-            crossing = (start > 0 and piece[start:start + 2] == "**" and piece[start:].strip("*") == "")
-            break
-        offset += len(piece) + 1
-    if crossing and at < len(pieces) - 1:
-        stem = pieces[at][:first - offset]
-        spellings.append(pieces[:at] + [stem + pieces[at + 1]] + pieces[at + 2:])
-    out = []
-    for n, spelling in enumerate(spellings):
+    spellings = []
+    while True:  # a loop, one spelling a turn: `b**/**/…/y` has one per `**/` that can take nothing
+        pieces = _split(pattern)
+        if pieces is None:
+            return None
+        # The part holding the first wildcard, when that wildcard is a `**` ending the part and
+        # following other characters: git runs it on across folders, and before a `/`, may take
+        # nothing and the `/` with it (the next spelling: the two parts joined).
+        first = _first_wildcard(pattern)
+        at, offset, crossing = 0, 0, False
+        for at, piece in enumerate(pieces):
+            if offset + len(piece) >= first:
+                start = first - offset
+                crossing = start > 0 and piece[start:start + 2] == "**" and piece[start:].strip("*") == ""
+                break
+            offset += len(piece) + 1
         parts = []
-        for i, piece in enumerate(spelling):
+        for i, piece in enumerate(pieces):
             if len(piece) >= 2 and piece.strip("*") == "":
-                parts += [_ONE_PART, _STARS] if i == len(spelling) - 1 and len(spelling) > 1 else [_STARS]
+                parts += [_ONE_PART, _STARS] if i == len(pieces) - 1 and len(pieces) > 1 else [_STARS]
                 continue
             tokens = _tokens(piece)
             if tokens is None:
                 return None
             parts.append(tokens)
-            if n == 0 and crossing and i == at:
+            if crossing and i == at:
                 parts.append(_STARS)
-        out.append(parts)
-    return out
+        spellings.append(parts)
+        if not crossing or at == len(pieces) - 1:
+            return spellings
+        pattern = "/".join(pieces[:at] + [pieces[at][:first - offset] + pieces[at + 1]] + pieces[at + 2:])
 
 
 def _first_wildcard(pattern: str) -> int:
@@ -265,8 +264,8 @@ def _set_end(pattern: str, start: int) -> int | None:
     while i < n:
         if pattern[i] == "\\":
             i += 2
-        elif pattern.startswith("[:", i) and pattern.find(":]", i + 2) != -1:
-            i = pattern.find(":]", i + 2) + 2
+        elif _class_end(pattern, i) is not None:
+            i = _class_end(pattern, i)
         elif pattern[i] == "]":
             return i + 1
         else:
@@ -314,12 +313,12 @@ def _set(piece: str, start: int) -> tuple[_Set, int] | None:
         if c == "]" and not first:
             return _Set(inverted, chars, ranges, classes), i + 1
         first = False
-        if piece.startswith("[:", i) and piece.find(":]", i + 2) != -1:
-            end = piece.find(":]", i + 2)
-            if piece[i + 2:end] not in _CLASSES:
+        end = _class_end(piece, i)
+        if end is not None:
+            if piece[i + 2:end - 2] not in _CLASSES:
                 return None
-            classes.append(piece[i + 2:end])
-            i = end + 2
+            classes.append(piece[i + 2:end - 2])
+            i = end
             continue
         if c == "\\":
             if i + 1 == n:
@@ -342,6 +341,15 @@ def _set(piece: str, start: int) -> tuple[_Set, int] | None:
             continue
         chars.add(c)
     return None
+
+
+def _class_end(text: str, i: int) -> int | None:
+    """After the `[:name:]` at `i` in a set; None when no `:]` comes before the next `]` (git then
+    reads the `[` as a character)."""
+    if not text.startswith("[:", i):
+        return None
+    close = text.find("]", i + 2)
+    return close + 1 if close > i + 2 and text[close - 1] == ":" else None
 
 
 def _char_matches(token, c: str) -> bool:

@@ -81,6 +81,10 @@ def ignored(lines: list[str], path: str, is_dir: bool = False) -> bool | None:
     (["x/[a/b]"], "x/a", True, True),  # a `/` in a set does not split the pattern
     (["[[:bogus:]]"], "b", True, None),  # an unknown class: nothing
     (["x/a\\/*"], "x/a/c", True, True),  # `\/` is a `/`
+    (["b**/**/y"], "by", True, True),  # each `**/` may take nothing, one after the other
+    (["[[:]:]"], "[:]", True, True),  # no `:]` before the `]`: the `[` is a character of the set
+    (["[[:]:]"], "::]", True, True),
+    (["x[[:space:]]"], "x\v", True, None),  # git's space: space, tab, \n, \r
     (["\\/keep"], "keep", True, None),
 ])
 def test_what_gitignore_documents(lines, path, is_dir, expected):
@@ -90,7 +94,7 @@ def test_what_gitignore_documents(lines, path, is_dir, expected):
 _NAMES = ["a", "b", "ab", "a*", "[a]"]
 _SEGMENTS = ["a", "b", "ab", "*", "**", "?", "a*", "*b", "[ab]", "[!a]", "[a-b]", "polytope.yml", "*.yml",
              "poly*", "\\a", "a?", "[a", "a\\", "\\*", "***", "[]a]", "[!]", "[[:alpha:]]", "[\\]]", "a**",
-             "\\[a]", "[b-a]", "[[:bogus:]]", "b**", "?**", "a\\/b", "[a/b]"]
+             "\\[a]", "[b-a]", "[[:bogus:]]", "b**", "?**", "a\\/b", "[a/b]", "[[:]:]"]
 
 
 @st.composite
@@ -203,6 +207,13 @@ def test_a_tree_a_thousand_folders_deep_is_searched(tmp_path):
     for _ in range(1100):  # os.makedirs nests a call per folder too
         deep = os.path.join(deep, "a")
         os.mkdir(deep)
-    with open(os.path.join(deep, "polytope.yml"), "w") as f:
-        f.write("tools: {}\n")
-    assert find_files(str(tmp_path)) == [os.path.join(deep, "polytope.yml")]
+    try:
+        with open(os.path.join(deep, "polytope.yml"), "w") as f:
+            f.write("tools: {}\n")
+        assert find_files(str(tmp_path)) == [os.path.join(deep, "polytope.yml")]
+    finally:  # taken down here: pytest's later clean-up of old temporary folders nests a call per folder
+        if os.path.exists(os.path.join(deep, "polytope.yml")):
+            os.unlink(os.path.join(deep, "polytope.yml"))
+        while deep != str(tmp_path):
+            os.rmdir(deep)
+            deep = os.path.dirname(deep)
