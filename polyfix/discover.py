@@ -135,12 +135,12 @@ class GitIgnores:
         """`path`: absolute, inside the work tree, as os.walk gives it."""
         rel = os.path.relpath(path, self.top).replace(os.sep, "/")
         parts = rel.split("/")
-        decision = gitignore.decide(self._rules_in(os.path.join(self.top, ".git", "info", "exclude")), rel, is_dir)
+        decision = self._rules_in(os.path.join(self.top, ".git", "info", "exclude")).decide(rel, is_dir)
         folder = self.top
         for i in range(len(parts)):  # the top's .gitignore, then each folder's down to the path's own
             if i:
                 folder = os.path.join(folder, parts[i - 1])
-            here = gitignore.decide(self._rules_in(os.path.join(folder, ".gitignore")), "/".join(parts[i:]), is_dir)
+            here = self._rules_in(os.path.join(folder, ".gitignore")).decide("/".join(parts[i:]), is_dir)
             if here is not None:
                 decision = here
         return bool(decision)

@@ -59,7 +59,9 @@ class Rules:
         best = -1
         for key in ((True, path.rpartition("/")[2]), (False, path)):
             for i in reversed(self.by_name.get(key, ())):
-                if i > best and (is_dir or not self.rules[i].folders_only):
+                if i <= best:
+                    break
+                if is_dir or not self.rules[i].folders_only:
                     best = i
                     break
         for i in reversed(self.others):
@@ -82,12 +84,11 @@ class Rule:
         self._spellings: list | None | bool = False  # False: not made yet
 
     def matches(self, path: str, is_dir: bool) -> bool:
+        """For a pattern with a wildcard (Rules looks the others up by name)."""
         if self.folders_only and not is_dir:
             return False
         subject = path.rpartition("/")[2] if self.name_only else path
         text = self.text
-        if self.literal:
-            return subject == text
         if text[0] == "*" and "/" not in subject and not any(c in text[1:] for c in _SPECIAL):
             return subject.endswith(text[1:])  # `*.log`
         if self._spellings is False:
@@ -144,10 +145,6 @@ def _slashes_unescaped(line: str) -> str:
     return "".join(out)
 
 
-def decide(rules: Rules, path: str, is_dir: bool) -> bool | None:
-    return rules.decide(path, is_dir)
-
-
 def _without_trailing_spaces(line: str) -> str:
     end = len(line)
     while end and line[end - 1] == " ":
@@ -193,7 +190,7 @@ def _spellings_of(pattern: str) -> list | None:
     """The pattern's spellings (one, or more for `b**/y`), each its parts as lists of tokens, `**`
     for any number of parts; None when git's matcher gives up on it."""
     spellings = []
-    while True:  # a loop, one spelling a turn: `b**/**/…/y` has one per `**/` that can take nothing
+    while True:  # a loop, one spelling a turn: each join may leave another `x**/` first
         pieces = _split(pattern)
         if pieces is None:
             return None
@@ -220,9 +217,19 @@ def _spellings_of(pattern: str) -> list | None:
             if crossing and i == at:
                 parts.append(_STARS)
         spellings.append(parts)
-        if not crossing or at == len(pieces) - 1:
+        if not crossing or at == len(pieces) - 1 or len(spellings) == _MOST_SPELLINGS:
             return spellings
-        pattern = "/".join(pieces[:at] + [pieces[at][:first - offset] + pieces[at + 1]] + pieces[at + 2:])
+        # The `**/` parts right after take nothing too (`b**/**/y` matches `by`): joined past them.
+        # Taking some of them would spell what the spelling above already matches.
+        after = at + 1
+        while after < len(pieces) - 1 and len(pieces[after]) >= 2 and pieces[after].strip("*") == "":
+            after += 1
+        pattern = "/".join(pieces[:at] + [pieces[at][:first - offset] + pieces[after]] + pieces[after + 1:])
+
+
+# A line like `a**/b**/c**/…` has a spelling per join, each as long as the line: the first few are
+# kept, so that a scanned repository's one long line cannot hold the search for minutes.
+_MOST_SPELLINGS = 16
 
 
 def _first_wildcard(pattern: str) -> int:
@@ -242,35 +249,16 @@ def _split(pattern: str) -> list[str] | None:
             current.append(pattern[i:i + 2])
             i += 2
         elif c == "[":
-            end = _set_end(pattern, i)
-            if end is None:
+            found = _set(pattern, i)
+            if found is None:
                 return None
-            current.append(pattern[i:end])
-            i = end
+            current.append(pattern[i:found[1]])
+            i = found[1]
         else:
             current.append(c)
             i += 1
     pieces.append("".join(current))
     return pieces
-
-
-def _set_end(pattern: str, start: int) -> int | None:
-    """Where the set `[...]` at `start` ends (after its `]`); None without one."""
-    i, n = start + 1, len(pattern)
-    if i < n and pattern[i] in "!^":
-        i += 1
-    if i < n and pattern[i] == "]":
-        i += 1
-    while i < n:
-        if pattern[i] == "\\":
-            i += 2
-        elif _class_end(pattern, i) is not None:
-            i = _class_end(pattern, i)
-        elif pattern[i] == "]":
-            return i + 1
-        else:
-            i += 1
-    return None
 
 
 def _tokens(piece: str) -> tuple | None:

@@ -16,7 +16,7 @@ from polyfix.discover import find_files
 
 
 def ignored(lines: list[str], path: str, is_dir: bool = False) -> bool | None:
-    return gitignore.decide(gitignore.parse(lines), path, is_dir)
+    return gitignore.parse(lines).decide(path, is_dir)
 
 
 @pytest.mark.parametrize("lines, path, is_dir, expected", [
@@ -82,6 +82,8 @@ def ignored(lines: list[str], path: str, is_dir: bool = False) -> bool | None:
     (["[[:bogus:]]"], "b", True, None),  # an unknown class: nothing
     (["x/a\\/*"], "x/a/c", True, True),  # `\/` is a `/`
     (["b**/**/y"], "by", True, True),  # each `**/` may take nothing, one after the other
+    (["b**/**/**/y"], "by", True, True),
+    (["b**/**"], "b", True, True),
     (["[[:]:]"], "[:]", True, True),  # no `:]` before the `]`: the `[` is a character of the set
     (["[[:]:]"], "::]", True, True),
     (["x[[:space:]]"], "x\v", True, None),  # git's space: space, tab, \n, \r
@@ -155,6 +157,10 @@ def test_matching_takes_no_more_steps_than_the_lengths_allow(monkeypatch):
     pattern, name = "*a" * 8 + "*b", "a" * 255
     assert ignored([pattern], name) is None
     assert 0 < len(steps) <= len(pattern) * len(name)
+    chain = gitignore.parse(["a" + "**/" * 100_000 + "y", "/".join(f"x{i}**" for i in range(5_000)) + "/y"])
+    assert chain.decide("ay", False) is True and chain.decide("a/b/y", False) is True
+    assert chain.decide("x0/y", False) is None  # the second line, tried: its spellings are bounded
+    assert max(len(rule._spellings) for rule in chain.rules) <= gitignore._MOST_SPELLINGS
     deep = "/".join(["a"] * 200)
     assert ignored(["**/a/**/a/**/a/**/a/**/b"], deep) is None
     assert ignored(["**/a/**/a/**/a/**/a/**/a"], deep) is True
