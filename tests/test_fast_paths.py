@@ -940,3 +940,26 @@ def test_inserts_the_gate_joins_add_both_as_two_passes_would(texts, before):
         assert _keys_and_leaves(both) == base + own[x] + own[y], (first, second)
         ids = [item["id"] for item in _lists_in(both) if isinstance(item, dict) and "id" in item]
         assert len(ids) == len(set(ids)), (first, second)  # a reader would take one of the two
+
+
+# PF002 writes a volume spec in the style of the file's other flow maps; it reads that style with str
+# methods, not the two patterns it once used. Texts made of the pieces those patterns look at.
+_STYLE_PIECES = st.sampled_from(["{", "}", "{ ", ",", ", ", " ", "\n", "\t", "\u2003", "id: ", "id:", "i", "x",
+                                 "type: volume", "type: volum", "ttype: volume", "-", "# {"])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_STYLE_PIECES, max_size=14).map("".join))
+@example("{ type: volume}")
+@example("{id: v, type: volume}")
+@example("{ id:  ,\n  type: volume }")
+@example("{id: a, b, type: volume}")
+@example("{id: , type: volume} {x, type: volume}")
+@example("{ a } type: volume")
+def test_the_volume_style_read_with_str_methods_is_what_the_patterns_found(text):
+    import re
+
+    from polyfix.rules.pf002_stateful_without_volume import _flow_volume_styles
+    padded = re.search(r"\{ [^{}]*type: volume", text) is not None
+    id_first = re.search(r"\{\s*id: [^{},]+,\s*type: volume", text) is not None
+    assert _flow_volume_styles(text) == (padded, id_first)
