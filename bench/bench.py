@@ -23,12 +23,13 @@ with os.wait4. Scenarios:
    without code, the time per line again in one process that checks each file many times (no
    start-up, nothing done once a process) with each file's count of problems, and the machine
    instructions per line (valgrind's callgrind, when installed; not with --quick), which the
-   machine's load does not move.
+   machine's load does not move; then repositories of about 20,000 lines made of files of each of
+   those sizes, in both make-ups: the whole run's time per line.
 4. Peak memory for each of the above, and its spread across the sizes of scenario 3.
 
 CORPUS is copied to a temporary folder first; nothing is written outside it but the results file.
 `--quick` is a smoke run (few repeats, small sizes; what the test suite runs): its numbers mean little.
-The full run takes about 23 minutes on 2 cores when polyfix's time grows linearly with the files.
+The full run takes about 26 minutes on 2 cores when polyfix's time grows linearly with the files.
 Needs yamllint: `pip install '.[bench]'`. Plain standard library otherwise.
 """
 from __future__ import annotations
@@ -460,6 +461,8 @@ def generated_repo(s: Setup, rep: Report, sizes: list[int], lines: list[int], ba
         for folder, _path in made.values():
             shutil.rmtree(folder, ignore_errors=True)
 
+    repositories_by_file_size(s, rep, lines)
+
     rep("## 4. Peak memory")
     rep()
     rep("Max RSS of each run (os.wait4), in the tables above. polyfix on the generated repository: "
@@ -467,6 +470,58 @@ def generated_repo(s: Setup, rep: Report, sizes: list[int], lines: list[int], ba
         + f"; spread {spread_pct(mem):.0f}% ({'flat' if spread_pct(mem) <= 20 else 'not flat'} in the number "
           f"of files, goal: within 20%).")
     rep()
+
+
+def repositories_by_file_size(s: Setup, rep: Report, lines: list[int]) -> None:
+    """About 20,000 lines (twice the largest file) as a repository of files of each size: the
+    generated repository's measure of time per line. Every size runs in every round; the time per
+    line is the whole run's, start-up included (a few percent of it). What a check of one file
+    costs whatever its size (about 1 ms: each rule's code run once more, with the CPU's caches and
+    predictors cold for it) is then in every file, as it is in any repository polyfix checks, where
+    a single small file's net time holds it once beside few lines. Both make-ups of the single
+    files, without code: with it, the Python of services alike is read once (pycode's cache), so
+    repositories differ in how much distinct code they hold."""
+    total = 2 * max(lines) if s.quick else 20_000
+    made: dict[str, dict[int, tuple[Path, int, int]]] = {"generated": {}, "copies": {}}
+    for kind in made:
+        for n in lines:
+            folder = s.tmp / f"repo-{kind}-{n}"
+            count = files = 0
+            while count < total:  # one project per folder, each of its own seed (no two alike)
+                sub = folder / f"p{files}"
+                path = (generate.generate_lines(sub, n, s.seed + files) if kind == "generated"
+                        else generate.generate_repeated(sub, n, s.seed + files, unit=min(lines)))
+                shutil.rmtree(sub / "code", ignore_errors=True)
+                count += count_lines([path])
+                files += 1
+            made[kind][n] = (folder, files, count)
+    reps = s.reps(2 if s.quick else 5)
+    for kind, label in (("generated", WITHOUT_CODE), ("copies", COPIES)):
+        runs = {(n, tool): Runs() for n in lines for tool in ("polyfix", "yamllint")}
+        ordered = [(n, tool) for n in lines for tool in ("polyfix", "yamllint")]
+        for i in range(reps):
+            progress(f"repositories of files of each size, {label}, round {i + 1} of {reps}")
+            for n, tool in ordered if i % 2 == 0 else reversed(ordered):
+                run_once([s.polyfix, "."] if tool == "polyfix" else s.lint("."), made[kind][n][0], runs[n, tool])
+        rows, per_line = [], []
+        for n in lines:
+            folder, files, count = made[kind][n]
+            p, y = runs[n, "polyfix"], runs[n, "yamllint"]
+            warn_exits(rep, f"a repository of files of about {n} lines, {label}", {"polyfix": p, "yamllint": y})
+            per_line.append(p.median / count)
+            rows.append([str(n), str(files), str(count), str(reps)] + pair_row(p, y)[:3] +
+                        [f"{1e6 * p.median / count:.1f}", f"{1e6 * y.median / count:.1f}"])
+            shutil.rmtree(folder, ignore_errors=True)
+        rep(f"### Repositories of files of about {lines[0]} to {lines[-1]} lines, {label}")
+        rep()
+        rep(f"About {total:,} lines in each repository, in files of one size; the whole run's time per line, "
+            "start-up included.")
+        rep()
+        rep.table(["file lines", "files", "lines", "rounds", *PAIR_HEAD[:3], "polyfix µs/line", "yamllint µs/line"],
+                  rows)
+        rep(f"Time per line, repositories of files of {lines[0]} to {lines[-1]} lines, {label}: spread "
+            f"{spread_pct(per_line):.0f}%; goal: flat within 20% ({'met' if spread_pct(per_line) <= 20 else 'not met'}).")
+        rep()
 
 
 # Runs polyfix's command in one process: each folder once unmeasured, then `rounds` rounds over

@@ -130,6 +130,17 @@ def test_bench_quick_runs_end_to_end(tmp_path):
         if label.startswith("copies"):  # k copies: k times the problems in k times the lines (and 2 lines of header)
             (lines_a, problems_a, _), (lines_b, problems_b, _) = rows
             assert int(problems_a) * (int(lines_b) - 2) == int(problems_b) * (int(lines_a) - 2), section
+    # Repositories of about the same lines in files of each size: every size a row, the whole run's
+    # time per line, and its spread against the goal.
+    for label in ("without that code", "copies of one project, without code"):
+        section = re.search(rf"### Repositories of files of about 100 to 300 lines, {re.escape(label)}\n(.*?)(?=\n## |\n### |\Z)",
+                            text, re.S).group(1)
+        rows = re.findall(r"^\| (100|300) \| (\d+) \| (\d+) \| \d+ \| [\d.]+ \(", section, re.M)
+        assert [size for size, _files, _lines in rows] == ["100", "300"], section
+        assert all(int(files) >= 2 and int(lines) >= 600 for _size, files, lines in rows), section
+        assert int(rows[0][1]) > int(rows[1][1]), section  # more files of the smaller size
+        assert re.search(rf"Time per line, repositories of files of 100 to 300 lines, {re.escape(label)}: spread \d+%; "
+                         r"goal: flat within 20% \((met|not met)\)", section)
 
 
 def test_timed_runs_read_bytecode_compiled_once(tmp_path):
