@@ -6,7 +6,6 @@ cannot be read or parsed, or an internal error (one line per file; the other fil
 """
 from __future__ import annotations
 
-import errno
 import gc
 import os
 import re
@@ -448,8 +447,7 @@ def _targets(paths, errors: list[str]) -> dict[str, discover.Targets]:
         try:
             os.stat(path)
         except OSError as e:  # os.path.exists() would answer False for all of these (a name too long too)
-            gone = e.errno in (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)
-            errors.append(f"{path}: error: {'no such file or folder' if gone else (e.strerror or str(e)).lower()}")
+            errors.append(f"{path}: error: {discover.os_error_text(e)}")
             continue
         root = discover.project_root(path)
         targets = by_root.setdefault(root, discover.Targets())

@@ -2,6 +2,7 @@
 about scripts. All the file I/O of a check lives here and in cli.py."""
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from . import gitignore
@@ -170,12 +171,21 @@ def _open_regular(path: str) -> int:
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as e:
-        raise InputError(e.strerror or str(e)) from None
+        raise InputError(os_error_text(e)) from None
     st = os.fstat(fd)
     if not stat.S_ISREG(st.st_mode):
         os.close(fd)
         raise InputError(f"is not a regular file ({_file_kind(st.st_mode)}): not read")
     return fd
+
+
+def os_error_text(e: OSError) -> str:
+    """What an error names about a path, in polyfix's words: "no such file or folder" wherever the
+    path leads nowhere (a missing part, a file taken for a folder, a loop of links); the system's
+    own words, in lower case, otherwise ("permission denied")."""
+    if e.errno in (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP):
+        return "no such file or folder"
+    return (e.strerror or str(e)).lower()
 
 
 def _file_kind(mode: int) -> str:

@@ -126,6 +126,16 @@ def test_not_utf8_and_missing_path(tmp_path, polyfix):
     assert "nowhere: error: no such file or folder" in r.err
 
 
+def test_a_missing_values_file_is_named_as_a_missing_path_is(tmp_path, polyfix):
+    # The same words for a path that leads nowhere, whichever option or argument named it.
+    write(tmp_path / "polytope.yml", SERVICE_AFTER)
+    r = polyfix(tmp_path, "--values", "nosuch.yml", "polytope.yml", "nowhere/polytope.yml")
+    assert r.code == 2
+    assert "nosuch.yml: error: no such file or folder" in r.err
+    assert "nowhere/polytope.yml: error: no such file or folder" in r.err
+    assert "No such file or directory" not in r.err
+
+
 def test_explicit_file_of_any_name_and_include_targets(tmp_path, polyfix):
     write(tmp_path / "stack.yaml", "include:\n  - services/api\n  - repo: gh:acme/x\n")
     write(tmp_path / "services" / "api" / "polytope.yml", SERVICE_AFTER)
