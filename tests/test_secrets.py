@@ -167,6 +167,11 @@ def test_write_prints_the_command_only_on_a_terminal(project, polyfix, monkeypat
     assert _shows_no_value(piped.out + piped.err)
     json_out = polyfix(project, "--write", "--unsafe-fixes", "--output-format", "json").out
     assert "run --write in a terminal" in json_out and _shows_no_value(json_out)
+    # Without --unsafe-fixes, --write in a terminal would not fix them either: the hint names both.
+    safe_only = polyfix(project, "--write")
+    assert "PF005" in safe_only.out and "run --write --unsafe-fixes in a terminal" in safe_only.out
+    assert "run --write in a terminal" not in safe_only.out
+    assert (project / "polytope.yml").read_text() == SPEC
     monkeypatch.setattr(cli, "_terminal", lambda err=False: True)
     shown = polyfix(project, "--write", "--unsafe-fixes")
     lines = [line.strip() for line in shown.out.splitlines()]
