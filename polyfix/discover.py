@@ -112,6 +112,30 @@ class GitIgnores:
     def __init__(self, top):
         self.top = os.path.abspath(top)
         self._rules: dict[str, list] = {}
+        self._exclude: str | None = None
+
+    def exclude_file(self) -> str:
+        """`info/exclude` of the repository's own folder: `.git/info/exclude`, or, where `.git` is a
+        file (`gitdir: <folder>`: a linked worktree, a submodule), that folder's, or the folder its
+        `commondir` names (a linked worktree shares the main one's)."""
+        if self._exclude is None:
+            dot_git = os.path.join(self.top, ".git")
+            git_dir = dot_git
+            if os.path.isfile(dot_git):
+                try:
+                    first = read_text(dot_git).splitlines()[:1]
+                except InputError:
+                    first = []
+                if first and first[0].startswith("gitdir:"):
+                    git_dir = os.path.join(self.top, first[0][len("gitdir:"):].strip())
+                    common = os.path.join(git_dir, "commondir")
+                    if os.path.isfile(common):
+                        try:
+                            git_dir = os.path.join(git_dir, read_text(common).strip())
+                        except InputError:
+                            pass
+            self._exclude = os.path.join(git_dir, "info", "exclude")
+        return self._exclude
 
     def _rules_in(self, file: str) -> gitignore.Rules:
         if file not in self._rules:
@@ -136,7 +160,7 @@ class GitIgnores:
         """`path`: absolute, inside the work tree, as os.walk gives it."""
         rel = os.path.relpath(path, self.top).replace(os.sep, "/")
         parts = rel.split("/")
-        decision = self._rules_in(os.path.join(self.top, ".git", "info", "exclude")).decide(rel, is_dir)
+        decision = self._rules_in(self.exclude_file()).decide(rel, is_dir)
         folder = self.top
         for i in range(len(parts)):  # the top's .gitignore, then each folder's down to the path's own
             if i:

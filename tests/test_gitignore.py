@@ -207,6 +207,42 @@ def test_a_linked_ignore_file_is_not_read(tmp_path):
     assert find_files(str(tmp_path)) == [(tmp_path / "kept" / "polytope.yml").as_posix()]
 
 
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_a_linked_worktree_and_a_submodule_read_their_repository_s_exclude_file(tmp_path):
+    """`.git` is a file there (`gitdir: …`): a linked worktree's info/exclude is the main one's (its
+    `commondir`), a submodule's is in its own folder under the superproject's `.git/modules`."""
+    env = dict(os.environ, HOME=str(tmp_path), GIT_CONFIG_NOSYSTEM="1", GIT_AUTHOR_NAME="a", GIT_AUTHOR_EMAIL="a@b",
+               GIT_COMMITTER_NAME="a", GIT_COMMITTER_EMAIL="a@b")
+
+    def git(*args, cwd=tmp_path):
+        subprocess.run(["git", "-c", "protocol.file.allow=always", *args], cwd=cwd, check=True, env=env,
+                       capture_output=True)
+
+    main = tmp_path / "main"
+    git("init", "-q", str(main))
+    (main / "README").write_text("x\n")
+    git("add", "README", cwd=main)
+    git("commit", "-qm", "x", cwd=main)
+    git("worktree", "add", "-q", str(tmp_path / "linked"), cwd=main)
+    (main / ".git" / "info").mkdir(exist_ok=True)
+    (main / ".git" / "info" / "exclude").write_text("hidden/\n")
+    super_ = tmp_path / "super"
+    git("init", "-q", str(super_))
+    git("submodule", "add", "-q", str(main), "sub", cwd=super_)
+    (super_ / ".git" / "modules" / "sub" / "info").mkdir(parents=True, exist_ok=True)
+    (super_ / ".git" / "modules" / "sub" / "info" / "exclude").write_text("secret/\n")
+    for top in (tmp_path / "linked", super_ / "sub"):
+        assert (top / ".git").is_file()
+        for folder in ("hidden", "secret", "kept"):
+            (top / folder).mkdir()
+            (top / folder / "polytope.yml").write_text("tools: {}\n")
+        assert set(find_files(str(top))) == _git_keeps(str(top))
+    assert find_files(str(tmp_path / "linked")) == sorted(
+        (tmp_path / "linked" / f / "polytope.yml").as_posix() for f in ("kept", "secret"))
+    assert find_files(str(super_ / "sub")) == sorted(
+        (super_ / "sub" / f / "polytope.yml").as_posix() for f in ("hidden", "kept"))
+
+
 def test_a_tree_a_thousand_folders_deep_is_searched(tmp_path):
     """os.walk nests a call per folder: 1,100 deep ended the search in a RecursionError."""
     deep = str(tmp_path)
