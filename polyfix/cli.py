@@ -220,6 +220,8 @@ def run(paths, dry_run, write, unsafe_fixes, exit_non_zero_on_fix, select, ignor
     for root, targets in targets_by_root.items():
         for cfg, files in settings.by_config(root, targets, forced, isolated, errors):
             files = [f for f in files if not settings.excluded(f, cfg, root) or (f in targets.explicit and not force_exclude)]
+            if force_exclude:  # a file named on the command line is left out where git ignores it too (as ruff's)
+                files = [f for f in files if f not in targets.explicit or not discover.git_ignored(f)]
             if not files:
                 continue
             formats.add(cfg.output_format)

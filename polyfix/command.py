@@ -52,7 +52,7 @@ class _Command(click.Command):
 @click.option("--config", "config_file", type=click.Path(path_type=Path), metavar="PATH",
               help="Use this configuration file (pyproject.toml, polyfix.toml) instead of the nearest one.")
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
-@click.option("--force-exclude", is_flag=True, help="Apply exclude patterns to files named on the command line too.")
+@click.option("--force-exclude", is_flag=True, help="Apply exclude patterns, and git's ignore files, to files named on the command line too.")
 @click.option("--output-format", "--format", "output_format", type=click.Choice(config.OUTPUT_FORMATS),
               envvar="POLYFIX_OUTPUT_FORMAT", help="How to print problems (default: text).")
 @click.option("--statistics", is_flag=True, help="Print the number of problems per rule instead of each problem.")

@@ -104,6 +104,17 @@ def find_files(folder: str) -> list[str]:
     return sorted(found)
 
 
+def git_ignored(path: str) -> bool:
+    """Whether the work tree holding a file ignores it, or a folder above it (as the folder search
+    would leave it out); False outside a work tree."""
+    folder = os.path.dirname(os.path.abspath(path))
+    top = git_root(folder)
+    if top is None:
+        return False
+    ignores = GitIgnores(top)
+    return ignores.inside_ignored(folder) or ignores.ignored(os.path.abspath(path), is_dir=False)
+
+
 class GitIgnores:
     """git's ignore rules for one work tree: `.git/info/exclude`, then each folder's `.gitignore`
     from the top down; the last pattern that matches decides (as in git). Files git tracks although

@@ -99,6 +99,21 @@ def test_exclude_leaves_out_found_files_but_not_named_ones(tmp_path, polyfix):
     assert polyfix(tmp_path, "--force-exclude", "vendor/x/polytope.yml").code == 0
 
 
+def test_force_exclude_leaves_out_named_files_git_ignores(tmp_path, polyfix):
+    # As ruff's: what a folder search leaves out (the ignore files too) is left out when named.
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / ".gitignore", "build/\n*.gen.yml\n")
+    write(tmp_path / "build" / "x" / "polytope.yml", SERVICE_AFTER)
+    write(tmp_path / "stack.gen.yml", SERVICE_AFTER)
+    write(tmp_path / "app" / "polytope.yml", SERVICE_AFTER)
+    named = ("build/x/polytope.yml", "stack.gen.yml", "app/polytope.yml")
+    assert polyfix(tmp_path, *named).out.count("PF003") == 3
+    forced = polyfix(tmp_path, "--force-exclude", *named)
+    assert forced.code == 1 and forced.out.count("PF003") == 1 and "app/polytope.yml:" in forced.out
+    assert polyfix(tmp_path, "--force-exclude", "build/x/polytope.yml").code == 0
+    assert polyfix(tmp_path / "build" / "x", "--force-exclude", "polytope.yml").code == 0  # run from inside
+
+
 def test_cli_selection_beats_the_file(tmp_path, polyfix):
     write(tmp_path / "polyfix.toml", "select = ['PF004']\n")
     write(tmp_path / "polytope.yml", SERVICE_AFTER)
