@@ -217,11 +217,12 @@ def run(paths, dry_run, write, unsafe_fixes, exit_non_zero_on_fix, select, ignor
     else:
         targets_by_root = _targets([discover.as_given(p) for p in paths] or ["."], errors)
     formats = set()
+    ignores_by_tree: dict = {}  # --force-exclude: work tree → its ignore rules, read once
     for root, targets in targets_by_root.items():
         for cfg, files in settings.by_config(root, targets, forced, isolated, errors):
             files = [f for f in files if not settings.excluded(f, cfg, root) or (f in targets.explicit and not force_exclude)]
             if force_exclude:  # a file named on the command line is left out where git ignores it too (as ruff's)
-                files = [f for f in files if f not in targets.explicit or not discover.git_ignored(f)]
+                files = [f for f in files if f not in targets.explicit or not discover.git_ignored(f, ignores_by_tree)]
             if not files:
                 continue
             formats.add(cfg.output_format)

@@ -104,14 +104,15 @@ def find_files(folder: str) -> list[str]:
     return sorted(found)
 
 
-def git_ignored(path: str) -> bool:
+def git_ignored(path: str, known: dict) -> bool:
     """Whether the work tree holding a file ignores it, or a folder above it (as the folder search
-    would leave it out); False outside a work tree."""
+    would leave it out); False outside a work tree. `known`: work tree → its GitIgnores, kept
+    between calls (each reads a tree's ignore files once)."""
     folder = os.path.dirname(os.path.abspath(path))
     top = git_root(folder)
     if top is None:
         return False
-    ignores = GitIgnores(top)
+    ignores = known.get(top) or known.setdefault(top, GitIgnores(top))
     return ignores.inside_ignored(folder) or ignores.ignored(os.path.abspath(path), is_dir=False)
 
 

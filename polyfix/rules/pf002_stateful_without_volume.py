@@ -118,15 +118,13 @@ def _flow_volume_styles(text: str) -> tuple[bool, bool]:
             earlier = None
         comma = max(comma, text.rfind(",", seen, at))
         seen = at
-        if brace < 0 or text[brace] != "{":
-            at = text.find(_TYPE_VOLUME, at + 1)
-            continue
-        padded = padded or text[brace + 1] == " "
-        if earlier is not None and earlier < brace:  # no comma between `{` and that one
-            start = brace + 1
-            while text[start].isspace():
-                start += 1
-            id_first = id_first or (text.startswith("id: ", start) and start + 4 < before - 1)
+        if brace >= 0 and text[brace] == "{":  # inside a flow map
+            padded = padded or text[brace + 1] == " "
+            if earlier is not None and earlier < brace:  # no comma between `{` and that one
+                start = brace + 1
+                while text[start].isspace():
+                    start += 1
+                id_first = id_first or (text.startswith("id: ", start) and start + 4 < before - 1)
         at = text.find(_TYPE_VOLUME, at + 1)
     return padded, id_first
 
@@ -364,8 +362,8 @@ def _check_container(project: Project, call):
             yield from _check_scope(project, get(m, "source"), env, f"the volume on `{image}`'s data folder")
         return
     vid = _volume_id(project, text_value(get(call.args, "id")) or call.owner.name, call.owner.file)
-    mount_text = "{ path: %s, source: %s }" % (data_path, _volume_text(doc, vid)) if "{ " in _volume_text(doc, vid) \
-        else "{path: %s, source: %s}" % (data_path, _volume_text(doc, vid))
+    volume = _volume_text(doc, vid)
+    mount_text = ("{ path: %s, source: %s }" if volume.startswith("{ ") else "{path: %s, source: %s}") % (data_path, volume)
     data = {"path": data_path, "source": {"type": "volume", "scope": "project", "id": vid}}
     fix = None
     mounts_node = get(call.args, "mounts")
