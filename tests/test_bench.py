@@ -137,10 +137,10 @@ def test_bench_quick_runs_end_to_end(tmp_path):
                             text, re.S).group(1)
         rows = re.findall(r"^\| (100|300) \| (\d+) \| (\d+) \| \d+ \| [\d.]+ \(", section, re.M)
         assert [size for size, _files, _lines in rows] == ["100", "300"], section
-        assert all(int(files) >= 2 and int(lines) >= 600 for _size, files, lines in rows), section
+        assert all(int(files) >= 2 and 400 <= int(lines) <= 800 for _size, files, lines in rows), section  # about 600
         assert int(rows[0][1]) > int(rows[1][1]), section  # more files of the smaller size
-        assert re.search(rf"Time per line, repositories of files of 100 to 300 lines, {re.escape(label)}: spread \d+%; "
-                         r"goal: flat within 20% \((met|not met)\)", section)
+        assert re.search(rf"Time per line, repositories of files of 100 to 300 lines, {re.escape(label)}: spread \d+% "
+                         r"in one process; goal: flat within 20% \((met|not met)\)\. As users run it: spread \d+%", section)
 
 
 def test_timed_runs_read_bytecode_compiled_once(tmp_path):
