@@ -480,7 +480,8 @@ def repositories_by_file_size(s: Setup, rep: Report, lines: list[int]) -> None:
     costs whatever its size (about 1 ms: each rule's code run once more, with the CPU's caches and
     predictors cold for it) is then in every file, as it is in any repository polyfix checks, where
     a single small file's net time holds it once beside few lines. Both make-ups of the single
-    files, without code: with it, the Python of services alike is read once (pycode's cache), so
+    files, without code (the generated files in both formats, every other one in the `modules:`
+    one; copies exist in the `tools:` one only): with it, the Python of services alike is read once (pycode's cache), so
     repositories differ in how much distinct code they hold. polyfix runs as users run it (a
     process per core for a tree this size) and in one process (POLYFIX_JOBS=1): a file is the unit
     of work a process takes, so two or three files of 10,000 lines share two cores as evenly as
@@ -494,7 +495,7 @@ def repositories_by_file_size(s: Setup, rep: Report, lines: list[int]) -> None:
 
             def write(i: int) -> Path:  # one project per folder, each of its own seed (no two alike)
                 sub = folder / f"p{i}"
-                path = (generate.generate_lines(sub, n, s.seed + i) if kind == "generated"
+                path = (generate.generate_lines(sub, n, s.seed + i, legacy=i % 2 == 1) if kind == "generated"
                         else generate.generate_repeated(sub, n, s.seed + i, unit=min(lines)))
                 shutil.rmtree(sub / "code", ignore_errors=True)
                 return path
