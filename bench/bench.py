@@ -29,7 +29,7 @@ with os.wait4. Scenarios:
 
 CORPUS is copied to a temporary folder first; nothing is written outside it but the results file.
 `--quick` is a smoke run (few repeats, small sizes; what the test suite runs): its numbers mean little.
-The full run takes about 26 minutes on 2 cores when polyfix's time grows linearly with the files.
+The full run takes about 20 minutes on 2 cores when polyfix's time grows linearly with the files.
 Needs yamllint: `pip install '.[bench]'`. Plain standard library otherwise.
 """
 from __future__ import annotations
