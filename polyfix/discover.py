@@ -216,10 +216,10 @@ def _open_regular(path: str) -> int:
 
 
 def os_error_text(e: OSError) -> str:
-    """What an error names about a path, in polyfix's words: "no such file or folder" wherever the
-    path leads nowhere (a missing part, a file taken for a folder, a loop of links); the system's
-    own words, in lower case, otherwise ("permission denied")."""
-    if e.errno in (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP):
+    """What an error says about a path, in the words of polyfix's other errors: "no such file or
+    folder" where the path leads nowhere (a missing part, a file taken for a folder); the system's
+    own words in lower case otherwise ("permission denied", "too many levels of symbolic links")."""
+    if e.errno in (errno.ENOENT, errno.ENOTDIR):
         return "no such file or folder"
     return (e.strerror or str(e)).lower()
 

@@ -84,7 +84,7 @@ CATALOGUE = [
     ("fifo", _fifo, "is not a regular file (a FIFO)"),
     ("link-to-device", _link_to_device, "is not a regular file (a character device)"),
     ("larger-than-10-MB", _too_large, "is larger than 10 MB"),
-    ("link-loop", _link_loop, "Too many levels of symbolic links"),
+    ("link-loop", _link_loop, "error: too many levels of symbolic links"),
     ("not-utf-8", _write(b"a: \xff\n"), "not UTF-8 text (byte 3)"),
     ("duplicate-key", _write("modules: []\nmodules: []\n"), "duplicate key `modules`"),
     ("syntax-error", _write("a: [1, 2\n"), "line "),
