@@ -238,7 +238,7 @@ def run(paths, dry_run, write, unsafe_fixes, exit_non_zero_on_fix, select, ignor
         errors.extend(f"{shown}: error: {e}" for e in r.errors)
 
     if stdin_text is not None:
-        _finish_stdin(results, write, dry_run, fmt, errors, stdin_filename, statistics)
+        _finish_stdin(results, write, dry_run, fmt, errors, stdin_filename, statistics, stdin_text)
     _report(results, errors, write=write, dry_run=dry_run, fmt=fmt, statistics=statistics, show_fixes=show_fixes,
             exit_non_zero_on_fix=exit_non_zero_on_fix, identities=identities)
 
@@ -398,12 +398,16 @@ def _color() -> bool | None:
 
 
 def _finish_stdin(results, write: bool, dry_run: bool, fmt: str, errors: list[str], name: str,
-                  statistics: bool = False):
+                  statistics: bool = False, text: str = ""):
     """--stdin-filename: the fixed text (with --write) or the diff (--dry-run) on stdout, the problems and
-    the summary on stderr; or the report on stdout. The file is shown with its path as given."""
+    the summary on stderr; or the report on stdout. The file is shown with its path as given. `text`:
+    what was read, printed back as it is by --write when the file was not checked (excluded, or an
+    error): an editor puts the output in place of its buffer, and an empty one would wipe it."""
     problems = [p for r in results for p in r.problems]
     result = next((r for r in results if r.before is not None), None)
     if result is None:
+        if write:
+            _echo(text, nl=False)
         _finish(errors)
     closing = _summary(problems, [result] if result.changed else [], "write" if write else "dry-run" if dry_run else "report",
                        errors)

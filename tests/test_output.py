@@ -169,6 +169,25 @@ def test_stdin_filename(project, monkeypatch):
     assert bad.exit_code == 2 and bad.stderr.count("polytope.yml: error:") == 1, bad.stderr
 
 
+def test_stdin_write_prints_the_text_back_when_the_file_is_not_checked(project, monkeypatch):
+    # An editor puts --write's output in place of its buffer: an excluded file (by the configuration
+    # or, with --force-exclude, by git's ignore files) or one that does not parse printed nothing.
+    monkeypatch.chdir(project)
+    (project / ".git").mkdir()
+    write(project / ".gitignore", "ignored/\n")
+    write(project / "polyfix.toml", "exclude = ['vendor']\n")
+    runner = CliRunner()
+    for name in ("ignored/polytope.yml", "vendor/polytope.yml"):
+        done = runner.invoke(main, ["--write", "--force-exclude", "--stdin-filename", name, "-"], input=SERVICE_AFTER)
+        assert (done.exit_code, done.stdout) == (0, SERVICE_AFTER), (name, done.stderr)
+        dry = runner.invoke(main, ["--dry-run", "--force-exclude", "--stdin-filename", name, "-"], input=SERVICE_AFTER)
+        assert (dry.exit_code, dry.stdout) == (0, ""), (name, dry.stderr)
+    bad = runner.invoke(main, ["--write", "--stdin-filename", "polytope.yml", "-"], input="a: [\n")
+    assert (bad.exit_code, bad.stdout) == (2, "a: [\n") and bad.stderr.count("polytope.yml: error:") == 1
+    checked = runner.invoke(main, ["--write", "--stdin-filename", "vendor/polytope.yml", "-"], input=SERVICE_AFTER)
+    assert (checked.exit_code, checked.stdout) == (0, FIXED)  # named, not forced: checked and fixed
+
+
 def test_stdin_filename_with_standard_input_closed(project):
     # It was a traceback (AttributeError: 'NoneType' object has no attribute 'read').
     for mode in ([], ["--write"], ["--output-format", "json"]):
