@@ -505,8 +505,9 @@ def _check(project: Project, files: list[str], options: Options, crashes: list[t
     if options.keep_secrets:
         for p in problems:
             if p.secret and p.fix:
-                # The command to give is this run's, with --unsafe-fixes where the fix needs it.
-                command = "--write" if p.fix.applicability == SAFE or options.unsafe_fixes else "--write --unsafe-fixes"
+                # The command that fixes it in a terminal: with --unsafe-fixes where the fix needs it,
+                # whether this run had it or not (the hint is read as the whole command).
+                command = "--write" if p.fix.applicability == SAFE else "--write --unsafe-fixes"
                 p.fix, p.hint = None, ("not fixed here: off a terminal polyfix cannot show the command that puts "
                                        f"the value in the secret store; run {command} in a terminal")
                 p.message += f" ({p.hint})"  # in every format, as a refusal by the gate is

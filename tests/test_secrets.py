@@ -166,12 +166,18 @@ def test_write_prints_the_command_only_on_a_terminal(project, polyfix, monkeypat
     assert "PF005" in piped.out and "pt secret set" not in piped.out
     assert _shows_no_value(piped.out + piped.err)
     json_out = polyfix(project, "--write", "--unsafe-fixes", "--output-format", "json").out
-    assert "run --write in a terminal" in json_out and _shows_no_value(json_out)
-    # Without --unsafe-fixes, --write in a terminal would not fix them either: the hint names both.
+    assert "run --write --unsafe-fixes in a terminal" in json_out and _shows_no_value(json_out)
+    # --write alone in a terminal would not fix them: the hint names the whole command, whatever
+    # this run's flags; where the configuration makes PF005's fix safe, --write is the command.
     safe_only = polyfix(project, "--write")
     assert "PF005" in safe_only.out and "run --write --unsafe-fixes in a terminal" in safe_only.out
     assert "run --write in a terminal" not in safe_only.out
     assert (project / "polytope.yml").read_text() == SPEC
+    (project / "polyfix.toml").write_text("extend-safe-fixes = ['PF005']\n")
+    made_safe = polyfix(project, "--write")
+    assert "run --write in a terminal" in made_safe.out and "--unsafe-fixes in a terminal" not in made_safe.out
+    assert (project / "polytope.yml").read_text() == SPEC
+    (project / "polyfix.toml").unlink()
     monkeypatch.setattr(cli, "_terminal", lambda err=False: True)
     shown = polyfix(project, "--write", "--unsafe-fixes")
     lines = [line.strip() for line in shown.out.splitlines()]
