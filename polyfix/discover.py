@@ -73,22 +73,25 @@ def project_root(path) -> str:
 
 def find_files(folder: str) -> list[str]:
     """polytope.yml / polytope.yaml below a folder, leaving out what the work tree's `.gitignore`
-    files (and `.git/info/exclude`) ignore. The patterns are read as text, never by running git: a
-    scanned tree's git configuration (`core.fsmonitor`) could run commands."""
+    files (and `.git/info/exclude`) ignore; below a folder with a `.git` of its own (a submodule, a
+    repository inside another), what that work tree's ignore. The patterns are read as text, never
+    by running git: a scanned tree's git configuration (`core.fsmonitor`) could run commands."""
     top = git_root(folder)
     ignores = GitIgnores(top) if top else None
     start = os.path.abspath(folder)
     if ignores and ignores.inside_ignored(start):  # `polyfix build/sub`, or run from there: git sees nothing
         return []
     found = []
-    folders = [start]  # a loop over a list, not os.walk: its calls nest a level per folder, and a
-    while folders:     # tree 1,000 folders deep ended it in a RecursionError
-        folder = folders.pop()
+    folders = [(start, ignores)]  # a loop over a list, not os.walk: its calls nest a level per folder,
+    while folders:                # and a tree 1,000 folders deep ended it in a RecursionError
+        folder, ignores = folders.pop()
         try:
             with os.scandir(folder) as entries:
                 entries = list(entries)
         except OSError:  # unreadable, or gone meanwhile: as os.walk, passed over
             continue
+        if folder != start and any(entry.name == ".git" for entry in entries):
+            ignores = GitIgnores(folder)  # a work tree of its own (a submodule): its rules, as git's there
         for entry in entries:
             path = os.path.join(folder, entry.name)
             try:
@@ -98,7 +101,7 @@ def find_files(folder: str) -> list[str]:
             if is_dir:  # a link to a folder is not followed, as os.walk does not
                 if (entry.name not in SKIP_DIRS and not entry.is_symlink()
                         and not (ignores and ignores.ignored(path, is_dir=True))):
-                    folders.append(path)
+                    folders.append((path, ignores))
             elif entry.name in NAMES and not (ignores and ignores.ignored(path, is_dir=False)):
                 found.append(posix(path))
     return sorted(found)

@@ -241,6 +241,12 @@ def test_a_linked_worktree_and_a_submodule_read_their_repository_s_exclude_file(
         (tmp_path / "linked" / f / "polytope.yml").as_posix() for f in ("kept", "secret"))
     assert find_files(str(super_ / "sub")) == sorted(
         (super_ / "sub" / f / "polytope.yml").as_posix() for f in ("hidden", "kept"))
+    # From the superproject, the submodule's files are as its own rules say, not the superproject's
+    # (whose `kept/` would match in there too, and whose exclude file has no `secret/`).
+    (super_ / ".gitignore").write_text("kept/\n")
+    (super_ / "kept").mkdir()
+    (super_ / "kept" / "polytope.yml").write_text("tools: {}\n")
+    assert find_files(str(super_)) == find_files(str(super_ / "sub"))
 
 
 def test_a_tree_a_thousand_folders_deep_is_searched(tmp_path):
