@@ -272,7 +272,7 @@ def _report(results, errors: list[str], *, write, dry_run, fmt, statistics, show
     if show_fixes and (write or dry_run):
         human.append(report.show_fixes(changed).rstrip("\n"))
     closing = _summary(problems, changed, "write" if write else "dry-run" if dry_run else "report", errors,
-                       unwritten, len(failed))
+                       unwritten, len(failed), checked=bool(results))
     report.mask_problems(problems, _secrets(results))
     listing = _listing(problems, fmt, statistics, color)
     text_out = "\n".join(h for h in human if h)
@@ -288,12 +288,19 @@ def _report(results, errors: list[str], *, write, dry_run, fmt, statistics, show
             _echo(text_out, err=True)
     else:
         body = (text_out + "\n" if text_out else "", listing)
-        _echo((*body, "" if fmt == "concise" else closing), nl=fmt != "concise" or not any(body), color=color)
+        if fmt != "concise":
+            _echo((*body, closing), color=color)
+        elif any(body):  # concise: the problems alone, and nothing at all (no blank line) without any
+            _echo(body, nl=False, color=color)
     _finish(errors, bool(problems or (dry_run and changed) or (write and exit_non_zero_on_fix and changed)))
 
 
-def _summary(problems, changed, mode: str, errors: list[str], unwritten: int = 0, not_written: int = 0) -> str:
-    """The closing line; fixes in files that could not be written count as remaining."""
+def _summary(problems, changed, mode: str, errors: list[str], unwritten: int = 0, not_written: int = 0,
+             checked: bool = True) -> str:
+    """The closing line; fixes in files that could not be written count as remaining. `checked`:
+    whether any file was read (a bad option value or missing paths can leave nothing to check)."""
+    if not checked and errors:
+        return report.nothing_checked(len(errors))
     fixable = sum(1 for p in problems if p.fix and p.fix.applicability == "safe")
     unsafe = sum(1 for p in problems if p.fix and p.fix.applicability != "safe")
     fixed = sum(sum(r.fixed.values()) for r in changed)

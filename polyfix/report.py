@@ -284,6 +284,11 @@ def summary(problems: int, fixable: int, unsafe: int, fixed: int, mode: str, err
     return f"{text}. There {'was 1 error' if errors == 1 else f'were {errors} errors'} too (below)."
 
 
+def nothing_checked(errors: int) -> str:
+    """The closing line of a run that checked no file: the errors below say why (no result to claim)."""
+    return f"Nothing checked: {'there was 1 error' if errors == 1 else f'there were {errors} errors'} (below)."
+
+
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'s' * (n != 1)}"
 

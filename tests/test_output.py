@@ -232,6 +232,26 @@ def test_stdin_summary_names_the_path_as_given(project, monkeypatch):
     assert listed.stderr.endswith("Would fix 1 problem; no problems remain.\n")
 
 
+def test_a_run_that_checked_nothing_claims_no_result(project, polyfix):
+    # A missing --values file (or only missing paths) leaves nothing checked: "No problems found" and
+    # "Nothing to fix; no problems remain" said more than was known.
+    for mode in ((), ("--dry-run",), ("--write",)):
+        r = polyfix(project, *mode, "--values", "nosuch.yml", ".")
+        closing = (r.err if mode == ("--dry-run",) else r.out).splitlines()
+        assert r.code == 2 and "Nothing checked: there was 1 error (below)." in closing, (mode, r.out, r.err)
+        assert "nosuch.yml: error: no such file or folder" in r.err
+    two = polyfix(project, "nowhere", "elsewhere")
+    assert two.code == 2 and two.out.splitlines()[-1] == "Nothing checked: there were 2 errors (below)."
+    assert (project / "polytope.yml").read_text() == SERVICE_AFTER
+
+
+def test_concise_prints_nothing_without_problems(project, polyfix):
+    assert polyfix(project, "--output-format", "concise").out.startswith("polytope.yml:7:27: PF003")
+    (project / "polytope.yml").write_text(FIXED)
+    clean = polyfix(project, "--output-format", "concise")
+    assert (clean.code, clean.out) == (0, "")  # it printed a blank line
+
+
 def test_one_summary_wording_in_every_mode(project, polyfix):
     write(project / "broken" / "polytope.yml", "a: [\n")
     report = polyfix(project)
