@@ -536,9 +536,9 @@ def repositories_by_file_size(s: Setup, rep: Report, lines: list[int]) -> None:
                    "one process s", "one process µs/line", "yamllint µs/line"], rows)
         rep(f"Time per line, repositories of files of {lines[0]} to {lines[-1]} lines, {label}: spread "
             f"{spread_pct(one_process):.0f}% in one process; goal: flat within 20% "
-            f"({'met' if spread_pct(one_process) <= 20 else 'not met'}). As users run it: spread "
-            f"{spread_pct(per_line):.0f}% (a file is the unit of a process's work: a few large files share "
-            f"the cores less evenly than many small ones).")
+            f"({'met' if spread_pct(one_process) <= 20 else 'not met'}). As users run it (a process per core "
+            f"once a tree holds more than about 200 KB of YAML, each taking whole files): spread "
+            f"{spread_pct(per_line):.0f}%.")
         rep()
 
 
