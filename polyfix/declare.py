@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 
 from .document import entries, get, is_map, is_seq, is_shared, items, text_value, written_in
-from .edits import Edit, eol_of, indent_width, insert_after, item_prefix, seq_offset
+from .edits import Edit, eol_of, indent_width, insert_after, item_prefix, padded_flow_map, seq_offset
 from .pattern import plain_name, plain_word
 from .project import Definition
 
@@ -81,13 +81,17 @@ def declaration(doc, d: Definition, new: list[tuple], use_inputs: bool):
         end = existing.end_mark.index - 1  # the closing `]`
         if text[end] != "]":
             return None
-        flow = ", ".join(f"{{id: {name_text(n)}, type: {type_text(t, v)}}}" for n, t, v in new)
+        last = existing.value[-1] if count else None
+        pad = " " if last is not None and is_map(last) and last.flow_style and padded_flow_map(text, last) else ""
+        flow = ", ".join(f"{{{pad}id: {name_text(n)}, type: {type_text(t, v)}{pad}}}" for n, t, v in new)
         return Edit(end, end, (", " if count else "") + flow), sets
     prefix, first = item_prefix(text, existing), existing.value[0]
     if prefix is None:
         return None
-    if is_map(first) and first.flow_style:
-        lines = [f"{prefix}{{id: {name_text(n)}, type: {type_text(t, v)}}}" for n, t, v in new]
+    if is_map(first) and first.flow_style:  # as the item above the new ones is written, padded or not
+        last = existing.value[-1]
+        pad = " " if padded_flow_map(text, last if is_map(last) and last.flow_style else first) else ""
+        lines = [f"{prefix}{{{pad}id: {name_text(n)}, type: {type_text(t, v)}{pad}}}" for n, t, v in new]
     else:
         col = first.start_mark.column
         lines = [line for n, t, v in new for line in (f"{prefix}id: {name_text(n)}", f"{' ' * col}type: {type_text(t, v)}")]

@@ -319,6 +319,18 @@ def seq_offset(root, default: int | None = 2) -> int | None:
     return default
 
 
+def padded_flow_map(text: str, node) -> bool:
+    """Whether a flow mapping is written with a blank inside its braces (`{ a: 1 }`)."""
+    return text[node.start_mark.index + 1:node.start_mark.index + 2].isspace()
+
+
+def flow_maps_padded(text: str, nodes) -> bool:
+    """Whether most of the non-empty flow mappings among `nodes` are padded (`{ a: 1 }`): the style a
+    new one follows where no mapping of its own kind shows one; False when there are none."""
+    votes = [padded_flow_map(text, n) for n in nodes if is_map(n) and n.flow_style and n.value]
+    return 2 * sum(votes) > len(votes)
+
+
 def indent_width(mapping) -> int:
     """How far a mapping indents the block mappings it holds (2 when it holds none)."""
     base = mapping.value[0][0].start_mark.column if is_map(mapping) and mapping.value else 0

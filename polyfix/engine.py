@@ -502,6 +502,10 @@ def _check(project: Project, files: list[str], options: Options, crashes: list[t
             p.fix, p.hint = None, ("not fixed: the change would land inside a YAML anchor that an alias or merge key "
                                    "reuses elsewhere, and change that place too: fix it by hand")
             p.message += f" ({p.hint})"
+    if options.fixable is not None:  # first: a fix turned off is no fix to send to a terminal
+        for p in problems:
+            if p.code not in options.fixable:
+                p.fix, p.hint = None, p.hint or "its fixes are turned off (fixable/unfixable)"
     if options.keep_secrets:
         for p in problems:
             if p.secret and p.fix:
@@ -511,10 +515,6 @@ def _check(project: Project, files: list[str], options: Options, crashes: list[t
                 p.fix, p.hint = None, ("not fixed here: off a terminal polyfix cannot show the command that puts "
                                        f"the value in the secret store; run {command} in a terminal")
                 p.message += f" ({p.hint})"  # in every format, as a refusal by the gate is
-    if options.fixable is not None:
-        for p in problems:
-            if p.code not in options.fixable:
-                p.fix, p.hint = None, p.hint or "its fixes are turned off (fixable/unfixable)"
     masked = {t: v for d in project.docs.values() for t, v in d.placeholders.items()}
     if masked:  # messages quote names: show placeholders as the user wrote them
         for p in problems:

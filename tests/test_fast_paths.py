@@ -962,4 +962,5 @@ def test_the_volume_style_read_with_str_methods_is_what_the_patterns_found(text)
     from polyfix.rules.pf002_stateful_without_volume import _flow_volume_styles
     padded = re.search(r"\{ [^{}]*type: volume", text) is not None
     id_first = re.search(r"\{\s*id: [^{},]+,\s*type: volume", text) is not None
-    assert _flow_volume_styles(text) == (padded, id_first)
+    found = re.search(r"\{[^{}]*type: volume", text) is not None
+    assert _flow_volume_styles(text) == (padded, id_first, found)

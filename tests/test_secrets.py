@@ -177,6 +177,11 @@ def test_write_prints_the_command_only_on_a_terminal(project, polyfix, monkeypat
     made_safe = polyfix(project, "--write")
     assert "run --write in a terminal" in made_safe.out and "--unsafe-fixes in a terminal" not in made_safe.out
     assert (project / "polytope.yml").read_text() == SPEC
+    (project / "polyfix.toml").write_text("unfixable = ['PF005']\n")  # no fix to run anywhere: no command given
+    turned_off = polyfix(project, "--write")
+    assert "PF005" in turned_off.out and "in a terminal" not in turned_off.out
+    hints = {r["hint"] for r in json.loads(polyfix(project, "--write", "--output-format", "json").out)}
+    assert hints == {"its fixes are turned off (fixable/unfixable)"}
     (project / "polyfix.toml").unlink()
     monkeypatch.setattr(cli, "_terminal", lambda err=False: True)
     shown = polyfix(project, "--write", "--unsafe-fixes")

@@ -53,8 +53,8 @@ from __future__ import annotations
 
 from .. import builtins
 from ..document import entries, get, has_merged_keys, is_map, is_scalar, is_seq, is_shared, items, text_value, walk, written_in
-from ..edits import (Edit, add_entry, add_list_item, content_end, indent_width, insert_after, item_prefix,
-                     list_item_layout)
+from ..edits import (Edit, add_entry, add_list_item, content_end, flow_maps_padded, indent_width, insert_after,
+                     item_prefix, list_item_layout)
 from ..problem import Fix, at_node
 from ..project import UNRESOLVED, Env, Project
 
@@ -97,13 +97,13 @@ def check(project: Project, files) -> list:
 _TYPE_VOLUME = "type: volume"
 
 
-def _flow_volume_styles(text: str) -> tuple[bool, bool]:
-    """Whether a flow map in `text` has `type: volume` after `{ ` (a padded brace, then no brace), and
+def _flow_volume_styles(text: str) -> tuple[bool, bool, bool]:
+    """Whether a flow map in `text` has `type: volume` after `{ ` (a padded brace, then no brace),
     whether one reads `{id: <no brace or comma>, type: volume` (blanks allowed around `id` and after the
-    comma). Read with str methods, where patterns would be compiled in every run that fixes a volume
+    comma), and whether any has `type: volume` after `{` and no brace (a flow volume map at all). Read with str methods, where patterns would be compiled in every run that fixes a volume
     (0.15 ms, a few percent of a small file's check), and in one pass: each `type: volume` looks back
     only as far as the one before it."""
-    padded = id_first = False
+    padded = id_first = found = False
     brace = comma = -1  # the last brace and the last comma before `seen`
     seen = 0
     at = text.find(_TYPE_VOLUME)
@@ -119,6 +119,7 @@ def _flow_volume_styles(text: str) -> tuple[bool, bool]:
         comma = max(comma, text.rfind(",", seen, at))
         seen = at
         if brace >= 0 and text[brace] == "{":  # inside a flow map
+            found = True
             padded = padded or text[brace + 1] == " "
             if earlier is not None and earlier < brace:  # no comma between `{` and that one
                 start = brace + 1
@@ -126,12 +127,19 @@ def _flow_volume_styles(text: str) -> tuple[bool, bool]:
                     start += 1
                 id_first = id_first or (text.startswith("id: ", start) and start + 4 < before - 1)
         at = text.find(_TYPE_VOLUME, at + 1)
-    return padded, id_first
+    return padded, id_first, found
 
 
 def _volume_text(doc, vid: str) -> str:
-    """A volume spec in the style of the file's other volume flow maps."""
-    padded, id_first = _flow_volume_styles(doc.text)
+    """A volume spec in the style of the file's other volume flow maps; padded or not as most of its
+    flow maps are, where it has no volume flow map. The style is read once per document (a file
+    that gets hundreds of volumes read it hundreds of times, each a walk of the whole text)."""
+    if "volume style" not in doc.memo:
+        padded, id_first, found = _flow_volume_styles(doc.text)
+        if not found:
+            padded = flow_maps_padded(doc.text, (n for n, *_ in walk(doc.root)))
+        doc.memo["volume style"] = padded, id_first
+    padded, id_first = doc.memo["volume style"]
     parts = ([f"id: {vid}", "type: volume", "scope: project"] if id_first
              else ["type: volume", "scope: project", f"id: {vid}"])
     return "{ " + ", ".join(parts) + " }" if padded else "{" + ", ".join(parts) + "}"
