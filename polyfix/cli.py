@@ -215,14 +215,15 @@ def run(paths, dry_run, write, unsafe_fixes, exit_non_zero_on_fix, select, ignor
         next(iter(targets_by_root.values())).append(discover.posix(stdin_filename))
         next(iter(targets_by_root.values())).explicit.add(discover.posix(stdin_filename))
     else:
-        targets_by_root = _targets([discover.as_given(p) for p in paths] or ["."], errors)
+        targets_by_root = _targets([discover.as_given(p) if p else p for p in paths] or ["."], errors)  # "" is no "."
     formats = set()
     ignores_by_tree: dict = {}  # --force-exclude: work tree → its ignore rules, read once
     for root, targets in targets_by_root.items():
         for cfg, files in settings.by_config(root, targets, forced, isolated, errors):
             files = [f for f in files if not settings.excluded(f, cfg, root) or (f in targets.explicit and not force_exclude)]
-            if force_exclude:  # a file named on the command line is left out where git ignores it too (as ruff's)
-                files = [f for f in files if f not in targets.explicit or not discover.git_ignored(f, ignores_by_tree)]
+            if force_exclude:  # a named file is left out where the search would leave it out (as ruff's)
+                files = [f for f in files if f not in targets.explicit or not (
+                    discover.in_skipped_folder(f, root) or discover.git_ignored(f, ignores_by_tree))]
             if not files:
                 continue
             formats.add(cfg.output_format)
@@ -461,7 +462,8 @@ def _targets(paths, errors: list[str]) -> dict[str, discover.Targets]:
         try:
             os.stat(path)
         except OSError as e:  # os.path.exists() would answer False for all of these (a name too long too)
-            errors.append(f"{path}: error: {discover.os_error_text(e)}")
+            shown = path or '""'  # an empty path, named as such
+            errors.append(f"{shown}: error: {discover.os_error_text(e)}")
             continue
         root = discover.project_root(path)
         targets = by_root.setdefault(root, discover.Targets())

@@ -3,7 +3,6 @@ command line (paths and flags) skips this module and click altogether (cli.entry
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
@@ -47,9 +46,9 @@ class _Command(click.Command):
 @click.option("--select", multiple=True, metavar="CODES", help="Only these rules (codes, prefixes or names).")
 @click.option("--ignore", multiple=True, metavar="CODES", help="Leave out these rules.")
 @click.option("--extend-select", multiple=True, metavar="CODES", help="Add these rules to the selection.")
-@click.option("--values", "values_file", type=click.Path(path_type=Path), metavar="FILE",
+@click.option("--values", "values_file", type=click.Path(), metavar="FILE",
               help="YAML mapping of value names to values: PF001's defaults (else config/values.yml at the project root).")
-@click.option("--config", "config_file", type=click.Path(path_type=Path), metavar="PATH",
+@click.option("--config", "config_file", type=click.Path(), metavar="PATH",
               help="Use this configuration file (pyproject.toml, polyfix.toml) instead of the nearest one.")
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
 @click.option("--force-exclude", is_flag=True, help="Apply exclude patterns, and git's ignore files, to files named on the command line too.")

@@ -107,6 +107,22 @@ def find_files(folder: str) -> list[str]:
     return sorted(found)
 
 
+def in_skipped_folder(path: str, root: str) -> bool:
+    """Whether a file lies in a folder the search never enters (`.git`, `node_modules`) below `root`."""
+    return any(part in SKIP_DIRS for part in os.path.relpath(path, root).split(os.sep)[:-1])
+
+
+def _git_file_path(path: str) -> str | None:
+    """A file of git's that holds a path (`.git` as a file, `commondir`), read as git reads it: up to
+    a NUL byte, without the line ends at its end (and nothing else trimmed), the bytes as the file
+    system's names; None where it cannot be read."""
+    try:
+        data = read_bytes(path)
+    except InputError:
+        return None
+    return os.fsdecode(data.split(b"\0", 1)[0].rstrip(b"\r\n"))
+
+
 def git_ignored(path: str, known: dict) -> bool:
     """Whether the work tree holding a file ignores it, or a folder above it (as the folder search
     would leave it out); False outside a work tree. `known`: work tree → its GitIgnores, kept
@@ -137,18 +153,12 @@ class GitIgnores:
             dot_git = os.path.join(self.top, ".git")
             git_dir = dot_git
             if os.path.isfile(dot_git):
-                try:
-                    first = read_text(dot_git).splitlines()[:1]
-                except InputError:
-                    first = []
-                if first and first[0].startswith("gitdir:"):
-                    git_dir = os.path.join(self.top, first[0][len("gitdir:"):].strip())
+                named = _git_file_path(dot_git)
+                if named is not None and named.startswith("gitdir: "):
+                    git_dir = os.path.join(self.top, named[len("gitdir: "):])
                     common = os.path.join(git_dir, "commondir")
                     if os.path.isfile(common):
-                        try:
-                            git_dir = os.path.join(git_dir, read_text(common).strip())
-                        except InputError:
-                            pass
+                        git_dir = os.path.join(git_dir, _git_file_path(common) or "")
             self._exclude = os.path.join(git_dir, "info", "exclude")
         return self._exclude
 

@@ -11,11 +11,11 @@ from .problem import SAFE, UNSAFE
 
 
 def read_config(path, errors: list[str], explicit: bool = False) -> config.Config | None:
-    """`path`: a string, or the pathlib path click gives for --config."""
+    """`path`: a string (as --config gives it), or a path."""
     try:
         cfg = config.parse_toml(discover.read_text(os.fspath(path)), discover.posix(path))
     except (discover.InputError, config.ConfigError) as e:
-        errors.append(f"{path}: error: {e}")
+        errors.append(f"{path or chr(34) * 2}: error: {e}")  # an empty path, named as such
         return None
     if cfg is None and explicit:
         errors.append(f"{path}: error: has no [tool.polyfix] table")
@@ -111,11 +111,14 @@ def options(cfg: config.Config, root: str, cli_select, fix: bool, unsafe_fixes, 
 
 def _values(values_file, root: str, errors: list[str]) -> dict | None:
     """The values file's mapping ({} when there is none); None after an error. `values_file`: a
-    string, or the pathlib path click gives for --values."""
+    string (as --values gives it), or a path."""
     if values_file is None:
         path = os.path.join(root, "config", "values.yml")
         if not os.path.isfile(path):
             return {}
+    elif not os.fspath(values_file):  # "" names no file (as_given would make it ".")
+        errors.append('"": error: no such file or folder')
+        return None
     else:
         path = discover.as_given(os.fspath(values_file))
     try:

@@ -136,6 +136,15 @@ def test_a_missing_values_file_is_named_as_a_missing_path_is(tmp_path, polyfix):
     assert "No such file or directory" not in r.err
 
 
+def test_an_empty_path_names_nothing(tmp_path, polyfix):
+    # "" was read as ".": `polyfix --write ""` fixed the whole folder.
+    write(tmp_path / "polytope.yml", SERVICE_AFTER)
+    for args in (["--write", ""], ["--values", "", "."], ["--config", "", "."]):
+        r = polyfix(tmp_path, *args)
+        assert r.code == 2 and '"": error: no such file or folder' in r.err.splitlines(), (args, r.err)
+        assert (tmp_path / "polytope.yml").read_text() == SERVICE_AFTER
+
+
 def test_explicit_file_of_any_name_and_include_targets(tmp_path, polyfix):
     write(tmp_path / "stack.yaml", "include:\n  - services/api\n  - repo: gh:acme/x\n")
     write(tmp_path / "services" / "api" / "polytope.yml", SERVICE_AFTER)

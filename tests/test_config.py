@@ -112,6 +112,9 @@ def test_force_exclude_leaves_out_named_files_git_ignores(tmp_path, polyfix):
     assert forced.code == 1 and forced.out.count("PF003") == 1 and "app/polytope.yml:" in forced.out
     assert polyfix(tmp_path, "--force-exclude", "build/x/polytope.yml").code == 0
     assert polyfix(tmp_path / "build" / "x", "--force-exclude", "polytope.yml").code == 0  # run from inside
+    write(tmp_path / "node_modules" / "x" / "polytope.yml", SERVICE_AFTER)  # never searched: left out too
+    assert polyfix(tmp_path, "node_modules/x/polytope.yml").code == 1
+    assert polyfix(tmp_path, "--force-exclude", "node_modules/x/polytope.yml").code == 0
 
 
 def test_cli_selection_beats_the_file(tmp_path, polyfix):

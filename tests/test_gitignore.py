@@ -224,6 +224,11 @@ def test_a_linked_worktree_and_a_submodule_read_their_repository_s_exclude_file(
     git("add", "README", cwd=main)
     git("commit", "-qm", "x", cwd=main)
     git("worktree", "add", "-q", str(tmp_path / "linked"), cwd=main)
+    # git reads its `.git` file to a NUL and trims only line ends: names ending in other blanks or
+    # holding other line breaks are the worktree's own (str.strip and splitlines cut them).
+    odd = [tmp_path / "wt\u2003", tmp_path / "wt\x85x", tmp_path / "wt\u2029x"]
+    for i, folder in enumerate(odd):
+        git("worktree", "add", "-q", "-b", f"odd{i}", str(folder), cwd=main)
     (main / ".git" / "info").mkdir(exist_ok=True)
     (main / ".git" / "info" / "exclude").write_text("hidden/\n")
     super_ = tmp_path / "super"
@@ -231,7 +236,7 @@ def test_a_linked_worktree_and_a_submodule_read_their_repository_s_exclude_file(
     git("submodule", "add", "-q", str(main), "sub", cwd=super_)
     (super_ / ".git" / "modules" / "sub" / "info").mkdir(parents=True, exist_ok=True)
     (super_ / ".git" / "modules" / "sub" / "info" / "exclude").write_text("secret/\n")
-    for top in (tmp_path / "linked", super_ / "sub"):
+    for top in (tmp_path / "linked", super_ / "sub", *odd):
         assert (top / ".git").is_file()
         for folder in ("hidden", "secret", "kept"):
             (top / folder).mkdir()

@@ -51,10 +51,13 @@ Fix (safe)
 """
 from __future__ import annotations
 
+import json
+
 from .. import builtins
 from ..document import entries, get, has_merged_keys, is_map, is_scalar, is_seq, is_shared, items, text_value, walk, written_in
 from ..edits import (Edit, add_entry, add_list_item, content_end, flow_maps_padded, indent_width, insert_after,
                      item_prefix, list_item_layout)
+from ..pattern import plain_word
 from ..problem import Fix, at_node
 from ..project import UNRESOLVED, Env, Project
 
@@ -130,6 +133,13 @@ def _flow_volume_styles(text: str) -> tuple[bool, bool, bool]:
     return padded, id_first, found
 
 
+def _id_text(vid: str) -> str:
+    """A volume id as YAML text, in a flow map or a block one: plain when YAML reads it back as that
+    name (the ids polyfix makes from names), else double-quoted (a tool named `a, b` gives `a, b-data`,
+    which a flow map would split)."""
+    return vid if plain_word(vid) else json.dumps(vid)
+
+
 def _volume_text(doc, vid: str) -> str:
     """A volume spec in the style of the file's other volume flow maps; padded or not as most of its
     flow maps are, where it has no volume flow map. The style is read once per document (a file
@@ -140,8 +150,8 @@ def _volume_text(doc, vid: str) -> str:
             padded = flow_maps_padded(doc.text, (n for n, *_ in walk(doc.root)))
         doc.memo["volume style"] = padded, id_first
     padded, id_first = doc.memo["volume style"]
-    parts = ([f"id: {vid}", "type: volume", "scope: project"] if id_first
-             else ["type: volume", "scope: project", f"id: {vid}"])
+    parts = ([f"id: {_id_text(vid)}", "type: volume", "scope: project"] if id_first
+             else ["type: volume", "scope: project", f"id: {_id_text(vid)}"])
     return "{ " + ", ".join(parts) + " }" if padded else "{" + ", ".join(parts) + "}"
 
 
@@ -151,7 +161,7 @@ def _block_volume_lines(doc, arg: str, vid: str, col: int, step: int) -> list[st
     found = [n for n, *_ in walk(doc.root) if is_map(n) and text_value(get(n, "type")) == "volume"]
     if not found or any(n.flow_style for n in found):
         return None
-    keys = [("id", vid), ("type", "volume"), ("scope", "project")]
+    keys = [("id", _id_text(vid)), ("type", "volume"), ("scope", "project")]
     if text_value(found[0].value[0][0]) != "id":
         keys = keys[1:] + keys[:1]
     return [f"{' ' * col}{arg}:"] + [f"{' ' * (col + step)}{k}: {v}" for k, v in keys]
