@@ -102,10 +102,11 @@ _TYPE_VOLUME = "type: volume"
 
 def _flow_volume_styles(text: str) -> tuple[bool, bool, bool]:
     """Whether a flow map in `text` has `type: volume` after `{ ` (a padded brace, then no brace),
-    whether one reads `{id: <no brace or comma>, type: volume` (blanks allowed around `id` and after the
-    comma), and whether any has `type: volume` after `{` and no brace (a flow volume map at all). Read with str methods, where patterns would be compiled in every run that fixes a volume
-    (0.15 ms, a few percent of a small file's check), and in one pass: each `type: volume` looks back
-    only as far as the one before it."""
+    whether one reads `{id: <no brace or comma>, type: volume` (blanks allowed around `id` and after
+    the comma), and whether any has `type: volume` after `{` and no brace (a volume flow map at all).
+    Read with str methods, where patterns would be compiled in every run that fixes a volume (0.15 ms,
+    a few percent of a small file's check), and in one pass: each `type: volume` looks back only as
+    far as the one before it."""
     padded = id_first = found = False
     brace = comma = -1  # the last brace and the last comma before `seen`
     seen = 0
