@@ -89,6 +89,18 @@ def test_a_plain_run_does_not_import_click(tmp_path):
     assert done.stderr.endswith("clickFalse")
 
 
+def test_a_plain_run_loads_no_json(tmp_path):
+    # The text report needs no JSON: a rule file's top-level `import json` cost every run 1-2 ms
+    # (about 5 million instructions of an empty run's 120).
+    shutil.copytree(REPO / "examples", tmp_path / "e")
+    code = ("import sys, atexit; atexit.register(lambda: sys.stderr.write('json' + str('json' in sys.modules)));"
+            "sys.argv = ['polyfix', '--dry-run', 'e']; from polyfix.cli import entry; entry()")
+    env = {k: v for k, v in os.environ.items() if k != "POLYFIX_OUTPUT_FORMAT"}
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.endswith("jsonFalse"), done.stderr[-300:]
+
+
 @pytest.mark.parametrize("click_path", [False, True])
 def test_a_closed_or_full_stdout_is_an_error_not_a_traceback(click_path, tmp_path):
     work = shutil.copytree(REPO / "examples", tmp_path / "e")

@@ -51,9 +51,8 @@ Fix (safe)
 """
 from __future__ import annotations
 
-import json
-
 from .. import builtins
+from ..declare import double_quoted
 from ..document import entries, get, has_merged_keys, is_map, is_scalar, is_seq, is_shared, items, text_value, walk, written_in
 from ..edits import (Edit, add_entry, add_list_item, content_end, flow_maps_padded, indent_width, insert_after,
                      item_prefix, list_item_layout)
@@ -138,7 +137,7 @@ def _id_text(vid: str) -> str:
     """A volume id as YAML text, in a flow map or a block one: plain when YAML reads it back as that
     name (the ids polyfix makes from names), else double-quoted (a tool named `a, b` gives `a, b-data`,
     which a flow map would split)."""
-    return vid if plain_word(vid) else json.dumps(vid)
+    return vid if plain_word(vid) else double_quoted(vid)
 
 
 def _volume_text(doc, vid: str) -> str:
