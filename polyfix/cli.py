@@ -462,8 +462,7 @@ def _targets(paths, errors: list[str]) -> dict[str, discover.Targets]:
         try:
             os.stat(path)
         except OSError as e:  # os.path.exists() would answer False for all of these (a name too long too)
-            shown = path or '""'  # an empty path, named as such
-            errors.append(f"{shown}: error: {discover.os_error_text(e)}")
+            errors.append(f"{discover.shown(path)}: error: {discover.os_error_text(e)}")
             continue
         root = discover.project_root(path)
         targets = by_root.setdefault(root, discover.Targets())

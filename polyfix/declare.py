@@ -81,22 +81,26 @@ def declaration(doc, d: Definition, new: list[tuple], use_inputs: bool):
         end = existing.end_mark.index - 1  # the closing `]`
         if text[end] != "]":
             return None
-        last = existing.value[-1] if count else None
-        pad = " " if last is not None and is_map(last) and last.flow_style and padded_flow_map(text, last) else ""
+        pad = _pad(text, existing)
         flow = ", ".join(f"{{{pad}id: {name_text(n)}, type: {type_text(t, v)}{pad}}}" for n, t, v in new)
         return Edit(end, end, (", " if count else "") + flow), sets
     prefix, first = item_prefix(text, existing), existing.value[0]
     if prefix is None:
         return None
-    if is_map(first) and first.flow_style:  # as the item above the new ones is written, padded or not
-        last = existing.value[-1]
-        pad = " " if padded_flow_map(text, last if is_map(last) and last.flow_style else first) else ""
+    if is_map(first) and first.flow_style:
+        pad = _pad(text, existing)
         lines = [f"{prefix}{{{pad}id: {name_text(n)}, type: {type_text(t, v)}{pad}}}" for n, t, v in new]
     else:
         col = first.start_mark.column
         lines = [line for n, t, v in new for line in (f"{prefix}id: {name_text(n)}", f"{' ' * col}type: {type_text(t, v)}")]
     edit = insert_after(text, existing, lines)
     return (edit, sets) if edit else None
+
+
+def _pad(text: str, seq) -> str:
+    """A blank where the flow mapping nearest above the new items (the list's last) is padded, else ""."""
+    last = next((i for i in reversed(seq.value) if is_map(i) and i.flow_style), None)
+    return " " if last is not None and padded_flow_map(text, last) else ""
 
 
 def _insert_key(text: str, d: Definition, key_col: int, lines: list[str]) -> Edit | None:

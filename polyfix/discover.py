@@ -228,6 +228,11 @@ def _open_regular(path: str) -> int:
     return fd
 
 
+def shown(path) -> str:
+    """A path as an error names it: as given, and `""` for an empty one (which names no file)."""
+    return os.fspath(path) or '""'
+
+
 def os_error_text(e: OSError) -> str:
     """What an error says about a path, in the words of polyfix's other errors: "no such file or
     folder" where the path leads nowhere (a missing part, a file taken for a folder); the system's

@@ -15,10 +15,10 @@ def read_config(path, errors: list[str], explicit: bool = False) -> config.Confi
     try:
         cfg = config.parse_toml(discover.read_text(os.fspath(path)), discover.posix(path))
     except (discover.InputError, config.ConfigError) as e:
-        errors.append(f"{path or chr(34) * 2}: error: {e}")  # an empty path, named as such
+        errors.append(f"{discover.shown(path)}: error: {e}")
         return None
     if cfg is None and explicit:
-        errors.append(f"{path}: error: has no [tool.polyfix] table")
+        errors.append(f"{discover.shown(path)}: error: has no [tool.polyfix] table")
     return cfg
 
 
@@ -116,15 +116,12 @@ def _values(values_file, root: str, errors: list[str]) -> dict | None:
         path = os.path.join(root, "config", "values.yml")
         if not os.path.isfile(path):
             return {}
-    elif not os.fspath(values_file):  # "" names no file (as_given would make it ".")
-        errors.append('"": error: no such file or folder')
-        return None
-    else:
-        path = discover.as_given(os.fspath(values_file))
+    else:  # "" names no file, where as_given would make it "."
+        path = os.fspath(values_file) and discover.as_given(os.fspath(values_file))
     try:
         data = parse(discover.read_text(path)).data
     except (discover.InputError, ParseError) as e:
-        errors.append(f"{path}: error: {e}")
+        errors.append(f"{discover.shown(path)}: error: {e}")
         return None
     if data is None:
         return {}

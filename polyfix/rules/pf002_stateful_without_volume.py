@@ -140,16 +140,26 @@ def _id_text(vid: str) -> str:
     return vid if plain_word(vid) else double_quoted(vid)
 
 
-def _volume_text(doc, vid: str) -> str:
-    """A volume spec in the style of the file's other volume flow maps; padded or not as most of its
-    flow maps are, where it has no volume flow map. The style is read once per document (a file
-    that gets hundreds of volumes read it hundreds of times, each a walk of the whole text)."""
+def _volume_style(doc) -> tuple[bool, bool, bool | None]:
+    """How the file writes volume maps: padded or not (`{ … }`; as most of its flow maps are where it
+    has no volume flow map), `id` first or not in a flow one, and, where every volume map is a block
+    one, whether the first starts with `id` (None otherwise). Read once per document: a file that gets
+    hundreds of volumes read its whole text and walked its whole tree for each."""
     if "volume style" not in doc.memo:
         padded, id_first, found = _flow_volume_styles(doc.text)
+        maps = [n for n, *_ in walk(doc.root) if is_map(n)]
         if not found:
-            padded = flow_maps_padded(doc.text, (n for n, *_ in walk(doc.root)))
-        doc.memo["volume style"] = padded, id_first
-    padded, id_first = doc.memo["volume style"]
+            padded = flow_maps_padded(doc.text, maps)
+        volumes = [n for n in maps if text_value(get(n, "type")) == "volume"]
+        block = (None if not volumes or any(n.flow_style for n in volumes)
+                 else text_value(volumes[0].value[0][0]) == "id")
+        doc.memo["volume style"] = padded, id_first, block
+    return doc.memo["volume style"]
+
+
+def _volume_text(doc, vid: str) -> str:
+    """A volume spec in the style of the file's other volume flow maps (_volume_style)."""
+    padded, id_first, _block = _volume_style(doc)
     parts = ([f"id: {_id_text(vid)}", "type: volume", "scope: project"] if id_first
              else ["type: volume", "scope: project", f"id: {_id_text(vid)}"])
     return "{ " + ", ".join(parts) + " }" if padded else "{" + ", ".join(parts) + "}"
@@ -158,11 +168,11 @@ def _volume_text(doc, vid: str) -> str:
 def _block_volume_lines(doc, arg: str, vid: str, col: int, step: int) -> list[str] | None:
     """`arg:` and its volume spec as a block mapping at column `col`, when the file writes its volume
     specs that way (every mapping with `type: volume` is a block one); None otherwise."""
-    found = [n for n, *_ in walk(doc.root) if is_map(n) and text_value(get(n, "type")) == "volume"]
-    if not found or any(n.flow_style for n in found):
+    id_first = _volume_style(doc)[2]
+    if id_first is None:
         return None
     keys = [("id", _id_text(vid)), ("type", "volume"), ("scope", "project")]
-    if text_value(found[0].value[0][0]) != "id":
+    if not id_first:
         keys = keys[1:] + keys[:1]
     return [f"{' ' * col}{arg}:"] + [f"{' ' * (col + step)}{k}: {v}" for k, v in keys]
 
