@@ -122,6 +122,11 @@ def spread_pct(values: list[float]) -> float:
     return 100 * (max(values) - lo) / lo if lo > 0 else float("inf")
 
 
+def met(values: list[float]) -> str:
+    """The verdict on a goal of flat within 20%."""
+    return "met" if spread_pct(values) <= 20 else "not met"
+
+
 def count_lines(files: list[Path]) -> int:
     return sum(len(f.read_bytes().splitlines()) for f in files)
 
@@ -362,7 +367,7 @@ def generated_repo(s: Setup, rep: Report, sizes: list[int], lines: list[int], ba
                "polyfix MB", "yamllint MB"], rows)
     rep(f"Time per file from {sizes[0]} to {sizes[-1]} files: spread {spread_pct(per_file):.0f}% "
         f"(net of start-up: {spread_pct(net_file):.0f}%); goal: flat within 20% "
-        f"({'met' if spread_pct(net_file) <= 20 else 'not met'}, net). The sizes ran in turn in every round. "
+        f"({met(net_file)}, net). The sizes ran in turn in every round. "
         f"Ratio to yamllint (whose work per file does not depend on the number of files), "
         f"{sizes[0]} to {sizes[-1]} files: spread {spread_pct(ratios):.0f}%.")
     rep()
@@ -436,7 +441,7 @@ def generated_repo(s: Setup, rep: Report, sizes: list[int], lines: list[int], ba
         rep(f"Time per line from {actual_lines[0]} to {actual_lines[-1]} lines, {label}: spread "
             f"{spread_pct(per_line):.0f}% (net of start-up: {spread_pct(net_line):.0f}%; a run's fixed costs, "
             f"the start-up and what the first file costs once, weigh most on small files); goal: flat within 20% "
-            f"({'met' if spread_pct(net_line) <= 20 else 'not met'}, net).")
+            f"({met(net_line)}, net).")
         rep()
         # Linear growth means a constant cost per added line, whatever the fixed costs of a run (the
         # start-up, and what the first file costs once: patterns compiled, modules imported on use).
@@ -474,19 +479,15 @@ def generated_repo(s: Setup, rep: Report, sizes: list[int], lines: list[int], ba
 
 
 def repositories_by_file_size(s: Setup, rep: Report, lines: list[int]) -> None:
-    """About 20,000 lines (twice the largest file) as a repository of files of each size: the
-    generated repository's measure of time per line. Every size runs in every round; the time per
-    line is the whole run's, start-up included (a few percent of it). What a check of one file
-    costs whatever its size (about 1 ms: each rule's code run once more, with the CPU's caches and
-    predictors cold for it) is then in every file, as it is in any repository polyfix checks, where
-    a single small file's net time holds it once beside few lines. Both make-ups of the single
-    files, without code (the generated files in both formats, every other one in the `modules:`
-    one; copies exist in the `tools:` one only): with it, the Python of services alike is read once (pycode's cache), so
-    repositories differ in how much distinct code they hold. polyfix runs as users run it (a
-    process per core for a tree this size) and in one process (POLYFIX_JOBS=1): a file is the unit
-    of work a process takes, so two or three files of 10,000 lines share two cores as evenly as
-    their number allows, and the one-process run is the one whose time per line shows how the
-    work grows."""
+    """About 20,000 lines (twice the largest file) as a repository of files of each size, both
+    make-ups without code (the generated files in both formats); every size in every round. The
+    time per line is the whole run's, start-up included (a few percent of it). What a check of one
+    file costs beyond its lines (about 1 ms: each rule's code run for the first time, the CPU's
+    caches cold for it) is shared here by a repository's files; a single small file's net time holds
+    it once beside few lines. Without code: the Python of alike services is read once (pycode's
+    cache), so with it the repositories would differ in how much distinct code they hold. polyfix
+    runs as users run it and in one process (POLYFIX_JOBS=1), which carries the goal: a file is
+    the unit of a process's work, and two or three large files share two cores unevenly."""
     total = 2 * max(lines) if s.quick else 20_000
     made: dict[str, dict[int, tuple[Path, int, int]]] = {"generated": {}, "copies": {}}
     for kind in made:
@@ -536,7 +537,7 @@ def repositories_by_file_size(s: Setup, rep: Report, lines: list[int]) -> None:
                    "one process s", "one process µs/line", "yamllint µs/line"], rows)
         rep(f"Time per line, repositories of files of {lines[0]} to {lines[-1]} lines, {label}: spread "
             f"{spread_pct(one_process):.0f}% in one process; goal: flat within 20% "
-            f"({'met' if spread_pct(one_process) <= 20 else 'not met'}). As users run it (a process per core "
+            f"({met(one_process)}). As users run it (a process per core "
             f"once a tree holds more than about 200 KB of YAML, each taking whole files): spread "
             f"{spread_pct(per_line):.0f}%.")
         rep()
