@@ -153,16 +153,23 @@ def _volume_style(doc) -> tuple[bool, bool, bool | None]:
         volumes = [n for n in maps if text_value(get(n, "type")) == "volume"]
         block = (None if not volumes or any(n.flow_style for n in volumes)
                  else text_value(volumes[0].value[0][0]) == "id")
+        if not found and block is not None:  # a flow map where the file has only block ones: their order
+            id_first = block
         doc.memo["volume style"] = padded, id_first, block
     return doc.memo["volume style"]
 
 
 def _volume_text(doc, vid: str) -> str:
     """A volume spec in the style of the file's other volume flow maps (_volume_style)."""
-    padded, id_first, _block = _volume_style(doc)
+    id_first = _volume_style(doc)[1]
     parts = ([f"id: {_id_text(vid)}", "type: volume", "scope: project"] if id_first
              else ["type: volume", "scope: project", f"id: {_id_text(vid)}"])
-    return "{ " + ", ".join(parts) + " }" if padded else "{" + ", ".join(parts) + "}"
+    return _flow_map(doc, ", ".join(parts))
+
+
+def _flow_map(doc, entries_text: str) -> str:
+    """`{…}` around entries, padded (`{ … }`) as the file writes its volume maps (_volume_style)."""
+    return f"{{ {entries_text} }}" if _volume_style(doc)[0] else f"{{{entries_text}}}"
 
 
 def _block_volume_lines(doc, arg: str, vid: str, col: int, step: int) -> list[str] | None:
@@ -269,7 +276,7 @@ def _add_volume(project: Project, doc, call, arg: str, service: str):
     if call.args is not None or not is_map(step):
         return None  # `args:` present but not a mapping (null, a reference): leave it
     if step.flow_style:
-        edit = add_entry(text, step, "args", f"{{{arg}: {volume}}}")
+        edit = add_entry(text, step, "args", _flow_map(doc, f"{arg}: {volume}"))
     else:
         edit = _add_block_args(text, step, arg, volume)
     return Fix(f"Add `args: {{{arg}: {volume}}}`", edits=[edit],
@@ -391,7 +398,7 @@ def _check_container(project: Project, call):
         return
     vid = _volume_id(project, text_value(get(call.args, "id")) or call.owner.name, call.owner.file)
     volume = _volume_text(doc, vid)
-    mount_text = ("{ path: %s, source: %s }" if volume.startswith("{ ") else "{path: %s, source: %s}") % (data_path, volume)
+    mount_text = _flow_map(doc, f"path: {data_path}, source: {volume}")
     data = {"path": data_path, "source": {"type": "volume", "scope": "project", "id": vid}}
     fix = None
     mounts_node = get(call.args, "mounts")
