@@ -90,7 +90,7 @@ def find_files(folder: str) -> list[str]:
                 entries = list(entries)
         except OSError:  # unreadable, or gone meanwhile: as os.walk, passed over
             continue
-        if folder != start and any(entry.name == ".git" for entry in entries):
+        if folder != start and any(entry.name == ".git" for entry in entries) and _own_repository(folder):
             ignores = GitIgnores(folder)  # a work tree of its own (a submodule): its rules, as git's there
         for entry in entries:
             path = os.path.join(folder, entry.name)
@@ -105,6 +105,18 @@ def find_files(folder: str) -> list[str]:
             elif entry.name in NAMES and not (ignores and ignores.ignored(path, is_dir=False)):
                 found.append(posix(path))
     return sorted(found)
+
+
+def _own_repository(folder: str) -> bool:
+    """Whether a folder inside a work tree is a repository's work tree of its own, as git tells: its
+    `.git` is a folder with a HEAD, or a file naming one (`gitdir: …`). Any other `.git` (an empty
+    file or folder, a FIFO, a broken link) leaves it a folder of the outer tree, under its rules."""
+    dot_git = os.path.join(folder, ".git")
+    if os.path.isdir(dot_git):
+        return os.path.isfile(os.path.join(dot_git, "HEAD"))
+    named = _git_file_path(dot_git) if os.path.isfile(dot_git) else None
+    return (named is not None and named.startswith("gitdir: ")
+            and os.path.isfile(os.path.join(folder, named[len("gitdir: "):], "HEAD")))
 
 
 def in_skipped_folder(path: str, root: str) -> bool:

@@ -320,8 +320,9 @@ def seq_offset(root, default: int | None = 2) -> int | None:
 
 
 def padded_flow_map(text: str, node) -> bool:
-    """Whether a flow mapping is written with a blank inside its braces (`{ a: 1 }`)."""
-    return text[node.start_mark.index + 1:node.start_mark.index + 2].isspace()
+    """Whether a flow mapping is written with a space inside its braces (`{ a: 1 }`; a line break or
+    a tab there is no padding, as PF002 reads its volume maps)."""
+    return text[node.start_mark.index + 1:node.start_mark.index + 2] == " "
 
 
 def flow_maps_padded(text: str, nodes) -> bool:

@@ -254,6 +254,24 @@ def test_a_linked_worktree_and_a_submodule_read_their_repository_s_exclude_file(
     assert find_files(str(super_)) == find_files(str(super_ / "sub"))
 
 
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_a_git_entry_that_is_no_repository_leaves_its_folder_under_the_outer_rules(tmp_path):
+    """An empty `.git` file or folder, or a link to nowhere, makes no work tree: git applies the outer
+    ignore files there, and so does the search."""
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".gitignore").write_text("outerign/\n")
+    for name in ("emptyfile", "emptydir", "dangling", "kept"):
+        (tmp_path / name / "outerign").mkdir(parents=True)
+        (tmp_path / name / "outerign" / "polytope.yml").write_text("tools: {}\n")
+        (tmp_path / name / "polytope.yml").write_text("tools: {}\n")
+    (tmp_path / "emptyfile" / ".git").write_text("")
+    (tmp_path / "emptydir" / ".git").mkdir()
+    (tmp_path / "dangling" / ".git").symlink_to(tmp_path / "nowhere")
+    found = find_files(str(tmp_path))
+    assert set(found) == _git_keeps(str(tmp_path))
+    assert not any("/outerign/" in f for f in found) and len(found) == 4
+
+
 def test_a_tree_a_thousand_folders_deep_is_searched(tmp_path):
     """os.walk nests a call per folder: 1,100 deep ended the search in a RecursionError."""
     deep = str(tmp_path)
